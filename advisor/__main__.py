@@ -1,0 +1,3 @@
+from advisor.outputs.cli import main
+
+main()

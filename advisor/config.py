@@ -1,0 +1,252 @@
+"""Configuration: a TOML file, environment variables `ADVISOR_...` (nested with `__`), and defaults.
+
+Precedence, highest first: values passed in code, environment variables, the TOML file, the defaults below.
+The TOML file is `--config PATH`, else `$ADVISOR_CONFIG`, else `$ADVISOR_HOME/advisor.toml`, else
+`advisor.toml` in the user's config directory, if present. Secrets (SMTP password, Garmin API key) are read
+only from the environment or from a secret file named in the config: a TOML file that holds one is refused, so a
+config file can be shared or committed without leaking anything.
+
+`config/advisor.example.toml` documents every key; a test checks it covers every field here.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from advisor.risk.model import Thresholds
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the user: which key, what is wrong, what is allowed."""
+
+
+def default_home() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("advisor"))
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProfileSettings(Section):
+    sex: Literal["female", "male", "unspecified"] = "unspecified"
+    flat_feet: bool = False
+    orthotics: bool = False
+    max_hr: int = Field(190, ge=120, le=230)
+    resting_hr: int = Field(60, ge=30, le=110)
+    timezone: str = "UTC"
+    email: str | None = None
+    name: str = "default"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin'") from None
+        return value
+
+
+class DatabaseSettings(Section):
+    url: str | None = None
+
+
+class FitSettings(Section):
+    decoder: Literal["fitdecode", "fitparse"] = "fitdecode"
+
+
+class ImportSettings(Section):
+    max_member_mib: int = Field(64, ge=1)
+    max_archive_total_mib: int = Field(8192, ge=1)
+    max_compression_ratio: int = Field(200, ge=10)
+    max_nesting: int = Field(3, ge=0, le=10)
+
+
+class GarminSettings(Section):
+    method: Literal["garminconnect", "personal_api"] = "garminconnect"
+    base_url: str | None = None
+    backfill_days: int = Field(90, ge=1, le=3650)
+    request_interval_s: float = Field(1.0, ge=0)
+    max_retries: int = Field(3, ge=0, le=10)
+    api_key: SecretStr | None = None
+    api_key_file: Path | None = None
+
+    def resolved_api_key(self) -> str | None:
+        return _secret(self.api_key, self.api_key_file)
+
+
+class InboxSettings(Section):
+    path: Path | None = None
+
+
+class ScheduleSettings(Section):
+    sync_every_hours: float = Field(6, gt=0)
+    inbox_every_minutes: float = Field(10, gt=0)
+    summary_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    summary_hour: int = Field(7, ge=0, le=23)
+
+
+class SmtpSettings(Section):
+    host: str | None = None
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    sender: str | None = None
+    password: SecretStr | None = None
+    password_file: Path | None = None
+
+    def resolved_password(self) -> str | None:
+        return _secret(self.password, self.password_file)
+
+
+def _secret(value: SecretStr | None, path: Path | None) -> str | None:
+    if value is not None:
+        return value.get_secret_value()
+    if path is not None:
+        try:
+            return path.read_text().strip()
+        except OSError as error:
+            raise ConfigError(f"cannot read the secret file {path}: {error.strerror}") from None
+    return None
+
+
+SECRET_KEYS = {("smtp", "password"), ("garmin", "api_key")}
+
+
+class Settings(BaseSettings):
+    """All configuration. `home` (ADVISOR_HOME) holds every piece of state: database, tokens, inbox, lock."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ADVISOR_", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    home: Path = Field(default_factory=default_home)
+    profile: ProfileSettings = ProfileSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    fit: FitSettings = FitSettings()
+    imports: ImportSettings = ImportSettings()
+    garmin: GarminSettings = GarminSettings()
+    inbox: InboxSettings = InboxSettings()
+    schedule: ScheduleSettings = ScheduleSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    _toml_file: Path | None = None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if _ACTIVE_TOML is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=_ACTIVE_TOML))
+        return tuple(sources)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.home / 'advisor.db'}"
+
+    @property
+    def inbox_path(self) -> Path:
+        return self.inbox.path or self.home / "inbox"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.profile.timezone)
+
+    def today(self) -> date:
+        """The runner's local date: the one place the CLI reads the clock for a default `--as-of`."""
+        from datetime import datetime
+
+        return datetime.now(self.tz).date()
+
+
+_ACTIVE_TOML: Path | None = None
+
+
+def find_config_file(explicit: Path | None = None) -> Path | None:
+    """The TOML file to read, by the precedence in the module docstring; an explicit path must exist."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ConfigError(f"config file {explicit} does not exist")
+        return explicit
+    env = os.environ.get("ADVISOR_CONFIG")
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"ADVISOR_CONFIG points to {path}, which does not exist")
+        return path
+    home = os.environ.get("ADVISOR_HOME")
+    candidates = [Path(home).expanduser() / "advisor.toml"] if home else []
+    import platformdirs
+
+    candidates.append(Path(platformdirs.user_config_dir("advisor")) / "advisor.toml")
+    return next((p for p in candidates if p.is_file()), None)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read the configuration; every problem becomes one `ConfigError` naming the key and what is allowed."""
+    global _ACTIVE_TOML
+    path = find_config_file(config_file)
+    if path is not None:
+        _check_toml(path)
+    _ACTIVE_TOML = path
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, path)) from None
+    finally:
+        _ACTIVE_TOML = None
+
+
+def _check_toml(path: Path) -> None:
+    try:
+        data = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+    for section, key in SECRET_KEYS:
+        if isinstance(data.get(section), dict) and key in data[section]:
+            env = f"ADVISOR_{section.upper()}__{key.upper()}"
+            raise ConfigError(
+                f"config file {path} holds the secret {section}.{key}; secrets are never read from the TOML "
+                f"file: set {env} or {section}.{key}_file instead"
+            )
+    known = list(Settings.model_fields)
+    for section in data:
+        if section not in known:
+            raise ConfigError(f"config file {path}: unknown section [{section}]; known: {', '.join(known)}")
+
+
+def _describe(error: ValidationError, path: Path | None) -> str:
+    where = f" (config file {path} or ADVISOR_... environment)" if path else ""
+    parts = []
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"])
+        value = item.get("input")
+        shown = "" if isinstance(value, dict) or item["type"] == "missing" else f" (got {value!r})"
+        message = item["msg"].removeprefix("Value error, ")
+        parts.append(f"{key}: {message}{shown}")
+    return "bad configuration value" + where + ": " + "; ".join(parts)

@@ -1,0 +1,135 @@
+"""Opening the database: engine, SQLite pragmas, migrations on first use, and the default athlete.
+
+SQLite runs in WAL mode with a busy timeout and foreign keys on, so the CLI and the daemon can write at the same
+time; a PostgreSQL URL works the same way. The Alembic migrations run only when the stored schema revision differs
+from `SCHEMA_REVISION` — checking one row keeps `advisor status` fast, and importing Alembic costs time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from advisor.store.models import Athlete
+
+SCHEMA_REVISION = "0001"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class StoreError(Exception):
+    """The database cannot be opened or written; the message says why in one sentence."""
+
+
+@dataclass
+class Database:
+    engine: Engine
+    sessions: sessionmaker[Session]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed on success, rolled back whole on any error (or a kill)."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(url: str, *, migrate: bool = True) -> Database:
+    """Connect, bring the schema up to date, and hand back a session factory."""
+    engine = _create_engine(url)
+    try:
+        if migrate:
+            _migrate_if_needed(engine, url)
+    except (OperationalError, DBAPIError) as error:
+        engine.dispose()
+        raise StoreError(f"cannot open the database {_safe_url(url)}: {_first_line(error)}") from None
+    return Database(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def _create_engine(url: str) -> Engine:
+    kwargs: dict[str, Any] = {}
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _migrate_if_needed(engine: Engine, url: str) -> None:
+    with engine.connect() as connection:
+        try:
+            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except (OperationalError, DBAPIError):
+            connection.rollback()
+            current = None
+    if current != SCHEMA_REVISION:
+        run_migrations(engine, url)
+
+
+def run_migrations(engine: Engine, url: str, revision: str = "head") -> None:
+    """Apply the Alembic migrations on this engine's connection (used on first use and by tests)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def default_athlete_id(db: Database, name: str = "default") -> int:
+    """The athlete every row of a single-user install belongs to, created on first use."""
+    with db.transaction() as session:
+        found = session.scalar(select(Athlete.id).where(Athlete.name == name))
+        if found is not None:
+            return found
+    try:
+        with db.transaction() as session:
+            athlete = Athlete(name=name, created_at=datetime.now(UTC))
+            session.add(athlete)
+            session.flush()
+            return athlete.id
+    except IntegrityError:
+        with db.transaction() as session:
+            return session.scalars(select(Athlete.id).where(Athlete.name == name)).one()
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}@{host}"
+    return url
+
+
+def _first_line(error: Exception) -> str:
+    original = getattr(error, "orig", None) or error
+    return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__

@@ -1,0 +1,193 @@
+"""The database tables, as SQLAlchemy 2 typed models.
+
+Every row belongs to an athlete, so one database can hold a coach's fifty runners without a schema change.
+Instants are stored in UTC (`UTCDateTime`); an activity keeps its local offset beside its start so weeks can be cut
+in the runner's own time zone. The schema itself is created and changed only by the Alembic migrations in
+`advisor/store/migrations`; a test checks that the migrations produce exactly these models.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which has no time zones) and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Athlete(Base):
+    __tablename__ = "athletes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SourceFile(Base):
+    """A file whose content was stored (or recognised as an activity we already had): the idempotency key."""
+
+    __tablename__ = "source_files"
+    __table_args__ = (UniqueConstraint("athlete_id", "sha256", name="uq_source_files_athlete_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    file_type: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))
+    origin: Mapped[str] = mapped_column(String(40))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Activity(Base):
+    __tablename__ = "activities"
+    __table_args__ = (
+        UniqueConstraint("athlete_id", "activity_key", name="uq_activities_athlete_key"),
+        Index("ix_activities_athlete_start", "athlete_id", "start_utc"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    source_file_id: Mapped[int] = mapped_column(ForeignKey("source_files.id", ondelete="CASCADE"))
+    activity_key: Mapped[str] = mapped_column(String(100))
+    garmin_activity_id: Mapped[int | None] = mapped_column(BigInteger)
+    sport: Mapped[str] = mapped_column(String(40))
+    sub_sport: Mapped[str | None] = mapped_column(String(40))
+    name: Mapped[str | None] = mapped_column(Text)
+    start_utc: Mapped[datetime] = mapped_column(UTCDateTime)
+    utc_offset_s: Mapped[int | None] = mapped_column(Integer)
+    n_records: Mapped[int] = mapped_column(Integer)
+    distance_m: Mapped[float] = mapped_column(Float)
+    elapsed_s: Mapped[float] = mapped_column(Float)
+    moving_s: Mapped[float] = mapped_column(Float)
+    ascent_m: Mapped[float] = mapped_column(Float)
+    descent_m: Mapped[float] = mapped_column(Float)
+    descent_steep5_m: Mapped[float] = mapped_column(Float)
+    distance_steep5_m: Mapped[float] = mapped_column(Float)
+    descent_steep10_m: Mapped[float] = mapped_column(Float)
+    distance_steep10_m: Mapped[float] = mapped_column(Float)
+    avg_cadence_spm: Mapped[float | None] = mapped_column(Float)
+    avg_heart_rate: Mapped[float | None] = mapped_column(Float)
+    load: Mapped[float] = mapped_column(Float)
+    load_method: Mapped[str] = mapped_column(String(20))
+    session_distance_m: Mapped[float | None] = mapped_column(Float)
+    session_elapsed_s: Mapped[float | None] = mapped_column(Float)
+    session_timer_s: Mapped[float | None] = mapped_column(Float)
+    session_ascent_m: Mapped[float | None] = mapped_column(Float)
+    session_descent_m: Mapped[float | None] = mapped_column(Float)
+    session_avg_heart_rate: Mapped[float | None] = mapped_column(Float)
+    session_avg_cadence: Mapped[float | None] = mapped_column(Float)
+
+
+class DailyStairs(Base):
+    """Floors climbed and descended on one local day, per source (garmin, fit_monitoring, manual)."""
+
+    __tablename__ = "daily_stairs"
+
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    floors_up: Mapped[float | None] = mapped_column(Float)
+    floors_down: Mapped[float | None] = mapped_column(Float)
+    steps: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PainEntryRow(Base):
+    __tablename__ = "pain_entries"
+    __table_args__ = (Index("ix_pain_entries_athlete_day", "athlete_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    when: Mapped[str] = mapped_column(String(10))
+    score: Mapped[int] = mapped_column(Integer)
+    swelling: Mapped[bool] = mapped_column(Boolean, default=False)
+    locking: Mapped[bool] = mapped_column(Boolean, default=False)
+    giving_way: Mapped[bool] = mapped_column(Boolean, default=False)
+    rest_or_night_pain: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SyncState(Base):
+    """How far a source (e.g. Garmin) has been synced: moves only past activities that were stored."""
+
+    __tablename__ = "sync_state"
+
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    synced_up_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retry_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class JobRun(Base):
+    """The daemon's record of each job: shown by `advisor daemon status`."""
+
+    __tablename__ = "job_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxMail(Base):
+    """A weekly summary written before sending and marked sent once the server accepted it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("athlete_id", "week", name="uq_outbox_athlete_week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    week: Mapped[str] = mapped_column(String(10))
+    recipient: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    message: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(10))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

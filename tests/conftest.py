@@ -1,0 +1,89 @@
+"""Shared fixtures: an isolated ADVISOR_HOME, and real databases — SQLite always, PostgreSQL when reachable.
+
+PostgreSQL tests use `$ADVISOR_TEST_POSTGRES_URL` (default postgresql://postgres@127.0.0.1:5432/test); each test
+gets a schema of its own so parallel workers never see each other's rows. They skip with the reason when the
+server is not reachable, except under `ADVISOR_REQUIRE_POSTGRES=1` (set by .ci/run), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+PG_URL = os.environ.get("ADVISOR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+KEEP_ENV = {"ADVISOR_TEST_POSTGRES_URL", "ADVISOR_REQUIRE_POSTGRES", "ADVISOR_FIT_CORPUS"}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs with its own ADVISOR_HOME and none of the developer's ADVISOR_* settings."""
+    for key in list(os.environ):
+        if key.startswith("ADVISOR_") and key not in KEEP_ENV:
+            monkeypatch.delenv(key)
+    home = tmp_path / "home"
+    monkeypatch.setenv("ADVISOR_HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    return home
+
+
+def _postgres_schema_url() -> Iterator[str]:
+    import psycopg
+
+    conninfo = PG_URL
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(conninfo, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE SCHEMA "{schema}"')
+    except psycopg.OperationalError as error:
+        reason = f"PostgreSQL not reachable at {PG_URL}: {str(error).strip().splitlines()[0]}"
+        if os.environ.get("ADVISOR_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    separator = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(conninfo, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, isolated_home: Path) -> Iterator[str]:
+    """A fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{isolated_home / 'advisor.db'}"
+    else:
+        yield from _postgres_schema_url()
+
+
+@dataclass
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch):
+    """Run `advisor ...` in-process against the database under test; returns exit code, stdout and stderr."""
+    from advisor.outputs.cli import _register_subcommands, app
+
+    _register_subcommands()
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", database_url)
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> CliResult:
+        result = runner.invoke(app, list(args), input=input, catch_exceptions=False)
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    return run

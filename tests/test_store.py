@@ -1,0 +1,72 @@
+"""Storage: migrations on first use, the schema they build equals the models, UTC round trips, SQLite pragmas."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import select, text
+
+from advisor.store.db import MIGRATIONS_DIR, SCHEMA_REVISION, StoreError, default_athlete_id, open_database
+from advisor.store.models import Base, PainEntryRow
+
+
+def test_schema_revision_constant_is_the_migration_head() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == SCHEMA_REVISION
+
+
+def test_migrations_build_exactly_the_models(database_url: str) -> None:
+    db = open_database(database_url)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_REVISION
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+    db.dispose()
+
+
+def test_second_open_does_not_migrate_again_and_keeps_rows(database_url: str) -> None:
+    db = open_database(database_url)
+    first = default_athlete_id(db)
+    db.dispose()
+    db = open_database(database_url)
+    assert default_athlete_id(db) == first
+    assert default_athlete_id(db, "coach-runner-2") != first
+    db.dispose()
+
+
+def test_datetimes_come_back_as_the_same_utc_instant(database_url: str) -> None:
+    db = open_database(database_url)
+    athlete = default_athlete_id(db)
+    local = datetime(2026, 3, 29, 2, 30, tzinfo=timezone(timedelta(hours=2)))
+    with db.transaction() as session:
+        session.add(
+            PainEntryRow(athlete_id=athlete, day=local.date(), when="after", score=3, note=None, created_at=local)
+        )
+    with db.transaction() as session:
+        stored = session.scalars(select(PainEntryRow.created_at)).one()
+    assert stored == local and stored.tzinfo == UTC and stored.hour == 0
+    db.dispose()
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys(isolated_home: Path) -> None:
+    db = open_database(f"sqlite:///{isolated_home / 'x.db'}")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 30000
+    db.dispose()
+
+
+def test_unreachable_database_is_one_sentence_without_password() -> None:
+    with pytest.raises(StoreError) as caught:
+        open_database("postgresql://runner:s3cret@127.0.0.1:1/advisor")
+    message = str(caught.value)
+    assert message.startswith("cannot open the database postgresql://runner@127.0.0.1:1/advisor")
+    assert "s3cret" not in message and "\n" not in message
