@@ -1,0 +1,353 @@
+"""Turn a stream of decoded FIT data messages into a `DecodedFit`, whichever library decoded them.
+
+Why one shared assembler: the two backends must give *identical* results. fitdecode and fitparse share the same
+`FieldData` shape (`field_def`, `field`, `name`, `value`, `raw_value`) and apply scale/offset and component
+expansion with the same arithmetic, so if both feed their fields through `fields_of` and `Assembler`, any
+difference left is a difference between the libraries themselves (profile version), not between two copies of our
+code.
+
+Rules applied here (documented once, for both backends):
+- Developer fields are ignored: their names are free text ("Cadence", "speed") and could shadow native fields.
+- A field written in the file wins over the same field produced by component expansion (e.g. a real
+  `enhanced_speed` beats the one expanded from 16-bit `speed`); among equals the first non-empty value wins.
+- Datetimes are timezone-aware UTC. FIT `date_time` values below 0x10000000 are "seconds since power-on", not
+  wall-clock times; they are anchored when the file allows it (see `Assembler`), else such records and sessions
+  are dropped. Records without any timestamp are dropped.
+- Chained FIT files: every `file_id` message starts a new file; sessions, records and daily climbs accumulate. The
+  file-level fields (type, device, ...) come from the first chained file of type `activity`, else the first one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from advisor.decode.model import DailyClimb, DecodedFit, FitDecodeError, SessionTotals
+
+FIT_EPOCH_POSIX = 631065600
+"""POSIX seconds at the FIT epoch (1989-12-31T00:00:00Z)."""
+
+_MAX_UTC_OFFSET_S = 15 * 3600
+"""Local offsets beyond this are garbage (some devices write a bogus `local_timestamp`) and are ignored."""
+
+_ACTIVITY_TYPE_STEPS = {1: "running", 6: "walking"}
+"""monitoring.activity_type values whose `cycles` count steps (raw cycles == steps for these)."""
+
+
+class FieldDataLike(Protocol):
+    """The part of fitdecode's and fitparse's `FieldData` we rely on (same attribute names in both)."""
+
+    field_def: Any
+    field: Any
+    value: Any
+    raw_value: Any
+
+    @property
+    def name(self) -> str: ...
+
+
+@dataclass(slots=True)
+class Message:
+    """One data message, reduced to plain dicts keyed by profile field name."""
+
+    name: str
+    values: dict[str, Any]
+    raw: dict[str, Any]
+
+
+def fields_of(name: str, fields: Iterable[FieldDataLike]) -> Message:
+    """Collect a message's native fields: explicit fields first, then component-expanded ones fill the gaps."""
+    values: dict[str, Any] = {}
+    raw: dict[str, Any] = {}
+    expanded: list[FieldDataLike] = []
+    for fd in fields:
+        fld = fd.field
+        if fld is None or getattr(fld, "field_type", "field") == "devfield":
+            continue
+        if fd.field_def is None:
+            expanded.append(fd)
+            continue
+        _put(values, raw, fd)
+    for fd in expanded:
+        _put(values, raw, fd)
+    return Message(name, values, raw)
+
+
+def _put(values: dict[str, Any], raw: dict[str, Any], fd: FieldDataLike) -> None:
+    """Store under the field's name and, for a resolved subfield, under its parent's name too.
+
+    The parent name is what we look up: which subfields exist depends on the library's profile version (fitparse's
+    newer profile turns a swim session's `avg_cadence` into `avg_swimming_cadence`; fitdecode's does not).
+    """
+    value = fd.value
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # fitparse renders naive UTC datetimes
+    if value is None:
+        return
+    parent = getattr(fd, "parent_field", None)
+    for name in (fd.name, parent.name if parent is not None else None):
+        if name is not None and values.get(name) is None:
+            values[name] = value
+            raw[name] = fd.raw_value
+
+
+def _num(value: Any) -> float | None:
+    """A scalar float, or None. Array fields (some devices write `enhanced_speed` as a 1-tuple) use element 0."""
+    if isinstance(value, tuple | list):
+        value = value[0] if value else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _int(value: Any) -> int | None:
+    number = _num(value)
+    return None if number is None else int(number)
+
+
+def _name(value: Any) -> str | None:
+    """Enum names as the profile spells them; values unknown to the profile become their number as text."""
+    if value is None:
+        return None
+    return str(value)
+
+
+def _when(value: Any) -> datetime | None:
+    return value if isinstance(value, datetime) else None
+
+
+def _plus(whole: Any, fraction: Any) -> float | None:
+    base = _num(whole)
+    if base is None:
+        return None
+    return base + (_num(fraction) or 0.0)
+
+
+@dataclass(slots=True)
+class _Monitoring:
+    """Per-day maxima of the cumulative counters in `monitoring` messages."""
+
+    ascent: dict[date, float] = field(default_factory=dict)
+    descent: dict[date, float] = field(default_factory=dict)
+    steps: dict[tuple[date, int], int] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Assembler:
+    """Feed it `Message`s in file order with `add`, then call `finish`.
+
+    Records and sessions are kept until `finish` because their times may need an anchor that comes later in the
+    file: old devices (e.g. Forerunner 70) write times as seconds since power-on (FIT `date_time` below
+    0x10000000). Such relative times are made absolute with a `timestamp_correlation` message (exact), else with
+    the `activity` message's absolute `local_timestamp` against its relative `timestamp` — which yields local
+    time taken as UTC, off by the (unknown) UTC offset, still far better than losing the run. Without an anchor,
+    records with relative times are dropped. Resolution is per chained file.
+    """
+
+    _file_ids: list[Message] = field(default_factory=list)
+    _out: DecodedFit = field(default_factory=lambda: DecodedFit(file_type="unknown"))
+    _messages: int = 0
+    _last_fit_ts: int | None = None
+    _monitor_offset_s: int = 0
+    _monitoring: _Monitoring = field(default_factory=_Monitoring)
+    _records: list[tuple[int, Message]] = field(default_factory=list)
+    _sessions: list[tuple[int, Message]] = field(default_factory=list)
+    _shift: dict[int, int] = field(default_factory=dict)
+    """Chained-file index -> seconds to add to a relative FIT time to make it absolute FIT time."""
+
+    @property
+    def _file_index(self) -> int:
+        return max(len(self._file_ids) - 1, 0)
+
+    def add(self, msg: Message) -> None:
+        self._messages += 1
+        ts = _when(msg.values.get("timestamp"))
+        if ts is not None:
+            self._last_fit_ts = int(ts.timestamp()) - FIT_EPOCH_POSIX
+        handler = getattr(self, f"_on_{msg.name}", None)
+        if handler is not None:
+            handler(msg)
+
+    def _on_file_id(self, msg: Message) -> None:
+        self._file_ids.append(msg)
+        self._last_fit_ts = None  # a new chained file: timestamp_16 must not resolve against the previous one
+        self._monitor_offset_s = 0
+
+    def _on_record(self, msg: Message) -> None:
+        self._records.append((self._file_index, msg))
+
+    def _on_session(self, msg: Message) -> None:
+        self._sessions.append((self._file_index, msg))
+        if self._out.activity_name is None and isinstance(msg.values.get("sport_profile_name"), str):
+            self._out.activity_name = msg.values["sport_profile_name"]
+
+    def _on_sport(self, msg: Message) -> None:
+        if self._out.activity_name is None and isinstance(msg.values.get("name"), str):
+            self._out.activity_name = msg.values["name"]
+
+    def _on_timestamp_correlation(self, msg: Message) -> None:
+        utc, system = msg.values.get("timestamp"), msg.values.get("system_timestamp")
+        if isinstance(utc, datetime) and isinstance(system, int | float):
+            self._shift[self._file_index] = int(utc.timestamp()) - FIT_EPOCH_POSIX - int(system)
+
+    def _on_activity(self, msg: Message) -> None:
+        local, ts = _when(msg.values.get("local_timestamp")), msg.values.get("timestamp")
+        if local is None:
+            return
+        if isinstance(ts, datetime):
+            offset = int((local - ts).total_seconds())
+            if self._out.local_offset_s is None and abs(offset) <= _MAX_UTC_OFFSET_S:
+                self._out.local_offset_s = offset
+        elif isinstance(ts, int | float):
+            self._shift.setdefault(self._file_index, int(local.timestamp()) - FIT_EPOCH_POSIX - int(ts))
+
+    def _on_monitoring_info(self, msg: Message) -> None:
+        local, ts = _when(msg.values.get("local_timestamp")), _when(msg.values.get("timestamp"))
+        if local is not None and ts is not None:
+            offset = int((local - ts).total_seconds())
+            self._monitor_offset_s = offset if abs(offset) <= _MAX_UTC_OFFSET_S else 0
+
+    def _on_monitoring(self, msg: Message) -> None:
+        """Cumulative counters reset at local midnight, so a day's total is the largest value seen that day.
+
+        The time is `timestamp`, or `timestamp_16` (low 16 bits of the FIT time) resolved against the last full
+        timestamp. The local day is taken one second before the sample time, so the end-of-day summary written at
+        00:00 local lands on the day it summarises. Steps are raw `cycles` for walking/running activity types
+        (per activity type, summed over types); ascent/descent are metres. Without a `monitoring_info` local
+        offset, days are UTC days.
+        """
+        v, raw = msg.values, msg.raw
+        ts = _when(v.get("timestamp"))
+        if ts is not None:
+            fit_ts: int | None = int(ts.timestamp()) - FIT_EPOCH_POSIX
+        elif _int(v.get("timestamp_16")) is not None and self._last_fit_ts is not None:
+            last = self._last_fit_ts
+            fit_ts = last + ((int(v["timestamp_16"]) - last) & 0xFFFF)
+            self._last_fit_ts = fit_ts
+        else:
+            fit_ts = None
+        if fit_ts is None:
+            return
+        day = datetime.fromtimestamp(fit_ts + FIT_EPOCH_POSIX + self._monitor_offset_s - 1, UTC).date()
+        mon = self._monitoring
+        for key, store in (("ascent", mon.ascent), ("descent", mon.descent)):
+            metres = _num(v.get(key))
+            if metres is not None:
+                store[day] = max(store.get(day, 0.0), metres)
+        activity_type = _int(raw.get("activity_type"))
+        steps = _int(raw.get("cycles"))
+        if activity_type in _ACTIVITY_TYPE_STEPS and steps is not None:
+            mon.steps[(day, activity_type)] = max(mon.steps.get((day, activity_type), 0), steps)
+
+    def _absolute(self, file_index: int, value: Any) -> datetime | None:
+        """A FIT time as an aware UTC datetime, resolving relative (since power-on) times when anchored."""
+        if isinstance(value, datetime):
+            return value
+        shift = self._shift.get(file_index)
+        if isinstance(value, int | float) and not isinstance(value, bool) and shift is not None:
+            return datetime.fromtimestamp(int(value) + shift + FIT_EPOCH_POSIX, UTC)
+        return None
+
+    def finish(self) -> DecodedFit:
+        """The result; a stream in which not one data message decoded is an error, not an empty activity."""
+        if self._messages == 0:
+            raise FitDecodeError("no data in file")
+        out = self._out
+        for file_index, msg in self._records:
+            self._add_record(self._absolute(file_index, msg.values.get("timestamp")), msg.values)
+        for file_index, msg in self._sessions:
+            start = self._absolute(file_index, msg.values.get("start_time"))
+            self._add_session(start or self._absolute(file_index, msg.values.get("timestamp")), msg.values)
+        primary = next((m for m in self._file_ids if m.values.get("type") == "activity"), None)
+        if primary is None and self._file_ids:
+            primary = self._file_ids[0]
+        if primary is not None:
+            v = primary.values
+            out.file_type = _name(v.get("type")) or "unknown"
+            out.manufacturer = _name(v.get("manufacturer"))
+            out.product = _product(primary)
+            out.serial_number = _int(v.get("serial_number"))
+            out.time_created = _when(v.get("time_created"))
+        out.daily_climbs = self._daily_climbs()
+        return out
+
+    def _add_record(self, ts: datetime | None, v: dict[str, Any]) -> None:
+        if ts is None:
+            return
+        altitude = _num(v.get("enhanced_altitude"))
+        speed = _num(v.get("enhanced_speed"))
+        self._out.records.append(
+            ts.timestamp(),
+            _num(v.get("distance")),
+            altitude if altitude is not None else _num(v.get("altitude")),
+            speed if speed is not None else _num(v.get("speed")),
+            _int(v.get("heart_rate")),
+            _plus(v.get("cadence"), v.get("fractional_cadence")),
+        )
+
+    def _add_session(self, start: datetime | None, v: dict[str, Any]) -> None:
+        if start is None:
+            return
+        self._out.sessions.append(
+            SessionTotals(
+                sport=_name(v.get("sport")) or "generic",
+                sub_sport=_name(v.get("sub_sport")),
+                start_time=start,
+                total_elapsed_time_s=_num(v.get("total_elapsed_time")),
+                total_timer_time_s=_num(v.get("total_timer_time")),
+                total_distance_m=_num(v.get("total_distance")),
+                total_ascent_m=_plus(v.get("total_ascent"), v.get("total_fractional_ascent")),
+                total_descent_m=_plus(v.get("total_descent"), v.get("total_fractional_descent")),
+                avg_heart_rate=_int(v.get("avg_heart_rate")),
+                max_heart_rate=_int(v.get("max_heart_rate")),
+                # `avg_cadence` is also where avg_running_cadence / avg_swimming_cadence land (parent name)
+                avg_cadence=_plus(v.get("avg_cadence"), v.get("avg_fractional_cadence")),
+                total_calories=_num(v.get("total_calories")),
+            )
+        )
+
+    def _daily_climbs(self) -> list[DailyClimb]:
+        mon = self._monitoring
+        days = sorted(set(mon.ascent) | set(mon.descent) | {d for d, _ in mon.steps})
+        climbs = []
+        for day in days:
+            steps = [n for (d, _), n in mon.steps.items() if d == day]
+            climbs.append(
+                DailyClimb(
+                    day=day,
+                    ascent_m=mon.ascent.get(day),
+                    descent_m=mon.descent.get(day),
+                    steps=sum(steps) if steps else None,
+                )
+            )
+        return climbs
+
+
+def _product(file_id: Message) -> str | None:
+    """The device's own product name when it writes one, else the numeric product id as text.
+
+    Not the profile's name for the id ("fr935"): each library ships a different profile version and the older
+    one lacks newer devices, so names would make the two backends disagree.
+    """
+    name = file_id.values.get("product_name")
+    if isinstance(name, str) and name.strip():
+        return name.strip()
+    product = _int(file_id.raw.get("product"))
+    return None if product is None else str(product)
+
+
+def check_prefix(data: bytes) -> None:
+    """Reject what is plainly not FIT before a decoder sees it, so both backends give the same reason.
+
+    (On zero bytes fitdecode yields nothing and fitparse raises an EOF error; on a few bytes they disagree on
+    "truncated" versus "corrupt header".)
+    """
+    if not data:
+        raise FitDecodeError("empty file")
+    if len(data) < 12 or data[8:12] != b".FIT":
+        raise FitDecodeError("not a FIT file (corrupt header)")
+
+
+__all__ = ["FIT_EPOCH_POSIX", "Assembler", "Message", "check_prefix", "fields_of"]
