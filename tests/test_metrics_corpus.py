@@ -1,0 +1,89 @@
+"""Computed metrics against the devices' own session totals on the real sample files (skips without the corpus).
+
+What is held to what, and why:
+- **distance** within 1 % (+10 m) of the session's total_distance, for every session whose records carry distance.
+  The 10 m is the stretch a device may add after its last record (a 33 s indoor test file ends 4 m short);
+- **moving time** never above total_timer_time (+2 % and 5 s: timer rounding, smart-recording edges), so no
+  paused time is counted; and for foot sports at least 90 % of it, except where the runner demonstrably stood or
+  crept with the timer running (listed in `STOPS_WITH_TIMER_RUNNING` with the evidence). Bike files are held to
+  the upper bound only: several mountain-bike samples keep the timer running through long stops.
+Multisport files are compared per session, cut with `split_sessions` (session start_time is unreliable).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+from corpus import corpus_file, corpus_rows, requires_corpus
+
+from advisor.decode import FitDecodeError, decode_fit
+from advisor.decode.model import DecodedFit, RecordStream, SessionTotals
+from advisor.metrics import HeartRateProfile, compute_run_metrics, is_foot_sport, split_sessions
+
+PROFILE = HeartRateProfile()
+MIN_TIMER_S = 300.0
+"""The lower bound applies from 5 minutes: the SDK's 14 s example 'runs' 5.7 m, at walking-in-place speed."""
+
+STOPS_WITH_TIMER_RUNNING: dict[tuple[str, int], str] = {
+    ("python-fitparse/2013-02-06-12-11-14.fit", 0): (
+        "hilly run with ~8 min of records at device speed 0.0 and no distance gained (stops, timer running)"
+    ),
+    ("python-fitparse/activity-large-fenxi2-multisport.fit", 2): (
+        "vertical-km leg: 732 m up in 2.2 km, long stretches below 0.5 m/s horizontal speed"
+    ),
+}
+
+
+def _activity_rows() -> list[dict[str, str]]:
+    return [r for r in corpus_rows() if "activity" in r["file_type"].split("+") and r["fitparse_status"] == "ok"]
+
+
+@functools.cache
+def _decode(name: str) -> DecodedFit | str:
+    """Each file decoded once for both tests (decoding dominates this module's run time)."""
+    try:
+        return decode_fit(corpus_file({"file": name}).read_bytes())
+    except FitDecodeError as error:
+        return str(error)
+
+
+def _sessions(row: dict[str, str]) -> list[tuple[int, SessionTotals, RecordStream]]:
+    fit = _decode(row["file"])
+    if isinstance(fit, str):  # a file fitparse reads but fitdecode rejects is the decoder tests' business
+        pytest.skip(f"not decodable: {fit}")
+    streams = split_sessions(fit.records, fit.sessions)
+    return [(i, s, streams[i]) for i, s in enumerate(fit.sessions)]
+
+
+@requires_corpus
+@pytest.mark.parametrize("row", _activity_rows(), ids=lambda r: r["file"])
+def test_distance_matches_the_session_total(row: dict[str, str]) -> None:
+    checked = 0
+    for i, session, stream in _sessions(row):
+        if not session.total_distance_m or sum(d is not None for d in stream.distance_m) < 2:
+            continue
+        m = compute_run_metrics(stream, session.sport, PROFILE, session)
+        total = session.total_distance_m
+        assert abs(m.distance_m - total) <= 0.01 * total + 10.0, f"session {i} ({session.sport})"
+        checked += 1
+    if not checked:
+        pytest.skip("no session with both a total distance and a distance stream")
+
+
+@requires_corpus
+@pytest.mark.parametrize("row", _activity_rows(), ids=lambda r: r["file"])
+def test_moving_time_is_near_the_timer_time(row: dict[str, str]) -> None:
+    checked = 0
+    for i, session, stream in _sessions(row):
+        timer = session.total_timer_time_s
+        if not timer or len(stream) < 2:
+            continue
+        m = compute_run_metrics(stream, session.sport, PROFILE, session)
+        assert m.moving_s <= 1.02 * timer + 5.0, f"session {i} ({session.sport}) counts paused time"
+        real_run = timer >= MIN_TIMER_S and is_foot_sport(session.sport, session.sub_sport)
+        if real_run and (row["file"], i) not in STOPS_WITH_TIMER_RUNNING:
+            assert m.moving_s >= 0.9 * timer, f"session {i} ({session.sport})"
+        checked += 1
+    if not checked:
+        pytest.skip("no session with a timer time and records")
