@@ -1,0 +1,144 @@
+"""The `advisor` command: a thin layer over `advisor.usecases`, which a user could import and call directly.
+
+Exit codes: 0 success, 1 when some input failed (the rest was still done), 2 on usage or configuration errors.
+Errors are one sentence on standard error, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from advisor.config import ConfigError, load_settings
+from advisor.store.db import StoreError
+from advisor.usecases.runtime import Runtime
+
+app = typer.Typer(
+    name="advisor",
+    help="Knee-aware training load advisor for runners. Guidance, not a diagnosis.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"advisor: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def runtime(ctx: typer.Context) -> Runtime:
+    """The settings and database for this command, loaded once; configuration errors end the command (exit 2)."""
+    if not isinstance(ctx.obj, Runtime):
+        config_path = ctx.obj.get("config") if isinstance(ctx.obj, dict) else None
+        try:
+            ctx.obj = Runtime(load_settings(config_path))
+        except ConfigError as error:
+            fail(str(error))
+        ctx.call_on_close(ctx.obj.close)
+    return ctx.obj
+
+
+def open_runtime(ctx: typer.Context) -> Runtime:
+    """Like `runtime`, with the database opened (and migrated) now, so store errors are reported up front."""
+    rt = runtime(ctx)
+    try:
+        _ = rt.athlete_id
+    except StoreError as error:
+        fail(str(error))
+    return rt
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="TOML config file (default: $ADVISOR_CONFIG, then defaults).")
+    ] = None,
+) -> None:
+    ctx.obj = {"config": config}
+
+
+@app.command("import")
+def import_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="FIT files, folders, .fit.gz or .zip archives.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+) -> None:
+    """Import runs from FIT files, folders (recursive) and Garmin .zip exports."""
+    from advisor.outputs.progress import import_with_progress
+
+    rt = open_runtime(ctx)
+    summary = import_with_progress(rt.import_context("file"), paths, as_json=as_json)
+    if as_json:
+        document = {
+            "files": [
+                {
+                    "name": r.name,
+                    "status": r.status,
+                    "detail": r.detail,
+                    "file_type": r.file_type,
+                    "activity_ids": list(r.activity_ids),
+                }
+                for r in summary.results
+            ],
+            "summary": {s: summary.count(s) for s in ("imported", "duplicate", "skipped", "failed")},
+        }
+        typer.echo(json.dumps(document, indent=2))
+    raise typer.Exit(1 if summary.any_failed else 0)
+
+
+@app.command("activities")
+def activities_command(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Only from this local date on (YYYY-MM-DD).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+) -> None:
+    """List stored activities with their computed metrics."""
+    from advisor.outputs.tables import activities_table
+    from advisor.usecases.listing import activity_json, list_activities
+
+    since_date = parse_date(since, "--since") if since else None
+    rt = open_runtime(ctx)
+    tz = rt.settings.tz
+    rows = list_activities(rt.db, rt.athlete_id, since=since_date, tz=tz)
+    if as_json:
+        typer.echo(json.dumps({"activities": [activity_json(a, tz) for a in rows]}, indent=2))
+        return
+    if not rows:
+        typer.echo("No activities stored yet: run `advisor import PATH` or `advisor sync`.")
+        return
+    activities_table(rows, tz)
+
+
+def parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} expects a date as YYYY-MM-DD, got {value!r}")
+
+
+def _register_subcommands() -> None:
+    """Commands that live in their own modules, added here so `advisor --help` lists them all."""
+    import importlib
+
+    for module in ("advisor.outputs.cli_knee", "advisor.outputs.cli_garmin", "advisor.outputs.cli_daemon"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
+
+
+def main() -> None:
+    _register_subcommands()
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("advisor: interrupted; everything finished before this point is stored.", err=True)
+        sys.exit(130)

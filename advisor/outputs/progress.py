@@ -1,0 +1,53 @@
+"""Running an import with a Rich progress bar on a terminal, plain lines when piped, nothing extra for --json."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from advisor.usecases.importing import FileResult, ImportContext, ImportSummary, import_paths
+
+STYLE = {"imported": "green", "duplicate": "cyan", "skipped": "yellow", "failed": "red"}
+
+
+def import_with_progress(ctx: ImportContext, paths: Iterable[Path], as_json: bool) -> ImportSummary:
+    if as_json:
+        return import_paths(ctx, paths)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        summary = import_paths(ctx, paths, on_result=lambda r: print(_line(r), flush=True))
+        print(summary.line())
+        return summary
+    counts = {s: 0 for s in STYLE}
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[counts]}"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("Importing", total=None, counts="")
+
+        def on_total(total: int) -> None:
+            progress.update(task, total=total)
+
+        def on_result(result: FileResult) -> None:
+            counts[result.status] += 1
+            if result.status in ("failed", "skipped"):
+                progress.console.print(f"[{STYLE[result.status]}]{_line(result)}[/]", markup=True)
+            text = " ".join(f"[{STYLE[s]}]{n} {s}[/]" for s, n in counts.items() if n)
+            progress.update(task, advance=1, counts=text)
+
+        summary = import_paths(ctx, paths, on_total=on_total, on_result=on_result)
+    console.print(summary.line())
+    return summary
+
+
+def _line(result: FileResult) -> str:
+    detail = f": {result.detail}" if result.detail else ""
+    return f"{result.status:<9} {result.name}{detail}"

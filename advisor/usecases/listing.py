@@ -1,0 +1,83 @@
+"""Reading stored activities back, for `advisor activities` and for the risk analysis."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from advisor.store.db import Database
+from advisor.store.models import Activity
+
+
+def list_activities(
+    db: Database,
+    athlete_id: int,
+    since: date | None = None,
+    until: date | None = None,
+    tz: ZoneInfo = ZoneInfo("UTC"),
+) -> list[Activity]:
+    """Activities in start order; `since`/`until` are local dates (a day of margin, then an exact local cut)."""
+    query = (
+        select(Activity).where(Activity.athlete_id == athlete_id).order_by(Activity.start_utc, Activity.id)
+    )
+    if since is not None:
+        query = query.where(
+            Activity.start_utc >= datetime.combine(since, datetime.min.time(), UTC) - timedelta(days=1)
+        )
+    if until is not None:
+        query = query.where(
+            Activity.start_utc < datetime.combine(until, datetime.min.time(), UTC) + timedelta(days=2)
+        )
+    with db.transaction() as session:
+        rows = list(session.scalars(query))
+    return [
+        a
+        for a in rows
+        if (since is None or local_date(a, tz) >= since) and (until is None or local_date(a, tz) <= until)
+    ]
+
+
+def local_date(activity: Activity, tz: ZoneInfo) -> date:
+    """The runner's calendar day of an activity: the file's own offset when it has one, else the profile zone."""
+    if activity.utc_offset_s is not None:
+        return (activity.start_utc + timedelta(seconds=activity.utc_offset_s)).date()
+    return activity.start_utc.astimezone(tz).date()
+
+
+def activity_json(activity: Activity, tz: ZoneInfo) -> dict[str, object]:
+    a = activity
+    return {
+        "id": a.id,
+        "local_date": local_date(a, tz).isoformat(),
+        "start_utc": a.start_utc.isoformat().replace("+00:00", "Z"),
+        "utc_offset_s": a.utc_offset_s,
+        "sport": a.sport,
+        "sub_sport": a.sub_sport,
+        "name": a.name,
+        "distance_m": round(a.distance_m, 1),
+        "distance_km": round(a.distance_m / 1000, 3),
+        "elapsed_s": round(a.elapsed_s, 1),
+        "moving_s": round(a.moving_s, 1),
+        "pace_s_per_km": round(a.moving_s / (a.distance_m / 1000), 1) if a.distance_m > 0 else None,
+        "ascent_m": round(a.ascent_m, 1),
+        "descent_m": round(a.descent_m, 1),
+        "descent_steep5_m": round(a.descent_steep5_m, 1),
+        "distance_steep5_m": round(a.distance_steep5_m, 1),
+        "descent_steep10_m": round(a.descent_steep10_m, 1),
+        "distance_steep10_m": round(a.distance_steep10_m, 1),
+        "avg_cadence_spm": None if a.avg_cadence_spm is None else round(a.avg_cadence_spm, 1),
+        "avg_heart_rate": None if a.avg_heart_rate is None else round(a.avg_heart_rate, 1),
+        "load": round(a.load, 1),
+        "load_method": a.load_method,
+        "session": {
+            "distance_m": a.session_distance_m,
+            "elapsed_s": a.session_elapsed_s,
+            "timer_s": a.session_timer_s,
+            "ascent_m": a.session_ascent_m,
+            "descent_m": a.session_descent_m,
+            "avg_heart_rate": a.session_avg_heart_rate,
+        },
+        "garmin_activity_id": a.garmin_activity_id,
+    }

@@ -1,0 +1,54 @@
+"""What a command or a job needs at hand: the settings, the database (opened on first use) and the athlete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from advisor.config import Settings
+from advisor.metrics import HeartRateProfile
+from advisor.sources.files import Limits
+from advisor.store.db import Database, default_athlete_id, open_database
+from advisor.usecases.importing import ImportContext
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    _db: Database | None = field(default=None, repr=False)
+    _athlete_id: int | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self.settings.home.mkdir(parents=True, exist_ok=True)
+            self._db = open_database(self.settings.database_url)
+        return self._db
+
+    @property
+    def athlete_id(self) -> int:
+        if self._athlete_id is None:
+            self._athlete_id = default_athlete_id(self.db, self.settings.profile.name)
+        return self._athlete_id
+
+    def import_context(self, origin: str = "file") -> ImportContext:
+        s = self.settings
+        return ImportContext(
+            db=self.db,
+            athlete_id=self.athlete_id,
+            decoder=s.fit.decoder,
+            hr_profile=HeartRateProfile(
+                max_hr=s.profile.max_hr, resting_hr=s.profile.resting_hr, sex=s.profile.sex
+            ),
+            origin=origin,
+            limits=Limits(
+                max_member_bytes=s.imports.max_member_mib << 20,
+                max_total_bytes=s.imports.max_archive_total_mib << 20,
+                max_compression_ratio=s.imports.max_compression_ratio,
+                max_nesting=s.imports.max_nesting,
+            ),
+        )
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
