@@ -1,0 +1,148 @@
+"""`advisor pain ...`, `advisor stairs log` and `advisor status`: the runner's side of the knee engine."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from advisor.outputs.cli import app, fail, open_runtime, parse_date
+from advisor.usecases.knee import InputError, PainInput, delete_pain, list_pain, log_pain, log_stairs
+
+pain_app = typer.Typer(help="Log and review knee pain (0-10).", no_args_is_help=True)
+stairs_app = typer.Typer(help="Log floors climbed when no watch counts them.", no_args_is_help=True)
+app.add_typer(pain_app, name="pain")
+app.add_typer(stairs_app, name="stairs")
+
+
+@pain_app.command("log")
+def pain_log(
+    ctx: typer.Context,
+    score: Annotated[int, typer.Option("--score", help="Knee pain from 0 (none) to 10 (worst).")],
+    when: Annotated[str, typer.Option("--when", help="during, after (a run) or morning (the next one).")] = "after",
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
+    swelling: Annotated[bool, typer.Option("--swelling", help="The knee is swollen.")] = False,
+    locking: Annotated[bool, typer.Option("--locking", help="The knee locks or catches.")] = False,
+    giving_way: Annotated[bool, typer.Option("--giving-way", help="The knee gives way.")] = False,
+    rest_pain: Annotated[bool, typer.Option("--rest-pain", help="Pain at rest or at night.")] = False,
+    note: Annotated[str | None, typer.Option("--note", help="Anything worth remembering.")] = None,
+) -> None:
+    """Log a knee pain score; swelling, locking, giving way and rest pain are red flags."""
+    rt = open_runtime(ctx)
+    entry = PainInput(
+        score=score,
+        when=when,
+        day=parse_date(day, "--date") if day else None,
+        swelling=swelling,
+        locking=locking,
+        giving_way=giving_way,
+        rest_or_night_pain=rest_pain,
+        note=note,
+    )
+    try:
+        row = log_pain(rt.db, rt.athlete_id, entry, rt.settings.today())
+    except InputError as error:
+        fail(str(error))
+    typer.echo(f"Logged pain {row.score}/10 ({row.when}) on {row.day.isoformat()} as entry {row.id}.")
+    if swelling or locking or giving_way or rest_pain:
+        typer.echo("That is a red flag: pause running and have the knee assessed by a clinician.")
+
+
+@pain_app.command("list")
+def pain_list(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Only from this date on (YYYY-MM-DD).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+) -> None:
+    """List logged pain entries."""
+    rt = open_runtime(ctx)
+    rows = list_pain(rt.db, rt.athlete_id, parse_date(since, "--since") if since else None)
+    if as_json:
+        entries = [
+            {
+                "id": r.id,
+                "date": r.day.isoformat(),
+                "when": r.when,
+                "score": r.score,
+                "swelling": r.swelling,
+                "locking": r.locking,
+                "giving_way": r.giving_way,
+                "rest_or_night_pain": r.rest_or_night_pain,
+                "note": r.note,
+            }
+            for r in rows
+        ]
+        typer.echo(json.dumps({"pain": entries}, indent=2))
+        return
+    if not rows:
+        typer.echo("No pain logged yet: `advisor pain log --score N`.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "date", "when", "score", "flags", "note")
+    for r in rows:
+        flags = [
+            n
+            for n, v in (
+                ("swelling", r.swelling),
+                ("locking", r.locking),
+                ("giving way", r.giving_way),
+                ("rest pain", r.rest_or_night_pain),
+            )
+            if v
+        ]
+        table.add_row(str(r.id), r.day.isoformat(), r.when, f"{r.score}/10", ", ".join(flags), r.note or "")
+    Console().print(table)
+
+
+@pain_app.command("delete")
+def pain_delete(ctx: typer.Context, entry_id: Annotated[int, typer.Argument(help="The id from `pain list`.")]) -> None:
+    """Delete a pain entry logged by mistake."""
+    rt = open_runtime(ctx)
+    try:
+        delete_pain(rt.db, rt.athlete_id, entry_id)
+    except InputError as error:
+        fail(str(error))
+    typer.echo(f"Deleted pain entry {entry_id}.")
+
+
+@stairs_app.command("log")
+def stairs_log(
+    ctx: typer.Context,
+    floors: Annotated[float, typer.Option("--floors", help="Floors walked down (and up) that day.")],
+    floors_up: Annotated[float | None, typer.Option("--floors-up", help="Floors up, if different.")] = None,
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
+) -> None:
+    """Log the floors of stairs you walked on a day (a watch or Garmin sync fills this on its own)."""
+    rt = open_runtime(ctx)
+    today = rt.settings.today()
+    when = parse_date(day, "--date") if day else today
+    try:
+        log_stairs(rt.db, rt.athlete_id, floors, floors_up, when, today)
+    except InputError as error:
+        fail(str(error))
+    typer.echo(f"Logged {floors:g} floors down on {when.isoformat()}.")
+
+
+@app.command("status")
+def status_command(
+    ctx: typer.Context,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+) -> None:
+    """The last 8 weeks, this week's knee-risk flags, next week's caps and the rehab routine."""
+    from advisor.usecases.knee import assess_history
+
+    rt = open_runtime(ctx)
+    today = rt.settings.today()
+    day: date = parse_date(as_of, "--as-of") if as_of else today
+    report = assess_history(rt.db, rt.athlete_id, rt.settings, day)
+    if as_json:
+        typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
+        return
+    from advisor.outputs.status_page import print_status
+
+    print_status(report)

@@ -1,0 +1,200 @@
+"""Use cases around the knee: logging pain and stairs, and assessing the stored history.
+
+These are the I/O edges of the risk engine: they validate what the runner typed, read the store, turn rows into
+the engine's plain values and call the pure `assess`. The clock is read only by the caller (the CLI's default
+`--as-of` is "today in the runner's time zone"), so `assess_history` is reproducible for any date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import get_args
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+
+from advisor.advice.report import KneeReport, assess
+from advisor.config import Settings
+from advisor.risk.model import PainEntry, PainWhen, Profile, Run, StairDay
+from advisor.store.db import Database
+from advisor.store.models import Activity, DailyStairs, PainEntryRow
+
+STAIR_SOURCE_PRIORITY = ("manual", "garmin", "fit_monitoring")
+"""When several sources give floors for one day, the runner's own entry wins, then Garmin's daily summary."""
+MAX_NOTE_CHARS = 2000
+
+
+class InputError(ValueError):
+    """Something the runner typed that cannot be stored; the message is one sentence saying what is allowed."""
+
+
+@dataclass(frozen=True)
+class PainInput:
+    score: int
+    when: str = "after"
+    day: date | None = None
+    swelling: bool = False
+    locking: bool = False
+    giving_way: bool = False
+    rest_or_night_pain: bool = False
+    note: str | None = None
+
+
+def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> PainEntryRow:
+    """Store one pain score after checking it; nothing is stored when any part is wrong."""
+    if not 0 <= entry.score <= 10:
+        raise InputError(f"--score must be a whole number from 0 (no pain) to 10 (worst), got {entry.score}")
+    if entry.when not in get_args(PainWhen):
+        raise InputError(f"--when must be one of during, after, morning, got {entry.when!r}")
+    day = entry.day or today
+    if day > today:
+        raise InputError(f"--date {day.isoformat()} is in the future (today is {today.isoformat()})")
+    if day < today - timedelta(days=3650):
+        raise InputError(f"--date {day.isoformat()} is more than ten years ago")
+    if entry.note is not None and len(entry.note) > MAX_NOTE_CHARS:
+        raise InputError(f"--note is longer than {MAX_NOTE_CHARS} characters")
+    row = PainEntryRow(
+        athlete_id=athlete_id,
+        day=day,
+        when=entry.when,
+        score=entry.score,
+        swelling=entry.swelling,
+        locking=entry.locking,
+        giving_way=entry.giving_way,
+        rest_or_night_pain=entry.rest_or_night_pain,
+        note=entry.note or None,
+        created_at=datetime.now(UTC),
+    )
+    with db.transaction() as session:
+        session.add(row)
+    return row
+
+
+def list_pain(db: Database, athlete_id: int, since: date | None = None) -> list[PainEntryRow]:
+    query = select(PainEntryRow).where(PainEntryRow.athlete_id == athlete_id)
+    if since is not None:
+        query = query.where(PainEntryRow.day >= since)
+    with db.transaction() as session:
+        return list(session.scalars(query.order_by(PainEntryRow.day, PainEntryRow.id)))
+
+
+def delete_pain(db: Database, athlete_id: int, entry_id: int) -> None:
+    with db.transaction() as session:
+        result = session.execute(
+            delete(PainEntryRow).where(PainEntryRow.athlete_id == athlete_id, PainEntryRow.id == entry_id)
+        )
+        if result.rowcount == 0:
+            raise InputError(f"there is no pain entry with id {entry_id} (see `advisor pain list`)")
+
+
+def log_stairs(
+    db: Database, athlete_id: int, floors_down: float, floors_up: float | None, day: date, today: date
+) -> None:
+    """The runner's own count of floors for a day without a watch that counts them; replaces an earlier entry."""
+    if floors_down < 0 or (floors_up is not None and floors_up < 0):
+        raise InputError("--floors must be zero or more")
+    if floors_down > 1000:
+        raise InputError(f"--floors {floors_down:g} is more than 1000 floors in a day; check the number")
+    if day > today:
+        raise InputError(f"--date {day.isoformat()} is in the future (today is {today.isoformat()})")
+    with db.transaction() as session:
+        session.merge(
+            DailyStairs(
+                athlete_id=athlete_id,
+                day=day,
+                source="manual",
+                floors_up=floors_up if floors_up is not None else floors_down,
+                floors_down=floors_down,
+                steps=None,
+                updated_at=datetime.now(UTC),
+            )
+        )
+
+
+def assess_history(db: Database, athlete_id: int, settings: Settings, as_of: date) -> KneeReport:
+    """Read everything the engine may use up to `as_of` (with the lookback it needs) and assess it."""
+    start = as_of - timedelta(weeks=30)
+    tz = settings.tz
+    with db.transaction() as session:
+        activities = session.scalars(
+            select(Activity)
+            .where(
+                Activity.athlete_id == athlete_id,
+                Activity.start_utc >= datetime.combine(start, datetime.min.time(), UTC),
+                Activity.start_utc < datetime.combine(as_of + timedelta(days=2), datetime.min.time(), UTC),
+            )
+            .order_by(Activity.start_utc)
+        ).all()
+        pain_rows = session.scalars(
+            select(PainEntryRow).where(
+                PainEntryRow.athlete_id == athlete_id, PainEntryRow.day >= start, PainEntryRow.day <= as_of
+            )
+        ).all()
+        stair_rows = session.scalars(
+            select(DailyStairs).where(
+                DailyStairs.athlete_id == athlete_id, DailyStairs.day >= start, DailyStairs.day <= as_of
+            )
+        ).all()
+        runs = [_run(a, tz) for a in activities]
+        pain = [_pain(p) for p in pain_rows]
+        stairs = _stair_days(stair_rows)
+    profile = Profile(
+        sex=settings.profile.sex,
+        flat_feet=settings.profile.flat_feet,
+        orthotics=settings.profile.orthotics,
+        timezone=settings.profile.timezone,
+    )
+    return assess(runs, pain, stairs, profile, settings.thresholds, as_of)
+
+
+def _run(a: Activity, tz: ZoneInfo) -> Run:
+    offset = a.utc_offset_s
+    if offset is None:
+        utcoffset = a.start_utc.astimezone(tz).utcoffset()
+        offset = int(utcoffset.total_seconds()) if utcoffset else 0
+    return Run(
+        activity_id=a.id,
+        start_utc=a.start_utc,
+        utc_offset_s=offset,
+        sport=a.sport,
+        sub_sport=a.sub_sport,
+        distance_m=a.distance_m,
+        moving_s=a.moving_s,
+        elapsed_s=a.elapsed_s,
+        ascent_m=a.ascent_m,
+        descent_m=a.descent_m,
+        descent_steep5_m=a.descent_steep5_m,
+        distance_steep5_m=a.distance_steep5_m,
+        descent_steep10_m=a.descent_steep10_m,
+        distance_steep10_m=a.distance_steep10_m,
+        avg_cadence_spm=a.avg_cadence_spm,
+        load=a.load,
+        name=a.name,
+    )
+
+
+def _pain(p: PainEntryRow) -> PainEntry:
+    return PainEntry(
+        id=p.id,
+        day=p.day,
+        when=p.when,  # type: ignore[arg-type]
+        score=p.score,
+        swelling=p.swelling,
+        locking=p.locking,
+        giving_way=p.giving_way,
+        rest_or_night_pain=p.rest_or_night_pain,
+        note=p.note,
+    )
+
+
+def _stair_days(rows: list[DailyStairs] | tuple[DailyStairs, ...]) -> list[StairDay]:
+    best: dict[date, DailyStairs] = {}
+    for row in rows:
+        current = best.get(row.day)
+        if current is None or STAIR_SOURCE_PRIORITY.index(row.source) < STAIR_SOURCE_PRIORITY.index(current.source):
+            best[row.day] = row
+    return [
+        StairDay(day=d, floors_up=r.floors_up, floors_down=r.floors_down, steps=r.steps)
+        for d, r in sorted(best.items())
+    ]

@@ -1,0 +1,154 @@
+"""Advice: see_clinician and the red-flag pause, rest days, footwear, the rehab routine data, the report shape."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from pydantic import ValidationError
+from scenarios import DEFAULTS, PROFILE, advice, codes, daily_runs, flag, pain, weeks_of
+
+from advisor.advice import ADVICE_ORDER, DISCLAIMER, assess, rehab_routine
+from advisor.risk.model import Profile, Thresholds
+
+M0 = date(2025, 3, 3)
+AS_OF = M0 + timedelta(days=41)
+
+
+def history():
+    return daily_runs(M0, 42, 6.0)
+
+
+@pytest.mark.parametrize("sign", ["swelling", "locking", "giving_way", "rest_or_night_pain"])
+def test_red_flag_yields_see_clinician_first_and_pauses_running_advice(sign):
+    entries = [pain(AS_OF - timedelta(days=2), 0, **{sign: True})]
+    r = assess(history(), entries, [], Profile(flat_feet=True), DEFAULTS, AS_OF)
+    assert r.flags[0].code == "red_flag" and r.flags[0].severity == "high"
+    assert r.flags[0].evidence[sign] is True
+    assert codes(r.advice) == ["see_clinician"]
+    assert r.advice[0].numbers["urgent"] is True
+    assert r.paused and r.paused_reason
+    assert r.caps.weekly_distance_m is None and r.caps.next_run_m is None
+    assert r.caps.weekly_reason.startswith("Running advice is paused")
+
+
+def test_red_flag_expires_after_the_window():
+    entries = [pain(AS_OF - timedelta(days=DEFAULTS.red_flag_days), 1, swelling=True)]
+    r = assess(history(), entries, [], PROFILE, DEFAULTS, AS_OF)
+    assert flag(r, "red_flag") is None and not r.paused
+
+
+def test_pain_not_improving_over_three_weeks():
+    # Weekly mean pain 4 -> 4 -> 5: flat or rising while still above 2/10 -> flag and see_clinician.
+    entries = [pain(AS_OF - timedelta(days=d), score) for d, score in ((20, 4), (13, 4), (6, 5))]
+    r = assess(history(), entries, [], PROFILE, DEFAULTS, AS_OF)
+    f = flag(r, "pain_not_improving")
+    assert f is not None and f.evidence["mean_score_week_1"] == 4.0 and f.evidence["mean_score_week_3"] == 5.0
+    assert r.advice[0].code == "see_clinician" and "pain_not_improving" in r.advice[0].numbers["reasons"]
+    assert not r.paused
+    # Improving 5 -> 4 -> 3: no flag; a silent week: no trend
+    better = [pain(AS_OF - timedelta(days=d), score) for d, score in ((20, 5), (13, 4), (6, 3))]
+    assert flag(assess(history(), better, [], PROFILE, DEFAULTS, AS_OF), "pain_not_improving") is None
+    gap = [pain(AS_OF - timedelta(days=20), 4), pain(AS_OF - timedelta(days=6), 5)]
+    assert flag(assess(history(), gap, [], PROFILE, DEFAULTS, AS_OF), "pain_not_improving") is None
+
+
+def test_new_pain_gets_see_clinician_once_before_starting():
+    r = assess(history(), [pain(AS_OF - timedelta(days=1), 4)], [], PROFILE, DEFAULTS, AS_OF)
+    assert r.advice[0].code == "see_clinician" and r.advice[0].numbers["reasons"] == "new_pain"
+    assert r.advice[0].numbers["urgent"] is False
+    # The same pain when the first event was 30 days ago is not new.
+    old = [pain(AS_OF - timedelta(days=30), 3), pain(AS_OF - timedelta(days=1), 4)]
+    assert advice(assess(history(), old, [], PROFILE, DEFAULTS, AS_OF), "see_clinician") is None
+
+
+def test_rest_days_one_or_two():
+    assert assess(history(), [], [], PROFILE, DEFAULTS, AS_OF).caps.rest_days == 1
+    r4 = assess(history(), [pain(AS_OF, 4)], [], PROFILE, DEFAULTS, AS_OF)
+    assert r4.caps.rest_days == 1
+    r5 = assess(history(), [pain(AS_OF, 5)], [], PROFILE, DEFAULTS, AS_OF)
+    assert r5.caps.rest_days == 2 and advice(r5, "rest_day").numbers["rest_days"] == 2
+
+
+def test_footwear_only_for_flat_feet():
+    assert advice(assess(history(), [], [], PROFILE, DEFAULTS, AS_OF), "footwear") is None
+    a = advice(assess(history(), [], [], Profile(flat_feet=True), DEFAULTS, AS_OF), "footwear")
+    assert a is not None and "arch support" in a.message
+    b = advice(assess(history(), [], [], Profile(flat_feet=True, orthotics=True), DEFAULTS, AS_OF), "footwear")
+    assert "orthotics" in b.message
+
+
+def test_female_profile_shifts_rehab_emphasis_never_the_thresholds():
+    entries = [pain(AS_OF - timedelta(days=3), 4)]
+    female = assess(history(), entries, [], Profile(sex="female"), DEFAULTS, AS_OF)
+    male = assess(history(), entries, [], Profile(sex="male"), DEFAULTS, AS_OF)
+    assert female.rehab.emphasis is not None and "hip" in female.rehab.emphasis.text
+    assert male.rehab.emphasis is None
+    assert advice(female, "rehab_routine").numbers["emphasis"] == "hip_and_quad_strength"
+    assert female.caps == male.caps
+    assert female.flags == male.flags
+    assert female.pain_threshold == male.pain_threshold
+
+
+def test_rehab_routine_is_complete_data():
+    rt = rehab_routine()
+    st = rt.strength
+    assert (st.sets, st.reps, st.days_per_week) == (3, 15, 3)
+    assert "band" in st.equipment and "bodyweight" in st.equipment
+    assert [m.id for m in st.moves] == ["clamshell", "donkey_kick", "fire_hydrant", "straight_leg_raise"]
+    slr = st.moves[-1]
+    assert slr.hold_s == (3, 4)
+    assert [s.id for s in rt.stretches.items] == ["hamstring_stretch", "running_lunge", "figure_four"]
+    assert [a.id for a in rt.foam_rolling.areas] == ["glutes", "it_band", "quads", "hamstrings"]
+    for item in (*st.moves, *rt.stretches.items, *rt.foam_rolling.areas):
+        assert item.steps and all(s.strip() for s in item.steps), item.id
+        assert item.why.strip(), item.id
+
+
+def test_advice_order_and_every_item_has_code_message_numbers():
+    runs = weeks_of(M0, [35.0] * 4 + [45.0], per_week=7, cadence=165.0, descent_m=100.0)
+    entries = [pain(M0 + timedelta(days=34), 5), pain(M0 + timedelta(days=6), 0)]
+    r = assess(runs, entries, [], Profile(flat_feet=True), DEFAULTS, M0 + timedelta(days=34))
+    got = codes(r.advice)
+    assert got == sorted(got, key=ADVICE_ORDER.index)
+    assert set(got) == set(ADVICE_ORDER)  # this scenario triggers every piece of advice
+    for a in r.advice:
+        assert a.message and a.message[0].isupper()
+        assert isinstance(a.numbers, dict)
+
+
+def test_report_json_shape_is_stable():
+    r = assess(history(), [pain(AS_OF, 3)], [], PROFILE, DEFAULTS, AS_OF)
+    doc = r.model_dump(mode="json")
+    assert list(doc) == [
+        "as_of", "week", "window_start", "weeks", "flags", "advice", "caps", "pain_threshold", "load", "rehab",
+        "paused", "paused_reason", "disclaimer",
+    ]
+    assert doc["as_of"] == AS_OF.isoformat() and doc["week"] == "2025-W15"
+    assert set(doc["weeks"][0]) >= {
+        "week", "distance_m", "distance_km", "longest_run_m", "descent_m", "steep_downhill_km", "floors_descended",
+        "worst_pain", "runs",
+    }
+    assert set(doc["caps"]) >= {"weekly_distance_m", "next_run_m", "weekly_reason", "next_run_reason", "rest_days"}
+    assert set(doc["flags"][0]) == {"code", "severity", "message", "evidence"}
+    assert set(doc["advice"][0]) == {"code", "message", "numbers"}
+    assert "not a diagnosis" in doc["disclaimer"] and doc["disclaimer"] == DISCLAIMER
+
+
+def test_thresholds_defaults_and_descriptions():
+    t = Thresholds()
+    assert (t.session_spike_small_pct, t.session_spike_moderate_pct, t.session_spike_large_pct) == (10, 30, 100)
+    assert t.session_lookback_days == 30 and t.next_run_factor == 1.10
+    assert (t.ewma_acute_days, t.ewma_chronic_days, t.acwr_high, t.acwr_caution) == (7, 28, 1.5, 1.3)
+    assert t.min_history_days == 28 and t.baseline_days == 28
+    assert (t.downhill_week_factor, t.downhill_run_factor) == (1.5, 2.0)
+    assert (t.steep_downhill_with_pain_m, t.steep_downhill_factor) == (1000, 2.0)
+    assert t.stairs_week_factor == 1.5 and t.metres_per_floor == 3.0
+    assert t.pain_acceptable == 2 and t.low_cadence_spm == 170
+    assert (t.weekly_step_up_pct, t.threshold_factor) == (10, 0.9)
+    assert (t.rest_days, t.rest_days_after_pain, t.rest_days_pain_score) == (1, 2, 5)
+    assert (t.pain_window_weeks, t.not_improving_weeks) == (12, 3)
+    for name, field in Thresholds.model_fields.items():
+        assert field.description and len(field.description) > 20, name
+    with pytest.raises(ValidationError):
+        Thresholds(acwr_hgih=2.0)  # a typo in [thresholds] is an error, not silently ignored

@@ -1,0 +1,129 @@
+"""`advisor pain`, `advisor stairs log` and `advisor status` through the real command and a real database.
+
+Runs come in as FIT files the tests write and import, so the whole path — decode, metrics, store, assess — is
+exercised; expectations are worked out by hand in the comments.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fitgen import track_from_segments, write_activity
+
+from advisor.store.db import open_database
+from advisor.store.models import PainEntryRow
+
+
+def import_runs(cli, folder: Path, runs: list[tuple[date, float]]) -> None:
+    """One FIT file per (local date, km), started 07:00 local (+02:00), 3 m/s on the flat, 5 s recording."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for day, km in runs:
+        start = datetime(day.year, day.month, day.day, 5, 0, tzinfo=UTC)
+        points = track_from_segments([(km * 1000, 0.0)], speed=3.0, interval_s=5.0)
+        write_activity(folder / f"{day.isoformat()}.fit", points, start=start, utc_offset_s=7200)
+    result = cli("import", str(folder), "--json")
+    assert result.exit_code == 0, result.stdout
+
+
+def status(cli, as_of: str) -> dict:
+    result = cli("status", "--as-of", as_of, "--json")
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def codes(items: list[dict]) -> list[str]:
+    return [item["code"] for item in items]
+
+
+def test_next_run_cap_and_large_spike_end_to_end(tmp_path: Path, cli) -> None:
+    """A month of 6 km runs every other day with long runs built up gradually, 9 → 9.5 → 10 km (each under 10 %
+    longer than the longest before it, so none is a spike): next-run cap 1.10 × 10 = 11 km. A 21 km run the next
+    day is > 100 % longer than 10 km: a large session spike, and it does not raise the cap."""
+    first = date(2026, 4, 1)
+    long_runs = {date(2026, 4, 1): 9.0, date(2026, 4, 9): 9.5, date(2026, 4, 17): 10.0}
+    runs = [(day, long_runs.get(day, 6.0)) for day in (first + timedelta(days=d) for d in range(0, 28, 2))]
+    import_runs(cli, tmp_path / "month", runs)
+    before = status(cli, "2026-04-29")
+    assert before["caps"]["next_run_m"] == pytest.approx(11_000, abs=60)
+    import_runs(cli, tmp_path / "spike", [(date(2026, 4, 30), 21.0)])
+    after = status(cli, "2026-04-30")
+    spike = next(f for f in after["flags"] if f["code"] == "session_spike")
+    assert spike["severity"] == "high"
+    assert spike["evidence"]["baseline_longest_run_m"] == pytest.approx(10_000, abs=60)
+    assert after["caps"]["next_run_m"] <= 11_000 + 60
+
+
+def test_pain_log_list_delete(cli, database_url: str) -> None:
+    result = cli("pain", "log", "--score", "3", "--when", "morning", "--date", "2026-05-01", "--note", "<b>stairs</b>")
+    assert result.exit_code == 0 and "Logged pain 3/10 (morning) on 2026-05-01" in result.stdout
+    listed = json.loads(cli("pain", "list", "--json").stdout)["pain"]
+    assert [(p["date"], p["when"], p["score"], p["note"]) for p in listed] == [
+        ("2026-05-01", "morning", 3, "<b>stairs</b>")
+    ]
+    assert cli("pain", "delete", str(listed[0]["id"])).exit_code == 0
+    assert json.loads(cli("pain", "list", "--json").stdout)["pain"] == []
+    missing = cli("pain", "delete", "999")
+    assert missing.exit_code == 2 and "no pain entry with id 999" in missing.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--score", "11"], "--score must be a whole number from 0 (no pain) to 10"),
+        (["--score", "-1"], "--score must be a whole number from 0 (no pain) to 10"),
+        (["--score", "3", "--when", "before"], "--when must be one of during, after, morning"),
+        (["--score", "3", "--date", "2999-01-01"], "is in the future"),
+        (["--score", "3", "--date", "yesterday"], "--date expects a date as YYYY-MM-DD"),
+    ],
+)
+def test_bad_pain_input_is_one_sentence_and_stores_nothing(cli, database_url: str, args, message) -> None:
+    result = cli("pain", "log", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    db = open_database(database_url)
+    with db.transaction() as session:
+        assert session.query(PainEntryRow).count() == 0
+    db.dispose()
+
+
+def test_unknown_option_is_a_usage_error(cli) -> None:
+    assert cli("pain", "log", "--score", "2", "--mood", "bad").exit_code == 2
+
+
+def test_swelling_puts_see_clinician_first_and_pauses_running(cli) -> None:
+    cli("pain", "log", "--score", "2", "--date", "2026-05-01", "--swelling")
+    report = status(cli, "2026-05-02")
+    assert report["advice"][0]["code"] == "see_clinician"
+    assert "red_flag" in codes(report["flags"])
+    assert report["paused"] is True
+
+
+def test_stairs_log_shows_in_the_weeks(cli) -> None:
+    assert cli("stairs", "log", "--floors", "40", "--date", "2026-05-04").exit_code == 0
+    report = status(cli, "2026-05-06")
+    week = next(w for w in report["weeks"] if w["week"] == "2026-W19")
+    assert week["floors_descended"] == pytest.approx(40)
+    bad = cli("stairs", "log", "--floors", "-3")
+    assert bad.exit_code == 2 and "--floors must be zero or more" in bad.stderr
+
+
+def test_status_is_reproducible_and_ignores_later_data(tmp_path: Path, cli) -> None:
+    import_runs(cli, tmp_path / "a", [(date(2026, 3, 2) + timedelta(days=d), 5.0) for d in range(0, 21, 3)])
+    first = status(cli, "2026-03-20")
+    assert status(cli, "2026-03-20") == first
+    import_runs(cli, tmp_path / "b", [(date(2026, 3, 25), 30.0)])
+    cli("pain", "log", "--score", "7", "--date", "2026-03-25")
+    assert status(cli, "2026-03-20") == first
+
+
+def test_status_page_on_a_terminal_shows_weeks_flags_caps_and_rehab(tmp_path: Path, cli) -> None:
+    import_runs(cli, tmp_path / "a", [(date(2026, 3, 2), 8.0)])
+    cli("pain", "log", "--score", "4", "--date", "2026-03-03")
+    result = cli("status", "--as-of", "2026-03-04")
+    assert result.exit_code == 0
+    page = result.stdout
+    for expected in ("Last 8 weeks", "2026-W10", "Flags", "Next week", "Clamshell", "Figure-four", "not a diagnosis"):
+        assert expected in page, expected
