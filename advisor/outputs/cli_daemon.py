@@ -1,0 +1,244 @@
+"""`advisor daemon [--once]`, `advisor daemon status`, `advisor daemon run JOB` and `advisor summary`.
+
+Thin on purpose: scheduling lives in `jobs.daemon`, the summary in `advisor.usecases.summary`. This module turns
+their outcomes into sentences and exit codes (0 fine, 1 something failed or another daemon runs, 2 usage/config).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from advisor.outputs.cli import app, fail, open_runtime, runtime
+
+daemon_app = typer.Typer(
+    help="Run the scheduler: inbox scans, Garmin sync, the weekly summary email.",
+    invoke_without_command=True,
+)
+app.add_typer(daemon_app, name="daemon")
+
+JOB_CHOICES = ("inbox", "garmin_sync", "summary", "outbox")
+
+
+def _configure_logging(verbose: bool) -> None:
+    """Sentences on standard error (journald adds its own timestamps, but a terminal or cron log needs them)."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+    )
+    # APScheduler's own lines repeat ours in less friendly words; keep its warnings and errors only.
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+@daemon_app.callback()
+def daemon_command(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Run whatever is due now and exit (for cron).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debugging detail too.")] = False,
+) -> None:
+    """Run until SIGTERM/SIGINT (then finish the job in hand and exit 0), or with --once run what is due and exit."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from advisor.store.db import StoreError
+    from jobs.daemon import run_daemon
+    from jobs.lock import AlreadyRunning
+
+    settings = runtime(ctx).settings
+    _configure_logging(verbose)
+    try:
+        code = run_daemon(settings, once=once)
+    except AlreadyRunning as error:
+        pid = f" (pid {error.pid})" if error.pid is not None else ""
+        fail(f"another advisor daemon is already running for {settings.home}{pid}; stop it first", 1)
+    except StoreError as error:
+        fail(str(error))
+    raise typer.Exit(code)
+
+
+def _when(moment: datetime | None, tz: object) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")  # type: ignore[arg-type]
+
+
+@daemon_app.command("status")
+def status_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+) -> None:
+    """Whether a daemon runs (its pid), each job's last run, success and error, and the summary outbox."""
+    from sqlalchemy import select
+
+    from advisor.store.models import OutboxMail
+    from advisor.usecases.jobruns import JOB_TITLES, list_job_runs
+    from jobs.daemon import plan
+    from jobs.lock import read_lock_holder
+
+    rt = open_runtime(ctx)
+    settings = rt.settings
+    tz = settings.tz
+    pid = read_lock_holder(settings.home)
+    layout = plan(settings)
+    rows = list_job_runs(rt.db)
+    with rt.db.transaction() as session:
+        outbox = session.scalars(
+            select(OutboxMail).where(OutboxMail.athlete_id == rt.athlete_id).order_by(OutboxMail.week)
+        ).all()
+    pending = [o for o in outbox if o.status != "sent"]
+    sent = [o for o in outbox if o.status == "sent"]
+    if as_json:
+        document = {
+            "home": str(settings.home),
+            "daemon": {"running": pid is not None, "pid": pid},
+            "jobs": [
+                {
+                    "name": r.name,
+                    "last_run_at": r.last_run_at.isoformat() if r.last_run_at else None,
+                    "last_success_at": r.last_success_at.isoformat() if r.last_success_at else None,
+                    "last_error_at": r.last_error_at.isoformat() if r.last_error_at else None,
+                    "last_error": r.last_error,
+                }
+                for r in rows
+            ],
+            "schedule": {
+                "inbox": str(settings.inbox_path),
+                "inbox_every_minutes": layout.inbox_every_minutes,
+                "sync_every_hours": layout.sync_every_hours,
+                "summary_off_reason": layout.summary_off_reason,
+                "next_summary_at": layout.next_summary.isoformat() if layout.next_summary else None,
+            },
+            "outbox": {
+                "pending": [{"week": o.week, "attempts": o.attempts, "last_error": o.last_error} for o in pending],
+                "last_sent_week": sent[-1].week if sent else None,
+            },
+        }
+        typer.echo(json.dumps(document, indent=2))
+        return
+
+    if pid is not None:
+        typer.echo(f"A daemon is running for {settings.home} (pid {pid}).")
+    else:
+        typer.echo(f"No daemon is running for {settings.home}.")
+    if not rows:
+        typer.echo("No job has run yet.")
+    for r in rows:
+        title = JOB_TITLES.get(r.name, r.name)
+        line = f"{r.name} ({title}): last run {_when(r.last_run_at, tz) or 'never'}"
+        line += f", last success {_when(r.last_success_at, tz) or 'never'}"
+        if r.last_error and r.last_error_at and (r.last_success_at is None or r.last_error_at >= r.last_success_at):
+            line += f", failing since {_when(r.last_error_at, tz)}: {r.last_error}"
+        elif r.last_error:
+            line += f" (last error {_when(r.last_error_at, tz)}: {r.last_error})"
+        typer.echo(line)
+    typer.echo(f"Inbox: {settings.inbox_path}, scanned every {layout.inbox_every_minutes:g} minutes.")
+    if layout.sync_every_hours is None:
+        typer.echo("Garmin sync: not set up.")
+    else:
+        typer.echo(f"Garmin sync: every {layout.sync_every_hours:g} hours.")
+    if layout.summary_off_reason:
+        typer.echo(f"Weekly summary: off — {layout.summary_off_reason}.")
+    else:
+        typer.echo(f"Weekly summary: next on {_when(layout.next_summary, tz)}.")
+    if sent:
+        typer.echo(f"Last summary sent: {sent[-1].week} on {_when(sent[-1].sent_at, tz)}.")
+    for o in pending:
+        error = f", last error: {o.last_error}" if o.last_error else ""
+        typer.echo(f"Waiting to be sent: the summary for {o.week} ({o.attempts} attempts{error}).")
+
+
+@daemon_app.command("run")
+def run_command(
+    ctx: typer.Context,
+    job: Annotated[str, typer.Argument(help="inbox, garmin_sync, summary or outbox.")],
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debugging detail too.")] = False,
+) -> None:
+    """Run one job now, by hand, recorded like a scheduled run (exit 1 when it fails)."""
+    from advisor.usecases.jobruns import run_recorded
+    from jobs.daemon import outbox_job, summary_job
+    from jobs.garmin import sync_garmin
+    from jobs.inbox import scan_inbox
+
+    if job not in JOB_CHOICES:
+        fail(f"unknown job {job!r}; choose one of {', '.join(JOB_CHOICES)}")
+    rt = open_runtime(ctx)
+    _configure_logging(verbose)
+    jobs = {
+        "inbox": lambda: scan_inbox(rt),
+        "garmin_sync": lambda: sync_garmin(rt),
+        "summary": lambda: summary_job(rt),
+        "outbox": lambda: outbox_job(rt),
+    }
+    outcome = run_recorded(rt.db, job, jobs[job])
+    if outcome is None:
+        raise typer.Exit(1)
+    typer.echo(outcome)
+
+
+@app.command("summary")
+def summary_command(
+    ctx: typer.Context,
+    week: Annotated[
+        str | None, typer.Option("--week", help="ISO week YYYY-Www; default the week that just ended.")
+    ] = None,
+    preview: Annotated[
+        Path | None, typer.Option("--preview", help="Write the summary as a standalone HTML file for a browser.")
+    ] = None,
+    send: Annotated[bool, typer.Option("--send", help="Queue the summary and send it now.")] = False,
+) -> None:
+    """The weekly summary email: --preview FILE.html to look at it, --send to mail it (once per week)."""
+    from advisor.usecases.summary import (
+        SummaryError,
+        build_summary,
+        mail_settings_problem,
+        parse_week,
+        queue_summary,
+        send_pending,
+    )
+
+    if (preview is None) == (not send):
+        fail("give either --preview FILE.html or --send")
+    if week is not None:
+        try:
+            parse_week(week)
+        except SummaryError as error:
+            fail(str(error))
+    rt = runtime(ctx)
+    if send:
+        problem = mail_settings_problem(rt.settings)
+        if problem:
+            fail(problem)
+    rt = open_runtime(ctx)
+    try:
+        if preview is not None:
+            rendered = build_summary(rt, week)
+            try:
+                preview.write_text(rendered.standalone_html(), encoding="utf-8")
+            except OSError as error:
+                fail(f"cannot write {preview}: {error.strerror}")
+            typer.echo(f"Wrote the summary for {rendered.week} to {preview}.")
+            return
+        row = queue_summary(rt, week)
+        if row.status == "sent":
+            sent_at = row.sent_at or datetime.now(UTC)
+            when = sent_at.astimezone(rt.settings.tz).strftime("%Y-%m-%d %H:%M")
+            typer.echo(f"The summary for {row.week} was already sent on {when}; it is never sent twice.")
+            return
+        outcomes = send_pending(rt)
+    except SummaryError as error:
+        fail(str(error))
+    for line in outcomes:
+        typer.echo(line)
+    with rt.db.transaction() as session:
+        from advisor.store.models import OutboxMail
+
+        stored = session.get(OutboxMail, row.id)
+        still_pending = stored is not None and stored.status != "sent"
+    if still_pending:
+        typer.echo("It stays in the outbox; the daemon (or the next --send) tries again.", err=True)
+        raise typer.Exit(1)

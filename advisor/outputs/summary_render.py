@@ -1,0 +1,111 @@
+"""Render a `SummaryView` into the weekly mail: subject, plain text, HTML and the chart PNG.
+
+Templates live in `advisor/outputs/templates/` (Jinja2). The HTML environment autoescapes everything, so an
+activity name or a pain note such as `<script>` arrives as text, never markup; the plain-text environment has no
+markup to escape, but runner-typed text goes through `oneline`, which folds line breaks and control characters so a
+note cannot fake lines of its own in the mail. Templates only format: every number is decided in the view.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import date
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from advisor.outputs.chart import weekly_chart_png
+from advisor.usecases.summary import CHART_CID, CHART_WEEKS, SummaryView
+
+__all__ = ["render_html", "render_summary", "render_text", "subject_line"]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+SEVERITY_WORDS = {"high": "Warning", "caution": "Caution", "info": "Note"}
+WHEN_WORDS = {"during": "during a run", "after": "after a run", "morning": "next morning"}
+
+
+def _km(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _metres(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:g}"
+
+
+def _day(value: date) -> str:
+    return f"{value:%a} {value.day} {value:%b}"
+
+
+def _oneline(value: object) -> str:
+    """Runner-typed text on one line: control characters and line breaks become single spaces."""
+    return " ".join(_CONTROL.sub(" ", "" if value is None else str(value)).split())
+
+
+def _environment(autoescape: bool) -> Environment:
+    env = Environment(
+        loader=PackageLoader("advisor.outputs", "templates"),
+        autoescape=autoescape,
+        undefined=StrictUndefined,  # a typo in a template fails the test suite instead of mailing a blank
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(km=_km, metres=_metres, number=_number, day=_day, oneline=_oneline)
+    env.globals.update(severity_words=SEVERITY_WORDS, when_words=WHEN_WORDS, chart_weeks=CHART_WEEKS)
+    return env
+
+
+@lru_cache(maxsize=2)
+def _env(autoescape: bool) -> Environment:
+    return _environment(autoescape)
+
+
+def subject_line(view: SummaryView) -> str:
+    """The subject: the week and its distance against its cap, or the red-flag call to action."""
+    if view.red_flag is not None:
+        return f"Knee summary {view.week}: red flag — see a clinician before running again"
+    subject = f"Knee summary {view.week}: {_km(view.last_week.distance_km)} km"
+    if view.last_week_cap_km is not None:
+        subject += f" of a {_km(view.last_week_cap_km)} km cap"
+    if view.report.caps.weekly_distance_km is not None:
+        subject += f"; this week up to {_km(view.report.caps.weekly_distance_km)} km"
+    return subject
+
+
+def _context(view: SummaryView) -> dict[str, object]:
+    report = view.report
+    return {
+        "v": view,
+        "r": report,
+        "week": view.last_week,
+        "caps": report.caps,
+        "advice": [a for a in report.advice if a.code != "rehab_routine"],
+        "rehab_advice": next((a for a in report.advice if a.code == "rehab_routine"), None),
+        "routine": report.rehab,
+        "subject": subject_line(view),
+    }
+
+
+def render_text(view: SummaryView) -> str:
+    """The plain-text part (also what a screen reader or a text-only client shows)."""
+    return _env(False).get_template("summary.txt.j2").render(_context(view))
+
+
+def render_html(view: SummaryView, chart_src: str | None = f"cid:{CHART_CID}", png: bytes | None = None) -> str:
+    """The HTML part. `chart_src` None embeds `png` as a data: URI (for a browser preview) instead of `cid:`."""
+    if chart_src is None:
+        if png is None:
+            raise ValueError("a standalone preview needs the chart PNG")
+        chart_src = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    return _env(True).get_template("summary.html.j2").render(_context(view), chart_src=chart_src)
+
+
+def render_summary(view: SummaryView) -> tuple[str, str, str, bytes]:
+    """Subject, text, HTML (chart by Content-ID) and the chart PNG for the mail."""
+    png = weekly_chart_png(view.chart, title=f"Last {len(view.chart)} weeks to {view.week}")
+    return subject_line(view), render_text(view), render_html(view), png

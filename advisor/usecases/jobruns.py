@@ -1,0 +1,90 @@
+"""The daemon's memory of its jobs: last run, last success, last error per job, in the `job_runs` table.
+
+Kept in the database rather than in the daemon's memory so `advisor daemon status` (another process) can show it,
+and so it survives restarts. `run_recorded` is the one wrapper every scheduled job goes through: whatever a job
+raises becomes `last_error` and a log line, never an exception into the scheduler, which must keep running.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from advisor.store.db import Database
+from advisor.store.models import JobRun
+
+log = logging.getLogger(__name__)
+
+JOB_TITLES: dict[str, str] = {
+    "inbox": "inbox scan",
+    "garmin_sync": "Garmin sync",
+    "summary": "weekly summary",
+    "outbox": "retry of unsent summaries",
+}
+"""Every job name the daemon uses, with the words logs and `daemon status` use for it."""
+
+MAX_ERROR_CHARS = 2000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def record_run(
+    db: Database, name: str, started: datetime, error: str | None = None, finished: datetime | None = None
+) -> JobRun:
+    """Store one finished run of `name`: success when `error` is None, else the error sentence."""
+    finished = finished or _now()
+    with db.transaction() as session:
+        row = session.get(JobRun, name)
+        if row is None:
+            row = JobRun(name=name)
+            session.add(row)
+        row.last_run_at = started
+        if error is None:
+            row.last_success_at = finished
+        else:
+            row.last_error_at = finished
+            row.last_error = error[:MAX_ERROR_CHARS]
+        session.flush()
+        return row
+
+
+def list_job_runs(db: Database) -> list[JobRun]:
+    """All recorded jobs, by name."""
+    with db.transaction() as session:
+        return list(session.scalars(select(JobRun).order_by(JobRun.name)))
+
+
+def describe_error(error: BaseException) -> str:
+    """One line for `last_error`: the exception's own sentence, with its type when it has no message."""
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def run_recorded(db: Database, name: str, job: Callable[[], str], quiet: Collection[str] = ()) -> str | None:
+    """Run `job`, log its one-sentence outcome and record it; an exception is recorded and logged, not raised.
+
+    Returns the outcome, or None when the job failed. A failure to write the record itself (database down) is
+    logged too: the scheduler must survive a broken database and try again on the next tick. Outcomes listed in
+    `quiet` ("nothing new") are logged at debug level only, so a ten-minute inbox scan does not fill the journal.
+    """
+    title = JOB_TITLES.get(name, name)
+    started = _now()
+    error: str | None = None
+    outcome: str | None = None
+    try:
+        outcome = job()
+    except Exception as exc:  # a job must never take the scheduler down
+        error = describe_error(exc)
+        log.error("The %s failed: %s", title, error, exc_info=log.isEnabledFor(logging.DEBUG))
+    else:
+        log.log(logging.DEBUG if outcome in quiet else logging.INFO, "The %s finished: %s", title, outcome)
+    try:
+        record_run(db, name, started, error)
+    except Exception as exc:
+        log.error("Could not record the %s run in the database: %s", title, describe_error(exc))
+    return outcome

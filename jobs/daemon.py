@@ -1,0 +1,324 @@
+"""The one place scheduling lives: which job runs when, for `advisor daemon` and `advisor daemon --once`.
+
+The jobs themselves are plain functions a person can call by hand (`jobs.inbox.scan_inbox`, `jobs.garmin.sync_garmin`,
+`summary_job`, `outbox_job`); this module only decides *when*, and wraps every run in `run_recorded`, so an exception
+becomes the job's `last_error` in the database and a log line, never the end of the scheduler.
+
+Schedules (from `[schedule]`):
+- inbox scan every `inbox_every_minutes`, first run at start;
+- retry of unsent summaries on the same interval (a server that was down gets the mail as soon as it is back);
+- Garmin sync every `sync_every_hours`, only when Garmin is set up;
+- the weekly summary on `summary_weekday` at `summary_hour` in the runner's time zone (`jobs.schedule.summary_trigger`,
+  so it stays at local time across DST changes), plus, at start, the most recent summary if it was missed while the
+  daemon was not running (`missed_summary_due`, measured from the latest week in the outbox).
+
+One daemon per `ADVISOR_HOME` (`jobs.lock`). SIGTERM and SIGINT stop the scheduler after the jobs in hand finish;
+the process then exits 0. `--once` takes the same lock, runs what is due and returns.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+from typing import Any
+
+from advisor.config import Settings
+from advisor.usecases.jobruns import list_job_runs, run_recorded
+from advisor.usecases.runtime import Runtime
+from advisor.usecases.summary import (
+    last_queued_week,
+    mail_settings_problem,
+    parse_week,
+    pending_count,
+    queue_summary,
+    send_pending,
+    week_just_ended,
+)
+from jobs.garmin import garmin_configured, sync_garmin
+from jobs.inbox import NOTHING_NEW, scan_inbox
+from jobs.lock import acquire_daemon_lock
+from jobs.schedule import interval_trigger, missed_summary_due, next_summary_time, summary_trigger
+
+__all__ = [
+    "JOB_INBOX",
+    "JOB_OUTBOX",
+    "JOB_SUMMARY",
+    "JOB_SYNC",
+    "DaemonPlan",
+    "due_summary_week",
+    "outbox_job",
+    "plan",
+    "run_daemon",
+    "run_once",
+    "summary_job",
+]
+
+log = logging.getLogger(__name__)
+
+JOB_INBOX = "inbox"
+JOB_SYNC = "garmin_sync"
+JOB_SUMMARY = "summary"
+JOB_OUTBOX = "outbox"
+NOTHING_PENDING = "No summary is waiting to be sent."
+QUIET = (NOTHING_NEW, NOTHING_PENDING)
+"""Outcomes of the frequent jobs that mean "nothing happened": logged at debug level only."""
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The jobs that are not already plain functions elsewhere
+
+
+def summary_job(rt: Runtime, week: str | None = None) -> str:
+    """Queue the summary of `week` (default: the week just ended) and send what is pending; one sentence.
+
+    Without mail settings this is a no-op that says so: the runner may simply not want email.
+    """
+    problem = mail_settings_problem(rt.settings)
+    if problem:
+        return f"Skipped the weekly summary: {problem}."
+    row = queue_summary(rt, week)
+    outcomes = send_pending(rt)
+    if not outcomes and row.status == "sent":
+        return f"The summary for {row.week} was already sent; nothing to do."
+    return " ".join(outcomes) or f"The summary for {row.week} is queued."
+
+
+def outbox_job(rt: Runtime) -> str:
+    """Retry summaries that could not be sent yet (server down, wrong password since fixed)."""
+    if pending_count(rt) == 0:
+        return NOTHING_PENDING
+    return " ".join(send_pending(rt))
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Summary dates
+
+
+def _summary_slot_for_week(week: str, settings: Settings) -> datetime:
+    """The scheduled time whose summary covers `week`: the first summary time from its Sunday on (local time).
+
+    The inverse of `week_just_ended`: a Sunday slot covers its own week, any other weekday the week before.
+    """
+    sunday = parse_week(week) + timedelta(days=6)
+    end_local = datetime.combine(sunday, datetime.min.time(), settings.tz)
+    s = settings.schedule
+    return next_summary_time(
+        end_local - timedelta(seconds=1), s.summary_weekday, s.summary_hour, settings.profile.timezone
+    )
+
+
+def due_summary_week(rt: Runtime, now: datetime | None = None) -> str | None:
+    """The week whose summary is due now and not yet in the outbox, or None (see `missed_summary_due`)."""
+    settings = rt.settings
+    s = settings.schedule
+    now = now or datetime.now(UTC)
+    last = last_queued_week(rt)
+    last_sent_for = _summary_slot_for_week(last, settings) if last else None
+    due = missed_summary_due(last_sent_for, now, s.summary_weekday, s.summary_hour, settings.profile.timezone)
+    if due is None:
+        return None
+    week = week_just_ended(due.astimezone(settings.tz).date())
+    return None if last is not None and week <= last else week
+
+
+# --------------------------------------------------------------------------------------------------------------
+# What runs
+
+
+@dataclass(frozen=True)
+class DaemonPlan:
+    """What this configuration schedules, for the start-up log line and `daemon status`."""
+
+    inbox_every_minutes: float
+    sync_every_hours: float | None
+    """None when Garmin is not set up."""
+    summary_off_reason: str | None
+    """None when the weekly summary is sent; else why not (missing mail settings)."""
+    next_summary: datetime | None
+
+
+def plan(settings: Settings, now: datetime | None = None) -> DaemonPlan:
+    s = settings.schedule
+    now = now or datetime.now(UTC)
+    off = mail_settings_problem(settings)
+    return DaemonPlan(
+        inbox_every_minutes=s.inbox_every_minutes,
+        sync_every_hours=s.sync_every_hours if garmin_configured(settings) else None,
+        summary_off_reason=off,
+        next_summary=None
+        if off
+        else next_summary_time(now, s.summary_weekday, s.summary_hour, settings.profile.timezone),
+    )
+
+
+def _sync_due(rt: Runtime, now: datetime) -> bool:
+    for row in list_job_runs(rt.db):
+        if row.name == JOB_SYNC and row.last_run_at is not None:
+            return now - row.last_run_at >= timedelta(hours=rt.settings.schedule.sync_every_hours)
+    return True
+
+
+def run_once(settings: Settings, now: datetime | None = None) -> int:
+    """Run whatever is due once, holding the daemon lock; 0 when every job succeeded, 1 when one failed.
+
+    Due means: the inbox always; Garmin when set up and its interval has passed since the last sync; the weekly
+    summary when its latest slot has passed and that week is not in the outbox yet; unsent summaries always.
+    Raises `jobs.lock.AlreadyRunning` when a daemon holds the lock.
+    """
+    now = now or datetime.now(UTC)
+    with acquire_daemon_lock(settings.home):
+        rt = Runtime(settings)
+        try:
+            _ = rt.athlete_id
+            results: list[str | None] = [run_recorded(rt.db, JOB_INBOX, lambda: scan_inbox(rt))]
+            # (--once logs every outcome, quiet ones included: cron users read it once per run.)
+            if garmin_configured(settings) and _sync_due(rt, now):
+                results.append(run_recorded(rt.db, JOB_SYNC, lambda: sync_garmin(rt)))
+            if mail_settings_problem(settings) is None:
+                week = due_summary_week(rt, now)
+                if week is not None:
+                    results.append(run_recorded(rt.db, JOB_SUMMARY, lambda: summary_job(rt, week)))
+                else:
+                    results.append(run_recorded(rt.db, JOB_OUTBOX, lambda: outbox_job(rt)))
+        finally:
+            rt.close()
+    return 1 if any(r is None for r in results) else 0
+
+
+def run_daemon(settings: Settings, once: bool = False) -> int:
+    """Run the scheduler until SIGTERM or SIGINT, then finish the jobs in hand and return 0.
+
+    Raises `jobs.lock.AlreadyRunning` (naming the other daemon's pid) when one already runs on this home.
+    """
+    if once:
+        return run_once(settings)
+
+    from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            log.info("Still finishing the job in hand; the daemon stops as soon as it is done.")
+        else:
+            log.info("Received %s; finishing the job in hand, then stopping.", signal.Signals(signum).name)
+        stop.set()
+
+    # Handlers first: from the moment the lock shows our pid, a SIGTERM must mean "stop cleanly".
+    previous_handlers = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        lock = acquire_daemon_lock(settings.home)
+    except BaseException:
+        _restore(previous_handlers)
+        raise
+    rt = Runtime(settings)
+    try:
+        _ = rt.athlete_id  # open and migrate the database now, so a bad URL ends the start, not the first job
+        s = settings.schedule
+        layout = plan(settings)
+
+        def recorded(name: str, job: Callable[[], str]) -> Callable[[], None]:
+            def run() -> None:
+                run_recorded(rt.db, name, job, quiet=QUIET)
+
+            return run
+
+        # One worker per job kind: a long Garmin sync never delays an inbox scan, and each job has
+        # max_instances=1 so a slow run is never overlapped by its next tick.
+        scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(4)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
+        )
+        now = datetime.now(UTC)
+        every = interval_trigger(minutes=s.inbox_every_minutes)
+        scheduler.add_job(
+            recorded(JOB_INBOX, lambda: scan_inbox(rt)), every, id=JOB_INBOX, name="inbox scan", next_run_time=now
+        )
+        if layout.sync_every_hours is not None:
+            jitter = int(min(300.0, s.sync_every_hours * 360))
+            scheduler.add_job(
+                recorded(JOB_SYNC, lambda: sync_garmin(rt)),
+                interval_trigger(hours=s.sync_every_hours, jitter=jitter),
+                id=JOB_SYNC,
+                name="Garmin sync",
+                next_run_time=now,
+            )
+        if layout.summary_off_reason is None:
+            scheduler.add_job(
+                recorded(JOB_SUMMARY, lambda: summary_job(rt)),
+                summary_trigger(s.summary_weekday, s.summary_hour, settings.profile.timezone),
+                id=JOB_SUMMARY,
+                name="weekly summary",
+                misfire_grace_time=None,  # after a suspend, late is better than never; the outbox keeps it to once
+            )
+            scheduler.add_job(
+                recorded(JOB_OUTBOX, lambda: outbox_job(rt)),
+                interval_trigger(minutes=s.inbox_every_minutes),
+                id=JOB_OUTBOX,
+                name="retry of unsent summaries",
+            )
+            missed = due_summary_week(rt, now)
+            if missed is not None:
+                log.info("The summary for %s was not sent while the daemon was not running; sending it now.", missed)
+                scheduler.add_job(
+                    recorded(JOB_SUMMARY, lambda: summary_job(rt, missed)),
+                    id="summary_catch_up",
+                    name="missed weekly summary",
+                    next_run_time=now,
+                )
+
+        def on_event(event: JobExecutionEvent) -> None:
+            if event.code == EVENT_JOB_MISSED:
+                log.warning(
+                    "The job %s missed its run at %s (the machine was busy or asleep).",
+                    event.job_id,
+                    event.scheduled_run_time,
+                )
+            elif event.exception is not None:  # run_recorded catches everything; this is a last resort
+                log.error("The job %s raised %s.", event.job_id, type(event.exception).__name__)
+
+        scheduler.add_listener(on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+
+        scheduler.start()
+        _log_start(settings, lock.pid, layout)
+        while not stop.wait(timeout=60):
+            pass
+        log.info("Waiting for running jobs to finish.")
+        scheduler.shutdown(wait=True)
+        log.info("The advisor daemon stopped.")
+        return 0
+    finally:
+        _restore(previous_handlers)
+        rt.close()
+        lock.release()
+
+
+def _restore(handlers: dict[signal.Signals, Any]) -> None:
+    for signum, handler in handlers.items():
+        signal.signal(signum, handler)
+
+
+def _log_start(settings: Settings, pid: int, layout: DaemonPlan) -> None:
+    log.info("The advisor daemon started (pid %d) for %s.", pid, settings.home)
+    log.info("It scans the inbox %s every %g minutes.", settings.inbox_path, layout.inbox_every_minutes)
+    if layout.sync_every_hours is None:
+        log.info("Garmin sync is not set up, so it is not scheduled (run `advisor garmin login` to set it up).")
+    else:
+        log.info("It syncs Garmin every %g hours.", layout.sync_every_hours)
+    if layout.summary_off_reason is not None:
+        log.info("No weekly summary email: %s.", layout.summary_off_reason)
+    elif layout.next_summary is not None:
+        local = layout.next_summary.astimezone(settings.tz)
+        log.info(
+            "The next weekly summary goes out %s (%s).",
+            local.strftime("%A %d %B %Y at %H:%M"),
+            settings.profile.timezone,
+        )

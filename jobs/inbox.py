@@ -1,0 +1,202 @@
+"""The inbox job: import every FIT file, `.fit.gz` and `.zip` dropped into the inbox folder, then file it away.
+
+The inbox is where a watch mounts or a synced folder lands (`inbox.path`, default `ADVISOR_HOME/inbox`). Each file
+goes through the same import pipeline as `advisor import`, one at a time, so one bad file never blocks the others.
+
+What happens to a file afterwards, and why:
+- stored, already stored (`duplicate`) or recognised and not needed (`skipped`): moved to `processed/`, keeping its
+  folder below the inbox, so the next scan does not read it again — it is moved, never deleted;
+- `failed` (or a `.zip` with any failed member): moved to `failed/` with `NAME.reason.txt` beside it, where the
+  runner can see it and the reason; the members that did import are stored, and importing the archive again later
+  is harmless (they come back as duplicates);
+- still being written (modified within the last `SETTLE_SECONDS`): left alone for the next scan, because a
+  half-copied FIT file would otherwise be filed as failed;
+- the database is unreachable: the exception propagates and every file stays where it is — nothing leaves the inbox
+  unless its content was stored or the reason it could not be is written next to it.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from advisor.usecases.importing import FileResult, import_paths
+from advisor.usecases.runtime import Runtime
+
+__all__ = [
+    "FAILED_DIR",
+    "NOTHING_NEW",
+    "PROCESSED_DIR",
+    "SETTLE_SECONDS",
+    "InboxReport",
+    "scan_inbox",
+    "scan_inbox_report",
+]
+
+log = logging.getLogger(__name__)
+
+PROCESSED_DIR = "processed"
+FAILED_DIR = "failed"
+SETTLE_SECONDS = 2.0
+"""A file modified more recently than this is assumed to be still arriving (copy, sync, USB mount)."""
+SUFFIXES = (".fit.gz", ".fit", ".zip")
+REASON_SUFFIX = ".reason.txt"
+NOTHING_NEW = "The inbox has no new files."
+
+
+@dataclass
+class InboxReport:
+    """What one scan did, file by file (paths relative to the inbox)."""
+
+    processed: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    waiting: list[str] = field(default_factory=list)
+    unmovable: list[str] = field(default_factory=list)
+    imported_runs: int = 0
+
+    def sentence(self) -> str:
+        """One sentence for the log and for `daemon --once`."""
+        if not (self.processed or self.failed or self.waiting or self.unmovable):
+            return NOTHING_NEW
+        parts: list[str] = []
+        if self.processed:
+            n = len(self.processed)
+            runs = f", {self.imported_runs} new activit{'y' if self.imported_runs == 1 else 'ies'}"
+            parts.append(f"{n} file{'s' * (n != 1)} imported from the inbox{runs}")
+        if self.failed:
+            n = len(self.failed)
+            parts.append(f"{n} file{'s' * (n != 1)} failed (see {FAILED_DIR}/ for the reasons)")
+        if self.waiting:
+            n = len(self.waiting)
+            parts.append(f"{n} file{'s' * (n != 1)} still being written, left for the next scan")
+        if self.unmovable:
+            n = len(self.unmovable)
+            parts.append(f"{n} file{'s' * (n != 1)} could not be moved out of the inbox")
+        text = "; ".join(parts)
+        return text[0].upper() + text[1:] + "."
+
+
+def _is_candidate(path: Path) -> bool:
+    name = path.name.lower()
+    return not name.startswith(".") and name.endswith(SUFFIXES)
+
+
+def _candidates(inbox: Path) -> list[Path]:
+    """FIT files and archives anywhere below the inbox, except the processed/ and failed/ folders and dot-files."""
+    found: list[Path] = []
+    for path in sorted(inbox.rglob("*")):
+        rel = path.relative_to(inbox)
+        if rel.parts[0] in (PROCESSED_DIR, FAILED_DIR) or any(p.startswith(".") for p in rel.parts):
+            continue
+        if path.is_file() and _is_candidate(path):
+            found.append(path)
+    return found
+
+
+def _settled(path: Path, now: float) -> bool:
+    """True when the file has not changed for SETTLE_SECONDS (its size is checked twice as well)."""
+    try:
+        first = path.stat()
+    except FileNotFoundError:
+        return False
+    if now - first.st_mtime < SETTLE_SECONDS:
+        return False
+    try:
+        second = path.stat()
+    except FileNotFoundError:
+        return False
+    return second.st_size == first.st_size and second.st_mtime == first.st_mtime
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    lower = name.lower()
+    for suffix in SUFFIXES:
+        if lower.endswith(suffix):
+            return name[: -len(suffix)], name[-len(suffix) :]
+    return name, ""
+
+
+def _free_target(folder: Path, name: str) -> Path:
+    """`folder/name`, or `name (2)`, `name (3)`... when a file of that name was filed before (never overwrite)."""
+    target = folder / name
+    stem, suffix = _split_name(name)
+    n = 2
+    while target.exists() or (folder / f"{target.name}{REASON_SUFFIX}").exists():
+        target = folder / f"{stem} ({n}){suffix}"
+        n += 1
+    return target
+
+
+def _move(path: Path, inbox: Path, folder: str) -> Path:
+    rel = path.relative_to(inbox)
+    destination_dir = inbox / folder / rel.parent
+    destination_dir.mkdir(parents=True, exist_ok=True)
+    target = _free_target(destination_dir, rel.name)
+    shutil.move(str(path), str(target))
+    return target
+
+
+def _reason_text(path: Path, results: list[FileResult]) -> str:
+    stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    lines = [f"{path.name} could not be imported (inbox scan at {stamp}).", ""]
+    if not results:
+        lines.append("It holds no FIT file.")
+    for r in results:
+        if r.status == "failed":
+            lines.append(f"failed: {r.name}: {r.detail}")
+    stored = [r for r in results if r.status != "failed"]
+    if stored:
+        lines += ["", "These parts were stored (importing the file again is harmless):"]
+        lines += [f"{r.status}: {r.name}" + (f" ({r.detail})" if r.detail else "") for r in stored]
+    lines += ["", "Fix or replace the file and drop it into the inbox again, or run `advisor import` on it."]
+    return "\n".join(lines) + "\n"
+
+
+def scan_inbox_report(rt: Runtime) -> InboxReport:
+    """Scan the inbox once and say what happened to each file (see the module docstring)."""
+    inbox = rt.settings.inbox_path
+    inbox.mkdir(parents=True, exist_ok=True)
+    report = InboxReport()
+    now = time.time()
+    files = _candidates(inbox)
+    if not files:
+        return report
+    ctx = rt.import_context("inbox")
+    for path in files:
+        rel = str(path.relative_to(inbox))
+        if not _settled(path, now):
+            report.waiting.append(rel)
+            log.info("Leaving %s in the inbox: it is still being written.", rel)
+            continue
+        results = import_paths(ctx, [path]).results
+        failed = not results or any(r.status == "failed" for r in results)
+        try:
+            if failed:
+                target = _move(path, inbox, FAILED_DIR)
+                target.with_name(target.name + REASON_SUFFIX).write_text(_reason_text(path, results))
+            else:
+                target = _move(path, inbox, PROCESSED_DIR)
+        except OSError as error:
+            report.unmovable.append(rel)
+            log.warning("Could not move %s out of the inbox: %s.", rel, error.strerror or error)
+            continue
+        if failed:
+            report.failed.append(rel)
+            reasons = "; ".join(r.detail for r in results if r.status == "failed") or "it holds no FIT file"
+            log.warning("Could not import %s from the inbox (%s); moved it to %s.", rel, reasons, target)
+        else:
+            report.processed.append(rel)
+            new = sum(len(r.activity_ids) for r in results if r.status == "imported")
+            report.imported_runs += new
+            statuses = ", ".join(sorted({r.status for r in results}))
+            log.info("Imported %s from the inbox (%s); moved it to %s.", rel, statuses, target)
+    return report
+
+
+def scan_inbox(rt: Runtime) -> str:
+    """Import what is in the inbox and file it away; returns one sentence saying what happened."""
+    return scan_inbox_report(rt).sentence()

@@ -1,0 +1,149 @@
+"""The inbox job on real files: generated FIT runs, archives, broken files and files still being written."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import time
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from fitgen import track_from_segments, write_activity, write_non_activity
+from sqlalchemy import func, select
+
+from advisor.config import load_settings
+from advisor.store.models import Activity
+from advisor.usecases.runtime import Runtime
+from jobs import inbox as inbox_module
+from jobs.inbox import scan_inbox, scan_inbox_report
+
+
+@lru_cache(maxsize=16)
+def fit_run(day: int, km: float = 3.0) -> bytes:
+    points = track_from_segments([(km * 1000, 0.0)], speed=3.0, interval_s=10.0)
+    return write_activity(None, points, start=datetime(2025, 3, day, 7, tzinfo=UTC))
+
+
+def drop(path: Path, data: bytes, age_s: float = 60.0) -> Path:
+    """Put a file into the inbox as if it finished arriving `age_s` seconds ago."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    then = time.time() - age_s
+    os.utime(path, (then, then))
+    return path
+
+
+def activity_count(rt: Runtime) -> int:
+    with rt.db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(Activity)) or 0
+
+
+@pytest.fixture
+def rt(database_url: str) -> Iterator[Runtime]:
+    runtime = Runtime(load_settings(database={"url": database_url}))
+    yield runtime
+    runtime.close()
+
+
+def test_files_are_imported_and_filed_away(rt: Runtime) -> None:
+    inbox = rt.settings.inbox_path
+    assert not inbox.exists()
+    assert scan_inbox(rt) == "The inbox has no new files."
+    assert inbox.is_dir()  # created on first scan, so the runner can see where to drop files
+
+    drop(inbox / "run1.fit", fit_run(3))
+    drop(inbox / "watch" / "GARMIN" / "run2.FIT", fit_run(4))
+    drop(inbox / "run3.fit.gz", gzip.compress(fit_run(5)))
+    with zipfile.ZipFile(inbox / "export.zip", "w") as archive:
+        archive.writestr("a/run4.fit", fit_run(6))
+    os.utime(inbox / "export.zip", (time.time() - 60, time.time() - 60))
+    drop(inbox / "workout.fit", write_non_activity(None, "workout"))
+    drop(inbox / "notes.txt", b"not for us")
+    drop(inbox / ".partial.fit", b"a sync tool's temporary file")
+
+    outcome = scan_inbox(rt)
+    assert outcome == "5 files imported from the inbox, 4 new activities."
+    assert activity_count(rt) == 4
+    processed = inbox / "processed"
+    for rel in ("run1.fit", "watch/GARMIN/run2.FIT", "run3.fit.gz", "export.zip", "workout.fit"):
+        assert (processed / rel).is_file(), rel
+        assert not (inbox / rel).exists()
+    # Not ours: left exactly where they are.
+    assert (inbox / "notes.txt").exists() and (inbox / ".partial.fit").exists()
+    assert scan_inbox(rt) == "The inbox has no new files."
+
+
+def test_duplicates_are_filed_and_names_never_overwritten(rt: Runtime) -> None:
+    inbox = rt.settings.inbox_path
+    drop(inbox / "run.fit", fit_run(3))
+    scan_inbox(rt)
+    drop(inbox / "run.fit", fit_run(3))  # the same file again, e.g. the watch mounted twice
+    report = scan_inbox_report(rt)
+    assert report.processed == ["run.fit"] and report.imported_runs == 0
+    assert (inbox / "processed" / "run.fit").read_bytes() == fit_run(3)
+    assert (inbox / "processed" / "run (2).fit").read_bytes() == fit_run(3)
+    assert activity_count(rt) == 1
+
+
+def test_failed_files_are_kept_with_the_reason_beside_them(rt: Runtime) -> None:
+    inbox = rt.settings.inbox_path
+    drop(inbox / "broken.fit", b"this is not a FIT file at all")
+    drop(inbox / "cut.fit", fit_run(3)[:200])
+    with zipfile.ZipFile(inbox / "mixed.zip", "w") as archive:
+        archive.writestr("good.fit", fit_run(4))
+        archive.writestr("bad.fit", b"\x0e\x10garbage")
+    os.utime(inbox / "mixed.zip", (time.time() - 60, time.time() - 60))
+
+    report = scan_inbox_report(rt)
+    assert sorted(report.failed) == ["broken.fit", "cut.fit", "mixed.zip"]
+    assert "3 files failed (see failed/ for the reasons)" in report.sentence()
+    failed = inbox / "failed"
+    for name in ("broken.fit", "cut.fit", "mixed.zip"):
+        assert (failed / name).is_file()
+        reason = (failed / f"{name}.reason.txt").read_text()
+        assert f"{name} could not be imported" in reason and "failed:" in reason
+    assert (failed / "broken.fit").read_bytes() == b"this is not a FIT file at all"  # kept as it came
+    mixed = (failed / "mixed.zip.reason.txt").read_text()
+    assert "bad.fit" in mixed and "imported: " in mixed and "good.fit" in mixed
+    assert activity_count(rt) == 1  # the good member of the archive was stored
+
+
+def test_files_still_being_written_wait_for_the_next_scan(rt: Runtime) -> None:
+    inbox = rt.settings.inbox_path
+    drop(inbox / "arriving.fit", fit_run(3)[:100], age_s=0)
+    report = scan_inbox_report(rt)
+    assert report.waiting == ["arriving.fit"] and not report.failed
+    assert "still being written" in report.sentence()
+    assert (inbox / "arriving.fit").exists() and activity_count(rt) == 0
+
+    drop(inbox / "arriving.fit", fit_run(3))  # the copy finished
+    assert scan_inbox_report(rt).processed == ["arriving.fit"]
+    assert activity_count(rt) == 1
+
+
+def test_nothing_leaves_the_inbox_when_the_database_fails(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    inbox = rt.settings.inbox_path
+    drop(inbox / "run.fit", fit_run(3))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr(inbox_module, "import_paths", broken)
+    with pytest.raises(RuntimeError):
+        scan_inbox(rt)
+    assert (inbox / "run.fit").exists()
+    assert not (inbox / "processed").exists() and not (inbox / "failed").exists()
+
+
+def test_configured_inbox_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    watched = tmp_path / "Dropbox" / "watch"
+    monkeypatch.setenv("ADVISOR_INBOX__PATH", str(watched))
+    runtime = Runtime(load_settings())
+    drop(watched / "run.fit", fit_run(7))
+    assert scan_inbox(runtime).startswith("1 file imported")
+    assert (watched / "processed" / "run.fit").exists()
+    runtime.close()
