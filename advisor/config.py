@@ -12,6 +12,7 @@ config file can be shared or committed without leaking anything.
 from __future__ import annotations
 
 import os
+import ssl
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -110,9 +111,19 @@ class SmtpSettings(Section):
     sender: str | None = None
     password: SecretStr | None = None
     password_file: Path | None = None
+    ca_file: Path | None = None
 
     def resolved_password(self) -> str | None:
         return _secret(self.password, self.password_file)
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        """The system's trusted CAs, plus `ca_file` for a server with a private certificate authority."""
+        if self.ca_file is None:
+            return None
+        try:
+            return ssl.create_default_context(cafile=str(self.ca_file))
+        except (OSError, ssl.SSLError) as error:
+            raise ConfigError(f"smtp.ca_file {self.ca_file} is not a readable certificate file: {error}") from None
 
 
 def _secret(value: SecretStr | None, path: Path | None) -> str | None:

@@ -121,13 +121,31 @@ def test_report_json_shape_is_stable():
     r = assess(history(), [pain(AS_OF, 3)], [], PROFILE, DEFAULTS, AS_OF)
     doc = r.model_dump(mode="json")
     assert list(doc) == [
-        "as_of", "week", "window_start", "weeks", "flags", "advice", "caps", "pain_threshold", "load", "rehab",
-        "paused", "paused_reason", "disclaimer",
+        "as_of",
+        "week",
+        "window_start",
+        "weeks",
+        "flags",
+        "advice",
+        "caps",
+        "pain_threshold",
+        "load",
+        "rehab",
+        "paused",
+        "paused_reason",
+        "disclaimer",
     ]
     assert doc["as_of"] == AS_OF.isoformat() and doc["week"] == "2025-W15"
     assert set(doc["weeks"][0]) >= {
-        "week", "distance_m", "distance_km", "longest_run_m", "descent_m", "steep_downhill_km", "floors_descended",
-        "worst_pain", "runs",
+        "week",
+        "distance_m",
+        "distance_km",
+        "longest_run_m",
+        "descent_m",
+        "steep_downhill_km",
+        "floors_descended",
+        "worst_pain",
+        "runs",
     }
     assert set(doc["caps"]) >= {"weekly_distance_m", "next_run_m", "weekly_reason", "next_run_reason", "rest_days"}
     assert set(doc["flags"][0]) == {"code", "severity", "message", "evidence"}

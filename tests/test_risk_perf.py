@@ -20,8 +20,15 @@ def ten_years(seed: int = 7):
     for i in range(3650):
         d = start + timedelta(days=i)
         if rnd.random() < 0.96:  # ~3,500 runs
-            runs.append(run(d, rnd.uniform(4, 22), descent_m=rnd.uniform(0, 400), steep10_m=rnd.uniform(0, 600),
-                            cadence=rnd.uniform(160, 185)))
+            runs.append(
+                run(
+                    d,
+                    rnd.uniform(4, 22),
+                    descent_m=rnd.uniform(0, 400),
+                    steep10_m=rnd.uniform(0, 600),
+                    cadence=rnd.uniform(160, 185),
+                )
+            )
         if rnd.random() < 0.27:  # ~1,000 pain entries
             entries.append(pain(d, rnd.randint(0, 6), rnd.choice(["during", "after", "morning"])))
         stair_days.append(stairs(d, rnd.uniform(0, 30)))

@@ -32,9 +32,7 @@ pain_st = st.builds(
     st.integers(0, 10),
     st.sampled_from(["during", "after", "morning"]),
 )
-stairs_st = st.builds(
-    lambda d, f: stairs(D0 + timedelta(days=d), f), st.integers(0, SPAN - 1), st.floats(0.0, 60.0)
-)
+stairs_st = st.builds(lambda d, f: stairs(D0 + timedelta(days=d), f), st.integers(0, SPAN - 1), st.floats(0.0, 60.0))
 swelling_st = st.builds(
     lambda d, score: pain(D0 + timedelta(days=d), score, "after", swelling=True),
     st.integers(0, SPAN - 1),
@@ -103,8 +101,12 @@ def test_same_data_and_as_of_give_the_same_output_in_any_order(h, rnd):
 
 
 @SETTINGS
-@given(history_st, st.lists(run_st, max_size=15), st.lists(pain_st | swelling_st, max_size=10),
-       st.lists(stairs_st, max_size=10))
+@given(
+    history_st,
+    st.lists(run_st, max_size=15),
+    st.lists(pain_st | swelling_st, max_size=10),
+    st.lists(stairs_st, max_size=10),
+)
 def test_data_after_as_of_never_changes_the_result(h, more_runs, more_pain, more_stairs):
     runs, entries, stair_days, as_of_i, *rest = h
     as_of = D0 + timedelta(days=as_of_i)

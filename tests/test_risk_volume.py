@@ -193,7 +193,12 @@ def test_report_weeks_and_iso_week_label():
     assert r.weeks[-1].week == "2025-W15" and r.weeks[0].week == "2025-W08"
     w = r.weeks[-1]
     assert (w.distance_m, w.distance_km, w.longest_run_m, w.descent_m, w.runs, w.worst_pain) == (
-        30000.0, 30.0, 6000.0, 500.0, 5, 3
+        30000.0,
+        30.0,
+        6000.0,
+        500.0,
+        5,
+        3,
     )
     assert r.weeks[0].runs == 0 and r.weeks[0].worst_pain is None and r.weeks[0].floors_descended is None
 

@@ -70,3 +70,19 @@ def test_unreachable_database_is_one_sentence_without_password() -> None:
     message = str(caught.value)
     assert message.startswith("cannot open the database postgresql://runner@127.0.0.1:1/advisor")
     assert "s3cret" not in message and "\n" not in message
+
+
+def _open_and_close(url: str) -> str:
+    from advisor.store.db import open_database
+
+    open_database(url).dispose()
+    return "ok"
+
+
+def test_processes_opening_a_fresh_database_at_once_all_succeed(database_url: str) -> None:
+    """The CLI and a daemon started together both find an empty database: one migrates, the other waits and uses it."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("spawn")) as pool:
+        assert list(pool.map(_open_and_close, [database_url] * 4)) == ["ok"] * 4

@@ -115,9 +115,16 @@ def build_caps(risk: RiskAssessment, t: Thresholds) -> Caps:
     paused = paused_reason(risk)
     if paused:
         return Caps(
-            weekly_distance_m=None, weekly_distance_km=None, weekly_basis=None, weekly_reason=paused,
-            next_run_m=None, next_run_km=None, next_run_basis=None, next_run_reason=paused,
-            rest_days=None, cross_train_min=None,
+            weekly_distance_m=None,
+            weekly_distance_km=None,
+            weekly_basis=None,
+            weekly_reason=paused,
+            next_run_m=None,
+            next_run_km=None,
+            next_run_basis=None,
+            next_run_reason=paused,
+            rest_days=None,
+            cross_train_min=None,
         )
     weekly, w_basis, w_reason = _weekly_cap(risk, t)
     base, _ = next_run_baseline(risk.spikes, risk.as_of, t)
@@ -188,55 +195,69 @@ def build_advice(
         msg = f"Make your longest run in the next 7 days no more than {caps.next_run_km:g} km — {why}."
     else:
         msg = caps.next_run_reason or ""
-    out.append(Advice(
-        code="cap_next_run", message=msg,
-        numbers={"cap_m": caps.next_run_m, "cap_km": caps.next_run_km, "basis": caps.next_run_basis},
-    ))
+    out.append(
+        Advice(
+            code="cap_next_run",
+            message=msg,
+            numbers={"cap_m": caps.next_run_m, "cap_km": caps.next_run_km, "basis": caps.next_run_basis},
+        )
+    )
     strong = caps.rest_days == t.rest_days_after_pain and t.rest_days_after_pain != t.rest_days
-    out.append(Advice(
-        code="rest_day",
-        message=(
-            f"Take {caps.rest_days} full rest day{'s' if caps.rest_days != 1 else ''} from running this week"
-            + (f" — your knee hurt at {t.rest_days_pain_score}/10 or more." if strong else ".")
-        ),
-        numbers={"rest_days": caps.rest_days},
-    ))
+    out.append(
+        Advice(
+            code="rest_day",
+            message=(
+                f"Take {caps.rest_days} full rest day{'s' if caps.rest_days != 1 else ''} from running this week"
+                + (f" — your knee hurt at {t.rest_days_pain_score}/10 or more." if strong else ".")
+            ),
+            numbers={"rest_days": caps.rest_days},
+        )
+    )
     minutes, cut, pace = _cross_train(risk, caps.weekly_distance_m, t)
     if minutes is not None:
-        out.append(Advice(
-            code="cross_train",
-            message=(
-                f"Replace the {km(cut):g} km you're cutting with about {minutes:.0f} minutes of {CROSS_TRAINING} "
-                "— cycling is not automatically knee-safe, so keep it easy with a light gear and stop if it hurts."
-            ),
-            numbers={
-                "minutes": minutes, "distance_cut_m": m1(cut), "distance_cut_km": km(cut),
-                "pace_s_per_km": round(pace, 1),
-            },
-        ))
+        out.append(
+            Advice(
+                code="cross_train",
+                message=(
+                    f"Replace the {km(cut):g} km you're cutting with about {minutes:.0f} minutes of {CROSS_TRAINING} "
+                    "— cycling is not automatically knee-safe, so keep it easy with a light gear and stop if it hurts."
+                ),
+                numbers={
+                    "minutes": minutes,
+                    "distance_cut_m": m1(cut),
+                    "distance_cut_km": km(cut),
+                    "pace_s_per_km": round(pace, 1),
+                },
+            )
+        )
     hill_flags = [f.code for f in risk.flags if f.code in ("downhill_spike", "steep_downhill", "stairs_spike")]
     worst = max(s.window(s.worst_pain, risk.as_of, WEEK), default=-1)
     if hill_flags or worst > t.pain_acceptable:
-        out.append(Advice(
-            code="avoid_downhill_stairs",
-            message="Choose flat routes, walk the steep descents and take the lift instead of stairs where you can.",
-            numbers={"worst_pain_7d": worst if worst >= 0 else None, "flags": ",".join(hill_flags) or None},
-        ))
+        out.append(
+            Advice(
+                code="avoid_downhill_stairs",
+                message="Choose flat routes, walk the steep descents and take the lift instead of stairs where you can.",
+                numbers={"worst_pain_7d": worst if worst >= 0 else None, "flags": ",".join(hill_flags) or None},
+            )
+        )
     cadence = next((f for f in risk.flags if f.code == "low_cadence"), None)
     if cadence is not None:
         ev = cadence.evidence
-        out.append(Advice(
-            code="raise_cadence",
-            message=(
-                f"Take quicker, shorter steps: aim for {ev['target_low_spm']:.0f}-{ev['target_high_spm']:.0f} steps "
-                f"per minute instead of {ev['avg_cadence_spm']:.0f} (+{t.cadence_raise_low_pct:g}-"
-                f"{t.cadence_raise_high_pct:g} %), e.g. with a metronome app on easy runs."
-            ),
-            numbers={
-                "current_spm": ev["avg_cadence_spm"], "target_low_spm": ev["target_low_spm"],
-                "target_high_spm": ev["target_high_spm"],
-            },
-        ))
+        out.append(
+            Advice(
+                code="raise_cadence",
+                message=(
+                    f"Take quicker, shorter steps: aim for {ev['target_low_spm']:.0f}-{ev['target_high_spm']:.0f} steps "
+                    f"per minute instead of {ev['avg_cadence_spm']:.0f} (+{t.cadence_raise_low_pct:g}-"
+                    f"{t.cadence_raise_high_pct:g} %), e.g. with a metronome app on easy runs."
+                ),
+                numbers={
+                    "current_spm": ev["avg_cadence_spm"],
+                    "target_low_spm": ev["target_low_spm"],
+                    "target_high_spm": ev["target_high_spm"],
+                },
+            )
+        )
     out.append(_rehab_advice(routine))
     if profile.flat_feet:
         msg = (
@@ -260,11 +281,15 @@ def _see_clinician(risk: RiskAssessment, t: Thresholds) -> Advice | None:
     if not reasons:
         return None
     if reasons[0] == "red_flag":
-        msg = "See a physiotherapist or doctor now, before running again — swelling, locking, giving way or pain at " \
+        msg = (
+            "See a physiotherapist or doctor now, before running again — swelling, locking, giving way or pain at "
             "rest need a proper assessment."
+        )
     elif reasons[0] == "pain_not_improving":
-        msg = (f"Book a physiotherapist or doctor: your knee pain hasn't improved in {t.not_improving_weeks} weeks "
-               "of easing off.")
+        msg = (
+            f"Book a physiotherapist or doctor: your knee pain hasn't improved in {t.not_improving_weeks} weeks "
+            "of easing off."
+        )
     else:
         msg = "This knee pain is new: have it checked once by a physiotherapist or doctor before you build up again."
     return Advice(
@@ -308,16 +333,22 @@ def _rehab_advice(routine: RehabRoutine) -> Advice:
     st = routine.strength
     names = ", ".join(m.name.lower() for m in st.moves)
     if routine.emphasis is not None:
-        msg = (f"Do the strength moves {st.days_per_week} days this week, {st.sets} × {st.reps}, hip moves and the "
-               "straight leg raise first and never skipped, plus the stretches and foam rolling daily.")
+        msg = (
+            f"Do the strength moves {st.days_per_week} days this week, {st.sets} × {st.reps}, hip moves and the "
+            "straight leg raise first and never skipped, plus the stretches and foam rolling daily."
+        )
     else:
-        msg = (f"Do the strength moves ({names}) {st.sets} × {st.reps} on {st.days_per_week} days this week, plus "
-               "the stretches and foam rolling daily.")
+        msg = (
+            f"Do the strength moves ({names}) {st.sets} × {st.reps} on {st.days_per_week} days this week, plus "
+            "the stretches and foam rolling daily."
+        )
     return Advice(
         code="rehab_routine",
         message=msg,
         numbers={
-            "sets": st.sets, "reps": st.reps, "days_per_week": st.days_per_week,
+            "sets": st.sets,
+            "reps": st.reps,
+            "days_per_week": st.days_per_week,
             "emphasis": "hip_and_quad_strength" if routine.emphasis is not None else None,
         },
     )

@@ -56,7 +56,8 @@ WEEK = 7
 def low_cadence_flag(series: DailySeries, t: Thresholds) -> Flag | None:
     """Average cadence of the last 7 days' runs (weighted by moving time) at or below `low_cadence_spm`."""
     recent = [
-        r for r in runs_between(series.run_list, series.as_of - timedelta(days=WEEK - 1), series.as_of)
+        r
+        for r in runs_between(series.run_list, series.as_of - timedelta(days=WEEK - 1), series.as_of)
         if r.avg_cadence_spm is not None and r.avg_cadence_spm > 0
     ]
     if not recent:

@@ -115,7 +115,7 @@ def weekly_spike_flag(ratios: LoadRatios, t: Thresholds) -> Flag | None:
     if r is None or r <= t.acwr_caution:
         return None
     severity = "high" if r > t.acwr_high else "caution"
-    weekly = (ratios.rolling_acute_m or 0.0)
+    weekly = ratios.rolling_acute_m or 0.0
     return Flag(
         code="weekly_spike",
         severity=severity,

@@ -28,8 +28,16 @@ ActivityKind = Literal["run", "on_foot", "stairs", "other"]
 
 RUN_SPORTS = frozenset(
     {
-        "running", "trail_running", "treadmill_running", "track_running", "street_running", "indoor_running",
-        "virtual_run", "ultra_run", "obstacle_run", "treadmill",
+        "running",
+        "trail_running",
+        "treadmill_running",
+        "track_running",
+        "street_running",
+        "indoor_running",
+        "virtual_run",
+        "ultra_run",
+        "obstacle_run",
+        "treadmill",
     }
 )
 """Sports that are foot running whatever the sub-sport: they count for distance, longest run and spikes."""
@@ -174,8 +182,10 @@ class Thresholds(BaseModel):
 
     # session_spike
     session_spike_small_pct: float = Field(
-        10.0, gt=0, description="A run more than this % longer than the longest run of the previous days is a "
-        "session spike (small tier up to session_spike_moderate_pct). Frandsen et al., BJSM 2025."
+        10.0,
+        gt=0,
+        description="A run more than this % longer than the longest run of the previous days is a "
+        "session spike (small tier up to session_spike_moderate_pct). Frandsen et al., BJSM 2025.",
     )
     session_spike_moderate_pct: float = Field(
         30.0, gt=0, description="Above this % the session spike is moderate (up to session_spike_large_pct)."
@@ -185,15 +195,18 @@ class Thresholds(BaseModel):
         30, ge=1, description="Days before a run searched for the longest run it is compared with."
     )
     next_run_factor: float = Field(
-        1.10, gt=0, description="Longest next run = this × the longest non-spike run of the last "
-        "session_lookback_days days."
+        1.10,
+        gt=0,
+        description="Longest next run = this × the longest non-spike run of the last session_lookback_days days.",
     )
     # weekly_spike (acute:chronic)
     ewma_acute_days: int = Field(7, ge=1, description="N of the acute EWMA (lambda = 2/(N+1)), Williams 2017.")
     ewma_chronic_days: int = Field(28, ge=2, description="N of the chronic EWMA (lambda = 2/(N+1)).")
     rolling_chronic_days: int = Field(
-        21, ge=7, description="Days before the last 7 whose weekly average is the chronic load of the uncoupled "
-        "rolling ratio (the acute week is excluded)."
+        21,
+        ge=7,
+        description="Days before the last 7 whose weekly average is the chronic load of the uncoupled "
+        "rolling ratio (the acute week is excluded).",
     )
     acwr_high: float = Field(1.5, gt=0, description="EWMA acute:chronic distance ratio above this: weekly_spike high.")
     acwr_caution: float = Field(1.3, gt=0, description="EWMA acute:chronic ratio above this: weekly_spike caution.")
@@ -217,19 +230,25 @@ class Thresholds(BaseModel):
         50.0, ge=0, description="Noise floor: a run descending less than this is never a downhill spike."
     )
     steep_grade_pct: float = Field(
-        10.0, gt=0, description="Informational: the steep-downhill grade (the per-run metrics measure distance on "
-        "grades steeper than -10 %)."
+        10.0,
+        gt=0,
+        description="Informational: the steep-downhill grade (the per-run metrics measure distance on "
+        "grades steeper than -10 %).",
     )
     steep_downhill_with_pain_m: float = Field(
-        1000.0, ge=0, description="steep_downhill when more than this many metres were run/walked on steep descents "
-        "in 7 days while pain is above pain_acceptable."
+        1000.0,
+        ge=0,
+        description="steep_downhill when more than this many metres were run/walked on steep descents "
+        "in 7 days while pain is above pain_acceptable.",
     )
     steep_downhill_factor: float = Field(
         2.0, gt=0, description="steep_downhill when the 7-day steep-descent distance exceeds this × the usual weekly."
     )
     steep_downhill_min_m: float = Field(
-        500.0, ge=0, description="Noise floor for the ratio rule: less steep-descent distance than this in 7 days is "
-        "never flagged for being above usual."
+        500.0,
+        ge=0,
+        description="Noise floor for the ratio rule: less steep-descent distance than this in 7 days is "
+        "never flagged for being above usual.",
     )
     # stairs
     stairs_week_factor: float = Field(
@@ -259,12 +278,16 @@ class Thresholds(BaseModel):
         3, ge=2, description="pain_not_improving when pain has been flat or rising over this many weeks."
     )
     red_flag_days: int = Field(
-        14, ge=1, description="A red-flag report (swelling, locking, giving way, rest/night pain) pauses running "
-        "advice for this many days."
+        14,
+        ge=1,
+        description="A red-flag report (swelling, locking, giving way, rest/night pain) pauses running "
+        "advice for this many days.",
     )
     new_pain_days: int = Field(
-        14, ge=1, description="Pain is 'new' (see a clinician once before building up) when the first pain event "
-        "ever logged is this recent."
+        14,
+        ge=1,
+        description="Pain is 'new' (see a clinician once before building up) when the first pain event "
+        "ever logged is this recent.",
     )
     # cadence
     low_cadence_spm: float = Field(
@@ -277,9 +300,7 @@ class Thresholds(BaseModel):
     rest_days_after_pain: int = Field(
         2, ge=0, le=7, description="Rest days advised after a pain event of rest_days_pain_score or more."
     )
-    rest_days_pain_score: int = Field(
-        5, ge=0, le=10, description="Pain score from which rest_days_after_pain applies."
-    )
+    rest_days_pain_score: int = Field(5, ge=0, le=10, description="Pain score from which rest_days_after_pain applies.")
     default_pace_s_per_km: float = Field(
         360.0, gt=0, description="Pace assumed for the cross-training swap when recent runs have no moving time."
     )

@@ -165,7 +165,8 @@ def pain_reported_flag(
         return None
     worst = max(hits, key=lambda e: (e.entry.score, e.entry.day, e.entry.id))
     rises = [
-        e for e in hits
+        e
+        for e in hits
         if e.previous_morning is not None and e.entry.score - e.previous_morning >= t.morning_rise_points
     ]
     p = worst.entry

@@ -208,7 +208,8 @@ def downhill_spike_flag(series: DailySeries, t: Thresholds) -> Flag | None:
         usual_run = sum(r.descent_m for r in base_runs) / len(base_runs)
         recent = runs_between(series.run_list, as_of - timedelta(days=WEEK - 1), as_of)
         hits = [
-            r for r in recent
+            r
+            for r in recent
             if r.descent_m >= t.downhill_min_run_descent_m and r.descent_m > t.downhill_run_factor * usual_run
         ]
         if hits:

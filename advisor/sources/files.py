@@ -57,9 +57,7 @@ def looks_like_fit(name: str) -> bool:
     return name.lower().endswith(FIT_SUFFIXES)
 
 
-def discover(
-    paths: Iterable[Path], stack: ExitStack, limits: Limits = Limits()
-) -> list[FitCandidate | Unreadable]:
+def discover(paths: Iterable[Path], stack: ExitStack, limits: Limits = Limits()) -> list[FitCandidate | Unreadable]:
     """Every candidate under `paths`, in a stable order; archives stay open in `stack` until it closes.
 
     A path the user names explicitly is tried whatever its name; inside folders and archives only names ending
@@ -92,9 +90,7 @@ class _Budget:
             raise SourceError(f"{label}: archives expand to more than the configured total limit")
 
 
-def _from_file(
-    path: Path, stack: ExitStack, limits: Limits, budget: _Budget
-) -> list[FitCandidate | Unreadable]:
+def _from_file(path: Path, stack: ExitStack, limits: Limits, budget: _Budget) -> list[FitCandidate | Unreadable]:
     label = str(path)
     if path.name.lower().endswith(".zip") or _is_zip_file(path):
         try:
@@ -246,4 +242,3 @@ def _reason(error: BaseException, prefix: str) -> str:
 def _short(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__
-

@@ -80,14 +80,52 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _migrate_if_needed(engine: Engine, url: str) -> None:
+    if _stored_revision(engine) == SCHEMA_REVISION:
+        return
+    with _migration_lock(engine):
+        if _stored_revision(engine) != SCHEMA_REVISION:
+            run_migrations(engine, url)
+
+
+def _stored_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         try:
-            current = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
         except (OperationalError, DBAPIError):
             connection.rollback()
-            current = None
-    if current != SCHEMA_REVISION:
-        run_migrations(engine, url)
+            return None
+
+
+@contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Only one process migrates: the CLI and a daemon may both find a fresh database at the same moment.
+
+    SQLite runs each CREATE TABLE in its own transaction, so a file lock beside the database serialises them;
+    PostgreSQL has advisory locks for exactly this.
+    """
+    if engine.dialect.name == "sqlite":
+        import fcntl
+
+        database = engine.url.database
+        if not database or database == ":memory:":
+            yield
+            return
+        with open(f"{database}.migrate.lock", "a") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock_file, fcntl.LOCK_UN)
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(74517)"))
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(74517)"))
+                connection.commit()
+    else:
+        yield
 
 
 def run_migrations(engine: Engine, url: str, revision: str = "head") -> None:

@@ -19,17 +19,11 @@ def list_activities(
     tz: ZoneInfo = ZoneInfo("UTC"),
 ) -> list[Activity]:
     """Activities in start order; `since`/`until` are local dates (a day of margin, then an exact local cut)."""
-    query = (
-        select(Activity).where(Activity.athlete_id == athlete_id).order_by(Activity.start_utc, Activity.id)
-    )
+    query = select(Activity).where(Activity.athlete_id == athlete_id).order_by(Activity.start_utc, Activity.id)
     if since is not None:
-        query = query.where(
-            Activity.start_utc >= datetime.combine(since, datetime.min.time(), UTC) - timedelta(days=1)
-        )
+        query = query.where(Activity.start_utc >= datetime.combine(since, datetime.min.time(), UTC) - timedelta(days=1))
     if until is not None:
-        query = query.where(
-            Activity.start_utc < datetime.combine(until, datetime.min.time(), UTC) + timedelta(days=2)
-        )
+        query = query.where(Activity.start_utc < datetime.combine(until, datetime.min.time(), UTC) + timedelta(days=2))
     with db.transaction() as session:
         rows = list(session.scalars(query))
     return [

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from advisor.config import Settings
-from advisor.metrics import HeartRateProfile
-from advisor.sources.files import Limits
 from advisor.store.db import Database, default_athlete_id, open_database
-from advisor.usecases.importing import ImportContext
+
+if TYPE_CHECKING:
+    from advisor.usecases.importing import ImportContext
 
 
 @dataclass
@@ -31,14 +32,17 @@ class Runtime:
         return self._athlete_id
 
     def import_context(self, origin: str = "file") -> ImportContext:
+        """Imported here, not at the top: `advisor status` never decodes, and start-up time is part of its answer."""
+        from advisor.metrics import HeartRateProfile
+        from advisor.sources.files import Limits
+        from advisor.usecases.importing import ImportContext
+
         s = self.settings
         return ImportContext(
             db=self.db,
             athlete_id=self.athlete_id,
             decoder=s.fit.decoder,
-            hr_profile=HeartRateProfile(
-                max_hr=s.profile.max_hr, resting_hr=s.profile.resting_hr, sex=s.profile.sex
-            ),
+            hr_profile=HeartRateProfile(max_hr=s.profile.max_hr, resting_hr=s.profile.resting_hr, sex=s.profile.sex),
             origin=origin,
             limits=Limits(
                 max_member_bytes=s.imports.max_member_mib << 20,

@@ -1,0 +1,147 @@
+"""`advisor status` over ten years of daily running: wall time of the whole command, start-up included.
+
+    .venv/bin/python bench/status_bench.py [--years 10] [--repeat 7]
+
+Seeds a fresh SQLite database (under a temporary ADVISOR_HOME) with a run on six days of every week for `--years`
+years (~3,100 runs a decade, plus long runs, so ~3,500 activities), a pain entry every third day and daily floors,
+then runs `advisor status --as-of <last day>` (terminal page and `--json`) as a separate process `--repeat` times and
+prints the median and best wall time. Target: well under a second. A figure to read, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+
+def seed(home: Path, years: int) -> tuple[date, int]:
+    from advisor.store.db import default_athlete_id, open_database
+    from advisor.store.models import Activity, DailyStairs, PainEntryRow, SourceFile
+
+    db = open_database(f"sqlite:///{home / 'advisor.db'}")
+    athlete = default_athlete_id(db)
+    rng = random.Random(1)
+    first = date(2016, 1, 4)
+    last = first + timedelta(days=365 * years)
+    now = datetime.now(UTC)
+    count = 0
+    with db.transaction() as session:
+        source = SourceFile(
+            athlete_id=athlete,
+            sha256="0" * 64,
+            name="bench",
+            size=0,
+            file_type="activity",
+            status="imported",
+            origin="bench",
+            imported_at=now,
+        )
+        session.add(source)
+        session.flush()
+        day = first
+        while day <= last:
+            km_list = [] if day.weekday() == 0 else [rng.uniform(5, 12)]
+            if day.weekday() == 6:
+                km_list.append(rng.uniform(3, 6))
+            for i, km in enumerate(km_list):
+                start = datetime(day.year, day.month, day.day, 6 + 10 * i, tzinfo=UTC)
+                distance = km * 1000
+                session.add(
+                    Activity(
+                        athlete_id=athlete,
+                        source_file_id=source.id,
+                        activity_key=str(int(start.timestamp())),
+                        sport="running",
+                        sub_sport="generic",
+                        start_utc=start,
+                        utc_offset_s=3600,
+                        n_records=3600,
+                        distance_m=distance,
+                        elapsed_s=distance / 2.9,
+                        moving_s=distance / 3.0,
+                        ascent_m=km * 8,
+                        descent_m=km * 8,
+                        descent_steep5_m=km * 2,
+                        distance_steep5_m=km * 40,
+                        descent_steep10_m=km * 0.5,
+                        distance_steep10_m=km * 5,
+                        avg_cadence_spm=172.0,
+                        avg_heart_rate=145.0,
+                        load=km * 9,
+                        load_method="trimp",
+                    )
+                )
+                count += 1
+            if day.toordinal() % 3 == 0:
+                session.add(
+                    PainEntryRow(
+                        athlete_id=athlete,
+                        day=day,
+                        when="after",
+                        score=rng.randint(0, 4),
+                        swelling=False,
+                        locking=False,
+                        giving_way=False,
+                        rest_or_night_pain=False,
+                        note=None,
+                        created_at=now,
+                    )
+                )
+            session.add(
+                DailyStairs(
+                    athlete_id=athlete,
+                    day=day,
+                    source="garmin",
+                    floors_up=rng.uniform(5, 20),
+                    floors_down=rng.uniform(5, 20),
+                    steps=9000,
+                    updated_at=now,
+                )
+            )
+            day += timedelta(days=1)
+    db.dispose()
+    return last, count
+
+
+def time_command(args: list[str], env: dict[str, str], repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(args, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp)
+        last, runs = seed(home, args.years)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")}
+        env |= {"ADVISOR_HOME": str(home), "COLUMNS": "120"}
+        command = [sys.executable, "-m", "advisor", "status", "--as-of", last.isoformat()]
+        print(f"{runs} runs over {args.years} years; as of {last}")
+        for label, extra in (("terminal page", []), ("--json", ["--json"])):
+            times = time_command(command + extra, env, args.repeat)
+            print(
+                f"advisor status ({label}): median {statistics.median(times) * 1000:.0f} ms, "
+                f"best {min(times) * 1000:.0f} ms over {args.repeat} runs (whole process, start-up included)"
+            )
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        print(f"bare python start-up for comparison: {(time.perf_counter() - started) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
