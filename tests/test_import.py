@@ -208,3 +208,38 @@ def test_piped_output_has_a_line_per_file_and_a_summary(tmp_path: Path, cli) -> 
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == "2 files: 1 imported, 0 duplicate, 1 skipped, 0 failed"
     assert any(line.startswith("imported") and "a.fit" in line for line in lines)
+
+
+def test_a_killed_import_leaves_no_half_stored_run_and_a_rerun_finishes(tmp_path: Path, database_url: str) -> None:
+    """SIGKILL a real `advisor import` process mid-batch: every stored activity has its source file row (one
+    transaction per file), and running the command again stores exactly the rest."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    total = 12
+    for i in range(total):
+        points = track_from_segments([(3000, 0.0)], speed=3.0, interval_s=2.0, seed=i)
+        write_activity(folder / f"run{i:02d}.fit", points, start=START + timedelta(days=i))
+    env = {**os.environ, "ADVISOR_DATABASE__URL": database_url, "ADVISOR_FIT__DECODER": "fitparse"}
+    command = [sys.executable, "-m", "advisor", "import", str(folder)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if count_rows(database_url, Activity) >= 2:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    stored = count_rows(database_url, Activity)
+    assert 0 < stored < total, "the kill should land mid-batch"
+    assert count_rows(database_url, SourceFile) == stored
+    rerun = subprocess.run(command + ["--json"], env=env, capture_output=True, text=True, check=False)
+    assert rerun.returncode == 0, rerun.stderr
+    statuses = [f["status"] for f in json.loads(rerun.stdout)["files"]]
+    assert statuses.count("duplicate") == stored and statuses.count("imported") == total - stored
+    assert count_rows(database_url, Activity) == total
