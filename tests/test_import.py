@@ -238,7 +238,7 @@ def test_a_killed_import_leaves_no_half_stored_run_and_a_rerun_finishes(tmp_path
     stored = count_rows(database_url, Activity)
     assert 0 < stored < total, "the kill should land mid-batch"
     assert count_rows(database_url, SourceFile) == stored
-    rerun = subprocess.run(command + ["--json"], env=env, capture_output=True, text=True, check=False)
+    rerun = subprocess.run([*command, "--json"], env=env, capture_output=True, text=True, check=False)
     assert rerun.returncode == 0, rerun.stderr
     statuses = [f["status"] for f in json.loads(rerun.stdout)["files"]]
     assert statuses.count("duplicate") == stored and statuses.count("imported") == total - stored

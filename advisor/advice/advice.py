@@ -236,7 +236,9 @@ def build_advice(
         out.append(
             Advice(
                 code="avoid_downhill_stairs",
-                message="Choose flat routes, walk the steep descents and take the lift instead of stairs where you can.",
+                message=(
+                    "Choose flat routes, walk the steep descents and take the lift instead of stairs where you can."
+                ),
                 numbers={"worst_pain_7d": worst if worst >= 0 else None, "flags": ",".join(hill_flags) or None},
             )
         )
@@ -247,9 +249,11 @@ def build_advice(
             Advice(
                 code="raise_cadence",
                 message=(
-                    f"Take quicker, shorter steps: aim for {ev['target_low_spm']:.0f}-{ev['target_high_spm']:.0f} steps "
-                    f"per minute instead of {ev['avg_cadence_spm']:.0f} (+{t.cadence_raise_low_pct:g}-"
-                    f"{t.cadence_raise_high_pct:g} %), e.g. with a metronome app on easy runs."
+                    "Take quicker, shorter steps: "
+                    f"aim for {ev['target_low_spm']:.0f}-{ev['target_high_spm']:.0f} steps per minute "
+                    f"instead of {ev['avg_cadence_spm']:.0f} "
+                    f"(+{t.cadence_raise_low_pct:g}-{t.cadence_raise_high_pct:g} %), "
+                    "e.g. with a metronome app on easy runs."
                 ),
                 numbers={
                     "current_spm": ev["avg_cadence_spm"],

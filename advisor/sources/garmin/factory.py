@@ -48,11 +48,8 @@ def open_garmin_source(
 def open_garmin_source_from_settings(settings: Settings, **policy_overrides: float | int) -> GarminSource:
     """`open_garmin_source` with everything taken from the loaded configuration."""
     garmin = settings.garmin
-    policy = RequestPolicy(
-        min_interval_s=garmin.request_interval_s,
-        max_retries=garmin.max_retries,
-        **policy_overrides,  # type: ignore[arg-type]
-    )
+    values: dict[str, float | int] = {"min_interval_s": garmin.request_interval_s, "max_retries": garmin.max_retries}
+    policy = RequestPolicy(**(values | policy_overrides))  # type: ignore[arg-type]
     return open_garmin_source(
         garmin.method,
         token_dir=default_token_dir(settings.home),
