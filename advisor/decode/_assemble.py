@@ -57,8 +57,26 @@ class Message:
     raw: dict[str, Any]
 
 
+RECORD_FIELDS = frozenset(
+    {
+        "timestamp",
+        "distance",
+        "enhanced_altitude",
+        "altitude",
+        "enhanced_speed",
+        "speed",
+        "heart_rate",
+        "cadence",
+        "fractional_cadence",
+    }
+)
+"""The only `record` fields we use: a one-hour run has 3,600 records, so skipping the rest keeps decoding cheap."""
+
+
 def fields_of(name: str, fields: Iterable[FieldDataLike]) -> Message:
     """Collect a message's native fields: explicit fields first, then component-expanded ones fill the gaps."""
+    if name == "record":
+        return _record_fields(fields)
     values: dict[str, Any] = {}
     raw: dict[str, Any] = {}
     expanded: list[FieldDataLike] = []
@@ -73,6 +91,33 @@ def fields_of(name: str, fields: Iterable[FieldDataLike]) -> Message:
     for fd in expanded:
         _put(values, raw, fd)
     return Message(name, values, raw)
+
+
+def _record_fields(fields: Iterable[FieldDataLike]) -> Message:
+    """`fields_of` for the message that makes up nearly all of an activity file, with the same precedence
+    (explicit fields first, component-expanded ones fill gaps) but only for `RECORD_FIELDS` and without raw values.
+    None of these fields has subfields, so the parent-name lookup `_put` does is not needed."""
+    values: dict[str, Any] = {}
+    expanded: dict[str, Any] | None = None
+    for fd in fields:
+        value = fd.value
+        if value is None:
+            continue
+        name = fd.name
+        if name not in RECORD_FIELDS or fd.field is None or getattr(fd.field, "field_type", "field") == "devfield":
+            continue
+        if type(value) is datetime and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        if fd.field_def is not None:
+            values.setdefault(name, value)
+        else:
+            if expanded is None:
+                expanded = {}
+            expanded.setdefault(name, value)
+    if expanded:
+        for name, value in expanded.items():
+            values.setdefault(name, value)
+    return Message("record", values, {})
 
 
 def _put(values: dict[str, Any], raw: dict[str, Any], fd: FieldDataLike) -> None:
@@ -95,6 +140,9 @@ def _put(values: dict[str, Any], raw: dict[str, Any], fd: FieldDataLike) -> None
 
 def _num(value: Any) -> float | None:
     """A scalar float, or None. Array fields (some devices write `enhanced_speed` as a 1-tuple) use element 0."""
+    kind = type(value)
+    if kind is float or kind is int:
+        return float(value)
     if isinstance(value, tuple | list):
         value = value[0] if value else None
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -149,10 +197,12 @@ class Assembler:
     _file_ids: list[Message] = field(default_factory=list)
     _out: DecodedFit = field(default_factory=lambda: DecodedFit(file_type="unknown"))
     _messages: int = 0
-    _last_fit_ts: int | None = None
+    _last_timestamp: Any = None
     _monitor_offset_s: int = 0
     _monitoring: _Monitoring = field(default_factory=_Monitoring)
-    _records: list[tuple[int, Message]] = field(default_factory=list)
+    _records: list[tuple[Any, ...]] = field(default_factory=list)
+    """(chained-file index, timestamp as decoded, distance, altitude, speed, heart rate, cadence) per record: a
+    tuple, not the message, so a 10-hour run stays a few MiB until `finish`."""
     _sessions: list[tuple[int, Message]] = field(default_factory=list)
     _shift: dict[int, int] = field(default_factory=dict)
     """Chained-file index -> seconds to add to a relative FIT time to make it absolute FIT time."""
@@ -163,12 +213,23 @@ class Assembler:
 
     def add(self, msg: Message) -> None:
         self._messages += 1
-        ts = _when(msg.values.get("timestamp"))
+        ts = msg.values.get("timestamp")
         if ts is not None:
-            self._last_fit_ts = int(ts.timestamp()) - FIT_EPOCH_POSIX
-        handler = getattr(self, f"_on_{msg.name}", None)
+            self._last_timestamp = ts
+        handler = _HANDLERS.get(msg.name)
         if handler is not None:
-            handler(msg)
+            handler(self, msg)
+
+    @property
+    def _last_fit_ts(self) -> int | None:
+        """The FIT time of the last full timestamp seen (what a `timestamp_16` is relative to); computed only when
+        a monitoring message needs it, since converting every record's datetime would cost more than it's worth."""
+        ts = _when(self._last_timestamp)
+        return None if ts is None else int(ts.timestamp()) - FIT_EPOCH_POSIX
+
+    @_last_fit_ts.setter
+    def _last_fit_ts(self, fit_ts: int | None) -> None:
+        self._last_timestamp = None if fit_ts is None else datetime.fromtimestamp(fit_ts + FIT_EPOCH_POSIX, UTC)
 
     def _on_file_id(self, msg: Message) -> None:
         self._file_ids.append(msg)
@@ -176,7 +237,20 @@ class Assembler:
         self._monitor_offset_s = 0
 
     def _on_record(self, msg: Message) -> None:
-        self._records.append((self._file_index, msg))
+        v = msg.values
+        altitude = _num(v.get("enhanced_altitude"))
+        speed = _num(v.get("enhanced_speed"))
+        self._records.append(
+            (
+                self._file_index,
+                v.get("timestamp"),
+                _num(v.get("distance")),
+                altitude if altitude is not None else _num(v.get("altitude")),
+                speed if speed is not None else _num(v.get("speed")),
+                _int(v.get("heart_rate")),
+                _plus(v.get("cadence"), v.get("fractional_cadence")),
+            )
+        )
 
     def _on_session(self, msg: Message) -> None:
         self._sessions.append((self._file_index, msg))
@@ -255,8 +329,11 @@ class Assembler:
         if self._messages == 0:
             raise FitDecodeError("no data in file")
         out = self._out
-        for file_index, msg in self._records:
-            self._add_record(self._absolute(file_index, msg.values.get("timestamp")), msg.values)
+        records = out.records
+        for file_index, timestamp, *values in self._records:
+            ts = timestamp if isinstance(timestamp, datetime) else self._absolute(file_index, timestamp)
+            if ts is not None:
+                records.append(ts.timestamp(), *values)
         for file_index, msg in self._sessions:
             start = self._absolute(file_index, msg.values.get("start_time"))
             self._add_session(start or self._absolute(file_index, msg.values.get("timestamp")), msg.values)
@@ -272,20 +349,6 @@ class Assembler:
             out.time_created = _when(v.get("time_created"))
         out.daily_climbs = self._daily_climbs()
         return out
-
-    def _add_record(self, ts: datetime | None, v: dict[str, Any]) -> None:
-        if ts is None:
-            return
-        altitude = _num(v.get("enhanced_altitude"))
-        speed = _num(v.get("enhanced_speed"))
-        self._out.records.append(
-            ts.timestamp(),
-            _num(v.get("distance")),
-            altitude if altitude is not None else _num(v.get("altitude")),
-            speed if speed is not None else _num(v.get("speed")),
-            _int(v.get("heart_rate")),
-            _plus(v.get("cadence"), v.get("fractional_cadence")),
-        )
 
     def _add_session(self, start: datetime | None, v: dict[str, Any]) -> None:
         if start is None:
@@ -323,6 +386,10 @@ class Assembler:
                 )
             )
         return climbs
+
+
+_HANDLERS = {name.removeprefix("_on_"): method for name, method in vars(Assembler).items() if name.startswith("_on_")}
+"""Message name -> handler, looked up once per message instead of building an attribute name each time."""
 
 
 def _product(file_id: Message) -> str | None:

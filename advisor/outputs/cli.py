@@ -124,15 +124,10 @@ def parse_date(value: str, option: str) -> date:
 
 
 def _register_subcommands() -> None:
-    """Commands that live in their own modules, added here so `advisor --help` lists them all."""
-    import importlib
-
-    for module in ("advisor.outputs.cli_knee", "advisor.outputs.cli_garmin", "advisor.outputs.cli_daemon"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
+    """Commands that live in their own modules (each adds itself to `app`), so `advisor --help` lists them all."""
+    import advisor.outputs.cli_daemon
+    import advisor.outputs.cli_garmin
+    import advisor.outputs.cli_knee  # noqa: F401
 
 
 def main() -> None:
