@@ -201,6 +201,7 @@ def test_once_processes_the_inbox_and_exits_0(cli, isolated_home: Path, database
     assert document["daemon"] == {"running": False, "pid": None}
     assert [job["name"] for job in document["jobs"]] == ["inbox"]
     assert document["jobs"][0]["last_error"] is None
+    assert document["jobs"][0]["last_result"] == "1 file imported from the inbox, 1 new activity."
 
 
 def test_once_is_refused_while_a_daemon_holds_the_lock(cli, isolated_home: Path) -> None:

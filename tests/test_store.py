@@ -86,3 +86,22 @@ def test_processes_opening_a_fresh_database_at_once_all_succeed(database_url: st
 
     with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("spawn")) as pool:
         assert list(pool.map(_open_and_close, [database_url] * 4)) == ["ok"] * 4
+
+
+def test_upgrading_a_database_of_the_first_schema_keeps_its_rows(database_url: str) -> None:
+    """A database created by an older advisor (revision 0001) is upgraded in place on first use, rows intact."""
+
+    from advisor.store.db import _create_engine, run_migrations
+
+    engine = _create_engine(database_url)
+    run_migrations(engine, database_url, "0001")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO athletes (name, created_at) VALUES ('old', CURRENT_TIMESTAMP)"))
+        connection.execute(text("INSERT INTO job_runs (name) VALUES ('inbox')"))
+    engine.dispose()
+    db = open_database(database_url)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_REVISION
+        assert connection.execute(text("SELECT name FROM athletes")).scalars().all() == ["old"]
+        assert connection.execute(text("SELECT last_result FROM job_runs")).scalar() is None
+    db.dispose()

@@ -103,6 +103,7 @@ def status_command(
                     "last_success_at": r.last_success_at.isoformat() if r.last_success_at else None,
                     "last_error_at": r.last_error_at.isoformat() if r.last_error_at else None,
                     "last_error": r.last_error,
+                    "last_result": r.last_result,
                 }
                 for r in rows
             ],
@@ -131,6 +132,8 @@ def status_command(
         title = JOB_TITLES.get(r.name, r.name)
         line = f"{r.name} ({title}): last run {_when(r.last_run_at, tz) or 'never'}"
         line += f", last success {_when(r.last_success_at, tz) or 'never'}"
+        if r.last_result:
+            line += f" ({r.last_result.rstrip('.')})"
         if r.last_error and r.last_error_at and (r.last_success_at is None or r.last_error_at >= r.last_success_at):
             line += f", failing since {_when(r.last_error_at, tz)}: {r.last_error}"
         elif r.last_error:

@@ -172,6 +172,8 @@ class JobRun(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+    last_result: Mapped[str | None] = mapped_column(Text)
+    """The last successful run's one-sentence outcome ("2 files imported")."""
 
 
 class OutboxMail(Base):

@@ -34,9 +34,14 @@ def _now() -> datetime:
 
 
 def record_run(
-    db: Database, name: str, started: datetime, error: str | None = None, finished: datetime | None = None
+    db: Database,
+    name: str,
+    started: datetime,
+    error: str | None = None,
+    finished: datetime | None = None,
+    result: str | None = None,
 ) -> JobRun:
-    """Store one finished run of `name`: success when `error` is None, else the error sentence."""
+    """Store one finished run of `name`: success (with its outcome sentence) when `error` is None, else the error."""
     finished = finished or _now()
     with db.transaction() as session:
         row = session.get(JobRun, name)
@@ -46,6 +51,7 @@ def record_run(
         row.last_run_at = started
         if error is None:
             row.last_success_at = finished
+            row.last_result = None if result is None else result[:MAX_ERROR_CHARS]
         else:
             row.last_error_at = finished
             row.last_error = error[:MAX_ERROR_CHARS]
@@ -84,7 +90,7 @@ def run_recorded(db: Database, name: str, job: Callable[[], str], quiet: Collect
     else:
         log.log(logging.DEBUG if outcome in quiet else logging.INFO, "The %s finished: %s", title, outcome)
     try:
-        record_run(db, name, started, error)
+        record_run(db, name, started, error, result=outcome)
     except Exception as exc:
         log.error("Could not record the %s run in the database: %s", title, describe_error(exc))
     return outcome
