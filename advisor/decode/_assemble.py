@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from advisor.decode.model import DailyClimb, DecodedFit, FitDecodeError, SessionTotals
+from advisor.decode.model import DailyClimb, DecodedFit, FitDecodeError, RecordStream, SessionTotals
 
 FIT_EPOCH_POSIX = 631065600
 """POSIX seconds at the FIT epoch (1989-12-31T00:00:00Z)."""
@@ -201,8 +201,8 @@ class Assembler:
     _monitor_offset_s: int = 0
     _monitoring: _Monitoring = field(default_factory=_Monitoring)
     _records: list[tuple[Any, ...]] = field(default_factory=list)
-    """(chained-file index, timestamp as decoded, distance, altitude, speed, heart rate, cadence) per record: a
-    tuple, not the message, so a 10-hour run stays a few MiB until `finish`."""
+    """(chained-file index, timestamp, distance, altitude, speed, heart rate, cadence, fractional cadence) as
+    decoded, per record: a tuple, not the message, so a 10-hour run stays a few MiB until `finish`."""
     _sessions: list[tuple[int, Message]] = field(default_factory=list)
     _shift: dict[int, int] = field(default_factory=dict)
     """Chained-file index -> seconds to add to a relative FIT time to make it absolute FIT time."""
@@ -238,17 +238,18 @@ class Assembler:
 
     def _on_record(self, msg: Message) -> None:
         v = msg.values
-        altitude = _num(v.get("enhanced_altitude"))
-        speed = _num(v.get("enhanced_speed"))
+        altitude = v.get("enhanced_altitude")
+        speed = v.get("enhanced_speed")
         self._records.append(
             (
                 self._file_index,
                 v.get("timestamp"),
-                _num(v.get("distance")),
-                altitude if altitude is not None else _num(v.get("altitude")),
-                speed if speed is not None else _num(v.get("speed")),
-                _int(v.get("heart_rate")),
-                _plus(v.get("cadence"), v.get("fractional_cadence")),
+                v.get("distance"),
+                altitude if altitude is not None else v.get("altitude"),
+                speed if speed is not None else v.get("speed"),
+                v.get("heart_rate"),
+                v.get("cadence"),
+                v.get("fractional_cadence"),
             )
         )
 
@@ -329,11 +330,7 @@ class Assembler:
         if self._messages == 0:
             raise FitDecodeError("no data in file")
         out = self._out
-        records = out.records
-        for file_index, timestamp, *values in self._records:
-            ts = timestamp if isinstance(timestamp, datetime) else self._absolute(file_index, timestamp)
-            if ts is not None:
-                records.append(ts.timestamp(), *values)
+        out.records = self._record_stream()
         for file_index, msg in self._sessions:
             start = self._absolute(file_index, msg.values.get("start_time"))
             self._add_session(start or self._absolute(file_index, msg.values.get("timestamp")), msg.values)
@@ -349,6 +346,28 @@ class Assembler:
             out.time_created = _when(v.get("time_created"))
         out.daily_climbs = self._daily_climbs()
         return out
+
+    def _record_stream(self) -> RecordStream:
+        """The kept records as columns, converted in one pass (the hot loop of a long run: keep it lean)."""
+        rows = []
+        absolute, num, integer, plus = self._absolute, _num, _int, _plus
+        for file_index, timestamp, distance, altitude, speed, heart_rate, cadence, fraction in self._records:
+            ts = timestamp if type(timestamp) is datetime else absolute(file_index, timestamp)
+            if ts is not None:
+                rows.append(
+                    (
+                        ts.timestamp(),
+                        num(distance),
+                        num(altitude),
+                        num(speed),
+                        integer(heart_rate),
+                        plus(cadence, fraction),
+                    )
+                )
+        if not rows:
+            return RecordStream()
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        return RecordStream(*columns)
 
     def _add_session(self, start: datetime | None, v: dict[str, Any]) -> None:
         if start is None:
