@@ -290,3 +290,31 @@ def test_a_sunday_evening_summary_covers_the_week_ending_that_day(monkeypatch: p
     assert due_summary_week(rt, datetime(2026, 3, 29, 17, 59, tzinfo=UTC)) == "2026-W12"
     assert due_summary_week(rt, datetime(2026, 3, 29, 18, 0, tzinfo=UTC)) == "2026-W13"
     rt.close()
+
+
+def test_sigterm_during_a_scan_lets_the_job_in_hand_finish(
+    start_daemon, daemon_env: dict[str, str], isolated_home: Path
+) -> None:
+    """SIGTERM arrives while the inbox scan is importing a batch: the daemon finishes that scan (every file stored,
+    every file moved out of the inbox) and only then exits 0."""
+    inbox = isolated_home / "inbox"
+    staging = isolated_home / "staging"
+    staging.mkdir(parents=True)
+    total = 12
+    for i in range(total):
+        points = track_from_segments([(5400.0, 0.0)], speed=3.0, seed=i)
+        write_activity(staging / f"run{i:02d}.fit", points, start=datetime(2025, 4, 1 + i, 7, tzinfo=UTC))
+        old = time.time() - 60
+        os.utime(staging / f"run{i:02d}.fit", (old, old))
+    daemon_env["ADVISOR_FIT__DECODER"] = "fitparse"  # the slower decoder keeps the scan busy long enough
+    proc = start_daemon()
+    url = f"sqlite:///{isolated_home / 'advisor.db'}"
+    inbox.mkdir(exist_ok=True)
+    staging.rename(inbox / "batch")
+    wait_for(lambda: count_activities(url) >= 1, PROCESS_TIMEOUT_S, "the scan to start storing runs")
+    in_flight = count_activities(url)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(PROCESS_TIMEOUT_S) == 0
+    assert in_flight < total, "SIGTERM should have landed mid-scan"
+    assert count_activities(url) == total
+    assert not [p for p in inbox.rglob("*.fit") if "processed" not in p.parts]
