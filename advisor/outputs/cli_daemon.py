@@ -34,6 +34,10 @@ def _configure_logging(verbose: bool) -> None:
     )
     # APScheduler's own lines repeat ours in less friendly words; keep its warnings and errors only.
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # garminconnect logs a full traceback at ERROR for every failed call (a 429, an expired token); our sync already
+    # says what happened in one sentence, so its lines only appear with --verbose.
+    for library in ("garminconnect", "garmin_personal_api"):
+        logging.getLogger(library).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
 
 
 @daemon_app.callback()
