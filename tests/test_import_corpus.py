@@ -71,8 +71,8 @@ def test_file_ends_as_its_index_row_says(row: dict[str, str], corpus_import: dic
 
 
 def test_duplicates_in_the_corpus_are_really_the_same_activity(corpus_import: dict[str, dict], cli) -> None:
-    """Each file reported as a duplicate imports on its own into an empty database, and overlaps in time with the
-    activity it was matched to — so the duplicate is a real second copy, not a lost run."""
+    """Each file reported as a duplicate is a readable activity that imports on its own into an empty database: it
+    was set aside only because the corpus holds another copy of that activity, not because it could not be read."""
     root = corpus_dir()
     duplicates = [name for name, r in corpus_import.items() if r["status"] == "duplicate"]
     for name in duplicates:
