@@ -243,3 +243,25 @@ def test_a_killed_import_leaves_no_half_stored_run_and_a_rerun_finishes(tmp_path
     statuses = [f["status"] for f in json.loads(rerun.stdout)["files"]]
     assert statuses.count("duplicate") == stored and statuses.count("imported") == total - stored
     assert count_rows(database_url, Activity) == total
+
+
+def test_a_database_that_cannot_be_written_stops_with_one_sentence(
+    tmp_path: Path, cli, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only database (as a full disk or a lost server would be) ends the import with one sentence and
+    exit 1, stores nothing half-written, and the same command finishes the job once the database is writable."""
+    run_file(tmp_path / "first.fit", 0)
+    database = tmp_path / "own.db"
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", f"sqlite:///{database}")
+    assert cli("import", str(tmp_path / "first.fit")).exit_code == 0
+    later = tmp_path / "later"
+    later.mkdir()
+    run_file(later / "second.fit", 90)
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", f"sqlite:///file:{database}?mode=ro&uri=true")
+    result = cli("import", str(later))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("advisor: cannot use the database") and "readonly" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", f"sqlite:///{database}")
+    assert count_rows(f"sqlite:///{database}", Activity) == 1
+    assert imported(cli("import", str(later), "--json"))["second.fit"]["status"] == "imported"

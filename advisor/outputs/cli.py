@@ -74,7 +74,10 @@ def import_command(
     from advisor.outputs.progress import import_with_progress
 
     rt = open_runtime(ctx)
-    summary = import_with_progress(rt.import_context("file"), paths, as_json=as_json)
+    try:
+        summary = import_with_progress(rt.import_context("file"), paths, as_json=as_json)
+    except StoreError as error:
+        fail(f"{error}. Files finished before this are stored; run the same command again to finish the job.", 1)
     if as_json:
         document = {
             "files": [

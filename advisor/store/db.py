@@ -35,9 +35,19 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed on success, rolled back whole on any error (or a kill)."""
-        with self.sessions.begin() as session:
-            yield session
+        """One unit of work: committed on success, rolled back whole on any error (or a kill).
+
+        A database that cannot be written (disk full, read-only, server gone) becomes a `StoreError` with one
+        sentence; a constraint violation stays an `IntegrityError`, which callers use to detect a concurrent write.
+        """
+        try:
+            with self.sessions.begin() as session:
+                yield session
+        except IntegrityError:
+            raise
+        except (OperationalError, DBAPIError) as error:
+            where = _safe_url(self.engine.url.render_as_string(hide_password=False))
+            raise StoreError(f"cannot use the database {where}: {_first_line(error)}") from error
 
     def dispose(self) -> None:
         self.engine.dispose()
