@@ -127,3 +127,21 @@ def test_status_page_on_a_terminal_shows_weeks_flags_caps_and_rehab(tmp_path: Pa
     page = result.stdout
     for expected in ("Last 8 weeks", "2026-W10", "Flags", "Next week", "Clamshell", "Figure-four", "not a diagnosis"):
         assert expected in page, expected
+
+
+def test_a_database_that_cannot_be_written_is_one_sentence(tmp_path: Path, cli, monkeypatch) -> None:
+    """The installed command, not the in-process app: a write that fails mid-command is one line and exit 1."""
+    import os
+    import subprocess
+    import sys
+
+    database = tmp_path / "own.db"
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", f"sqlite:///{database}")
+    assert cli("pain", "list").exit_code == 0  # creates and migrates the database
+    env = {**os.environ, "ADVISOR_DATABASE__URL": f"sqlite:///file:{database}?mode=ro&uri=true"}
+    result = subprocess.run(
+        [sys.executable, "-m", "advisor", "pain", "log", "--score", "3"], env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("advisor: cannot use the database") and "nothing half-written" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

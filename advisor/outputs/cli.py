@@ -140,3 +140,6 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("advisor: interrupted; everything finished before this point is stored.", err=True)
         sys.exit(130)
+    except StoreError as error:
+        typer.echo(f"advisor: {error}; nothing half-written was stored.", err=True)
+        sys.exit(1)
