@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from advisor.sources.files import FIT_SUFFIXES, looks_like_fit
 from advisor.usecases.importing import FileResult, import_paths
 from advisor.usecases.runtime import Runtime
 
@@ -43,7 +44,8 @@ PROCESSED_DIR = "processed"
 FAILED_DIR = "failed"
 SETTLE_SECONDS = 2.0
 """A file modified more recently than this is assumed to be still arriving (copy, sync, USB mount)."""
-SUFFIXES = (".fit.gz", ".fit", ".zip")
+SUFFIXES = tuple(sorted(FIT_SUFFIXES, key=len, reverse=True))
+"""What `advisor import` reads in folders, longest first so `run.fit.gz` splits as `run` + `.fit.gz`."""
 REASON_SUFFIX = ".reason.txt"
 NOTHING_NEW = "The inbox has no new files."
 
@@ -82,7 +84,7 @@ class InboxReport:
 
 def _is_candidate(path: Path) -> bool:
     name = path.name.lower()
-    return not name.startswith(".") and name.endswith(SUFFIXES)
+    return not name.startswith(".") and looks_like_fit(name)
 
 
 def _candidates(inbox: Path) -> list[Path]:

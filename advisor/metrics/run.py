@@ -115,7 +115,7 @@ def compute_run_metrics(
 ) -> RunMetrics:
     """Everything the risk rules need about one run, from its record stream (see the module docstring).
 
-    `records` should hold one session (slice multisport files with `RecordStream.slice_time`); `session` is
+    `records` should hold one session (cut multisport files with `split_sessions`); `session` is
     only a fallback for what the records lack (an empty stream keeps the device's own totals).
     """
     sub_sport = session.sub_sport if session is not None else None
