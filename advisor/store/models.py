@@ -193,3 +193,35 @@ class OutboxMail(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ClinicianAssessment(Base):
+    """A clinician's assessment the runner recorded: a clearance ends a red-flag pause and starts return_to_run."""
+
+    __tablename__ = "clinician_assessments"
+    __table_args__ = (Index("ix_clinician_assessments_athlete_day", "athlete_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    cleared: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class RehabSessionRow(Base):
+    """One session of the rehab routine: the strength part, the mobility part (stretches, rolling), or both."""
+
+    __tablename__ = "rehab_sessions"
+    __table_args__ = (Index("ix_rehab_sessions_athlete_day", "athlete_id", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    strength: Mapped[bool] = mapped_column(Boolean)
+    mobility: Mapped[bool] = mapped_column(Boolean)
+    band: Mapped[bool] = mapped_column(Boolean, default=False)
+    pain: Mapped[int | None] = mapped_column(Integer)
+    """Knee pain during the session, 0-10 (None when not given)."""
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
