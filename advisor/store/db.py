@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from advisor.store.models import Athlete
 
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

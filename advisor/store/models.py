@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -116,6 +117,12 @@ class Activity(Base):
     session_descent_m: Mapped[float | None] = mapped_column(Float)
     session_avg_heart_rate: Mapped[float | None] = mapped_column(Float)
     session_avg_cadence: Mapped[float | None] = mapped_column(Float)
+    excluded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Excluded by the runner (not a run of theirs, a broken recording): it counts nowhere, but stays stored so a
+    re-import of its file is still a duplicate."""
+    file_sport: Mapped[str | None] = mapped_column(String(40))
+    """The file's own sport when the runner corrected `sport`; None means `sport` is the file's."""
+    file_sub_sport: Mapped[str | None] = mapped_column(String(40))
 
 
 class DailyStairs(Base):

@@ -121,6 +121,7 @@ def assess_history(db: Database, athlete_id: int, settings: Settings, as_of: dat
             select(Activity)
             .where(
                 Activity.athlete_id == athlete_id,
+                Activity.excluded.is_(False),
                 Activity.start_utc >= datetime.combine(start, datetime.min.time(), UTC),
                 Activity.start_utc < datetime.combine(as_of + timedelta(days=2), datetime.min.time(), UTC),
             )

@@ -17,20 +17,68 @@ def list_activities(
     since: date | None = None,
     until: date | None = None,
     tz: ZoneInfo = ZoneInfo("UTC"),
+    *,
+    include_excluded: bool = False,
+    sport: str | None = None,
+    limit: int | None = None,
 ) -> list[Activity]:
-    """Activities in start order; `since`/`until` are local dates (a day of margin, then an exact local cut)."""
+    """Activities in start order; `since`/`until` are local dates (a day of margin, then an exact local cut).
+
+    Excluded activities count nowhere, so they are left out unless `include_excluded` (the listing the runner
+    corrects from shows them, marked). `sport` keeps those of that sport or sub-sport, or of that kind (`run`,
+    `foot`, `bike`: see `sport_matches`); `limit` keeps the most recent N, still in start order.
+    """
     query = select(Activity).where(Activity.athlete_id == athlete_id).order_by(Activity.start_utc, Activity.id)
+    if not include_excluded:
+        query = query.where(Activity.excluded.is_(False))
     if since is not None:
         query = query.where(Activity.start_utc >= datetime.combine(since, datetime.min.time(), UTC) - timedelta(days=1))
     if until is not None:
         query = query.where(Activity.start_utc < datetime.combine(until, datetime.min.time(), UTC) + timedelta(days=2))
     with db.transaction() as session:
         rows = list(session.scalars(query))
-    return [
+    kept = [
         a
         for a in rows
-        if (since is None or local_date(a, tz) >= since) and (until is None or local_date(a, tz) <= until)
+        if (since is None or local_date(a, tz) >= since)
+        and (until is None or local_date(a, tz) <= until)
+        and (sport is None or sport_matches(a, sport))
     ]
+    return kept[-limit:] if limit is not None and limit > 0 else kept
+
+
+BIKE_SPORTS = frozenset({"cycling", "e_biking"})
+
+
+def is_bike(activity: Activity) -> bool:
+    """Ridden, not run: shown with a speed instead of a pace."""
+    return activity.sport in BIKE_SPORTS
+
+
+def is_on_foot(activity: Activity) -> bool:
+    """Run, walked or hiked (a treadmill too): shown with a pace."""
+    from advisor.metrics.run import is_foot_sport
+    from advisor.risk.model import activity_kind
+
+    return is_foot_sport(activity.sport, activity.sub_sport) or activity_kind(activity.sport, activity.sub_sport) in (
+        "run",
+        "on_foot",
+    )
+
+
+def sport_matches(activity: Activity, wanted: str) -> bool:
+    """`--sport`: a sport or sub-sport name (`cycling`, `treadmill`), or a kind: `run` (every kind of running,
+    treadmill and trail included), `foot` (runs, walks, hikes) or `bike`."""
+    from advisor.risk.model import activity_kind
+
+    name = wanted.strip().lower().replace("-", "_").replace(" ", "_")
+    if name in (activity.sport, activity.sub_sport):
+        return True
+    if name == "run":
+        return activity_kind(activity.sport, activity.sub_sport) == "run"
+    if name == "foot":
+        return is_on_foot(activity)
+    return name == "bike" and is_bike(activity)
 
 
 def local_date(activity: Activity, tz: ZoneInfo) -> date:
@@ -72,6 +120,11 @@ def activity_json(activity: Activity, tz: ZoneInfo) -> dict[str, object]:
             "ascent_m": a.session_ascent_m,
             "descent_m": a.session_descent_m,
             "avg_heart_rate": a.session_avg_heart_rate,
+            "avg_cadence": a.session_avg_cadence,
         },
         "garmin_activity_id": a.garmin_activity_id,
+        "excluded": a.excluded,
+        "file_sport": a.file_sport,
+        "file_sub_sport": a.file_sub_sport,
+        "speed_kmh": round(a.distance_m / 1000 / (a.moving_s / 3600), 2) if a.moving_s > 0 else None,
     }
