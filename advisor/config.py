@@ -53,6 +53,8 @@ class ProfileSettings(Section):
     timezone: str = "UTC"
     email: str | None = None
     name: str = "default"
+    units: Literal["km", "mi"] = "km"
+    """Text output only (advisor.outputs.units); JSON stays SI plus km."""
 
     @field_validator("timezone")
     @classmethod
