@@ -33,6 +33,7 @@ from fit_tool.profile.messages.monitoring_info_message import MonitoringInfoMess
 from fit_tool.profile.messages.monitoring_message import MonitoringMessage
 from fit_tool.profile.messages.record_message import RecordMessage
 from fit_tool.profile.messages.session_message import SessionMessage
+from fit_tool.profile.messages.sport_message import SportMessage
 from fit_tool.profile.messages.user_profile_message import UserProfileMessage
 from fit_tool.profile.messages.workout_message import WorkoutMessage
 from fit_tool.profile.profile_type import (
@@ -244,14 +245,22 @@ def write_multisport(
     pauses: Sequence[tuple[float, float]] = (),
     enhanced: bool = True,
     with_session: bool = True,
+    name: str | None = None,
 ) -> bytes:
     """An activity file with one session (and lap) per leg; point times are seconds from `start`.
+
+    `name` goes into a `sport` message, where watches keep the activity profile's name ("Long run").
 
     `pauses` are (from_s, to_s): points inside are dropped and timer stop/start events written, as a watch does.
     `utc_offset_s` goes into activity.local_timestamp (None: no activity message local time).
     """
     builder = FitFileBuilder(auto_define=True, min_string_size=50)
     _file_id(builder, FileType.ACTIVITY, start, serial_number)
+    if name is not None:
+        sport_message = SportMessage()
+        sport_message.sport = _enum(Sport, legs[0].sport)
+        sport_message.sport_name = name
+        builder.add(sport_message)
     all_points = [p for leg in legs for p in leg.points]
     _event(builder, start + timedelta(seconds=all_points[0].t), EventType.START)
     for leg in legs:
@@ -296,6 +305,7 @@ def write_activity(
     utc_offset_s: int | None = 7200,
     pauses: Sequence[tuple[float, float]] = (),
     enhanced: bool = True,
+    name: str | None = None,
 ) -> bytes:
     """A one-session activity. `points` are `Point`s or tuples (t, distance, altitude, speed, heart_rate, cadence);
     without them, a flat 5 km at 3 m/s with light altimeter noise.
@@ -314,6 +324,7 @@ def write_activity(
         pauses=pauses,
         enhanced=enhanced,
         with_session=with_session,
+        name=name,
     )
 
 

@@ -96,29 +96,6 @@ def import_command(
     raise typer.Exit(1 if summary.any_failed else 0)
 
 
-@app.command("activities")
-def activities_command(
-    ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help="Only from this local date on (YYYY-MM-DD).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
-) -> None:
-    """List stored activities with their computed metrics."""
-    from advisor.outputs.tables import activities_table
-    from advisor.usecases.listing import activity_json, list_activities
-
-    since_date = parse_date(since, "--since") if since else None
-    rt = open_runtime(ctx)
-    tz = rt.settings.tz
-    rows = list_activities(rt.db, rt.athlete_id, since=since_date, tz=tz)
-    if as_json:
-        typer.echo(json.dumps({"activities": [activity_json(a, tz) for a in rows]}, indent=2))
-        return
-    if not rows:
-        typer.echo("No activities stored yet: run `advisor import PATH` or `advisor sync`.")
-        return
-    activities_table(rows, tz)
-
-
 def parse_date(value: str, option: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -128,6 +105,7 @@ def parse_date(value: str, option: str) -> date:
 
 def _register_subcommands() -> None:
     """Commands that live in their own modules (each adds itself to `app`), so `advisor --help` lists them all."""
+    import advisor.outputs.cli_activity
     import advisor.outputs.cli_daemon
     import advisor.outputs.cli_garmin
     import advisor.outputs.cli_knee  # noqa: F401

@@ -1,0 +1,154 @@
+"""`advisor activities` and `advisor activity ...`: review what is stored, and correct it.
+
+A thin layer: listing is `advisor.usecases.listing`, corrections are `advisor.usecases.corrections`, rendering is
+`advisor.outputs.tables` / `advisor.outputs.activity_detail`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from advisor.outputs.cli import app, fail, open_runtime, parse_date
+from advisor.usecases.corrections import CorrectionError
+
+ACTIVITIES_EPILOG = """Examples:
+
+  advisor activities --limit 10
+  advisor activities --sport run --since 2026-01-01
+  advisor activities --json > activities.json
+
+Exit codes: 0 ok, 2 on a usage or configuration error."""
+
+
+class _ActivityGroup(TyperGroup):
+    """`advisor activity 12` means `advisor activity show 12`: the run in detail is what the runner asks for most.
+
+    Click cannot have a group take a positional argument and subcommands at once, so an id in the subcommand's
+    place is read as `show ID`.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0].isdigit():
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+activity_app = typer.Typer(
+    cls=_ActivityGroup,
+    help="One activity in detail (`advisor activity ID`), and corrections: exclude, include, set the sport.",
+    no_args_is_help=True,
+)
+app.add_typer(activity_app, name="activity")
+
+ID = Annotated[int, typer.Argument(help="The activity's id, from `advisor activities`.", metavar="ID")]
+JSON = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
+
+
+@app.command("activities", epilog=ACTIVITIES_EPILOG)
+def activities_command(
+    ctx: typer.Context,
+    since: Annotated[str | None, typer.Option(help="Only from this local date on (YYYY-MM-DD).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the most recent N.", min=1)] = None,
+    sport: Annotated[
+        str | None,
+        typer.Option("--sport", help="A sport or sub-sport (cycling, treadmill), or run, foot or bike."),
+    ] = None,
+    as_json: JSON = False,
+) -> None:
+    """List stored activities with their computed metrics (excluded ones too, marked)."""
+    from advisor.outputs.tables import activities_table
+    from advisor.usecases.listing import activity_json, list_activities
+
+    since_date = parse_date(since, "--since") if since else None
+    rt = open_runtime(ctx)
+    tz = rt.settings.tz
+    rows = list_activities(
+        rt.db, rt.athlete_id, since=since_date, tz=tz, include_excluded=True, sport=sport, limit=limit
+    )
+    if as_json:
+        typer.echo(json.dumps({"activities": [activity_json(a, tz) for a in rows]}, indent=2))
+        return
+    if not rows:
+        if sport or since_date:
+            typer.echo("No stored activity matches.")
+        else:
+            typer.echo("No activities stored yet: run `advisor import PATH` or `advisor sync`.")
+        return
+    activities_table(rows, tz, rt.settings.profile.units)
+
+
+@activity_app.command("show")
+def show_command(ctx: typer.Context, activity_id: ID, as_json: JSON = False) -> None:
+    """The activity in detail: distance, time, pace, climb, steep descent, cadence, HR, load, the file's totals."""
+    from advisor.outputs.activity_detail import activity_detail_json, print_activity
+    from advisor.usecases.corrections import activity_sources, get_activity
+    from advisor.usecases.listing import activity_json
+
+    rt = open_runtime(ctx)
+    try:
+        activity = get_activity(rt.db, rt.athlete_id, activity_id)
+    except CorrectionError as error:
+        fail(str(error))
+    sources = activity_sources(rt.db, rt.athlete_id, activity)
+    tz = rt.settings.tz
+    if as_json:
+        typer.echo(json.dumps(activity_detail_json(activity_json(activity, tz), sources), indent=2))
+        return
+    # The flags this run raised belong to the knee engine: pass them as `flags=[...]` once it can say so per run.
+    print_activity(activity, sources, tz, rt.settings.profile.units, flags=None)
+
+
+@activity_app.command("exclude")
+def exclude_command(ctx: typer.Context, activity_id: ID) -> None:
+    """Exclude an activity (not yours, a broken recording): it then counts nowhere, but stays stored."""
+    from advisor.usecases.corrections import exclude_activity
+
+    rt = open_runtime(ctx)
+    try:
+        activity = exclude_activity(rt.db, rt.athlete_id, activity_id)
+    except CorrectionError as error:
+        fail(str(error))
+    typer.echo(
+        f"Excluded activity {activity.id}: it counts nowhere now. `advisor activity include {activity.id}` undoes it."
+    )
+
+
+@activity_app.command("include")
+def include_command(ctx: typer.Context, activity_id: ID) -> None:
+    """Count an excluded activity again."""
+    from advisor.usecases.corrections import include_activity
+
+    rt = open_runtime(ctx)
+    try:
+        activity = include_activity(rt.db, rt.athlete_id, activity_id)
+    except CorrectionError as error:
+        fail(str(error))
+    typer.echo(f"Activity {activity.id} counts again.")
+
+
+@activity_app.command("set", epilog="Example:\n\n  advisor activity set 12 --sport cycling")
+def set_command(
+    ctx: typer.Context,
+    activity_id: ID,
+    sport: Annotated[str, typer.Option("--sport", help="A FIT sport name: running, cycling, walking, hiking...")],
+    sub_sport: Annotated[
+        str | None, typer.Option("--sub-sport", help="A FIT sub-sport name: treadmill, trail, road, indoor_cycling...")
+    ] = None,
+) -> None:
+    """Give an activity another sport (a ride the watch recorded as a run); the file's own is kept."""
+    from advisor.usecases.corrections import set_sport
+
+    rt = open_runtime(ctx)
+    try:
+        activity = set_sport(rt.db, rt.athlete_id, activity_id, sport, sub_sport)
+    except CorrectionError as error:
+        fail(str(error))
+    shown = activity.sport + (f"/{activity.sub_sport}" if activity.sub_sport else "")
+    if activity.file_sport is None:
+        typer.echo(f"Activity {activity.id} is {shown} again, as its file says.")
+    else:
+        typer.echo(f"Activity {activity.id} is now {shown} (its file said {activity.file_sport}).")
