@@ -15,14 +15,17 @@ from typing import Annotated, NoReturn
 import typer
 
 from advisor.config import ConfigError, load_settings
+from advisor.outputs.cli_help import RootGroup
 from advisor.store.db import StoreError
-from advisor.usecases.runtime import Runtime
+from advisor.usecases.runtime import Runtime, ensure_home
 
 app = typer.Typer(
+    cls=RootGroup,
     name="advisor",
     help="Knee-aware training load advisor for runners. Guidance, not a diagnosis.",
+    epilog="Every command takes --config FILE, before or after its name. Exit codes: 0 ok, 1 some input failed "
+    "(the rest was done), 2 usage or configuration error.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 
@@ -37,9 +40,11 @@ def runtime(ctx: typer.Context) -> Runtime:
     if not isinstance(ctx.obj, Runtime):
         config_path = ctx.obj.get("config") if isinstance(ctx.obj, dict) else None
         try:
-            ctx.obj = Runtime(load_settings(config_path))
+            settings = load_settings(config_path)
+            ensure_home(settings.home)
         except ConfigError as error:
             fail(str(error))
+        ctx.obj = Runtime(settings)
         ctx.call_on_close(ctx.obj.close)
     return ctx.obj
 
@@ -54,17 +59,40 @@ def open_runtime(ctx: typer.Context) -> Runtime:
     return rt
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from advisor import __version__
+
+        typer.echo(f"advisor {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
     config: Annotated[
-        Path | None, typer.Option("--config", help="TOML config file (default: $ADVISOR_CONFIG, then defaults).")
+        Path | None,
+        typer.Option(
+            "--config", metavar="FILE", help="TOML config file (default: $ADVISOR_CONFIG, then $ADVISOR_HOME)."
+        ),
     ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True)
+    ] = False,
 ) -> None:
     ctx.obj = {"config": config}
 
 
-@app.command("import")
+IMPORT_EPILOG = """Examples:
+
+  advisor import ~/Downloads/garmin-export.zip
+  advisor import ~/watch/ACTIVITY/*.fit
+  advisor import runs/ --json > import.json
+
+Exit codes: 0 nothing failed, 1 some file failed (the others are imported), 2 usage or configuration error."""
+
+
+@app.command("import", epilog=IMPORT_EPILOG)
 def import_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="FIT files, folders, .fit.gz or .zip archives.")],
@@ -107,6 +135,7 @@ def _register_subcommands() -> None:
     """Commands that live in their own modules (each adds itself to `app`), so `advisor --help` lists them all."""
     import advisor.outputs.cli_activity
     import advisor.outputs.cli_daemon
+    import advisor.outputs.cli_doctor
     import advisor.outputs.cli_garmin
     import advisor.outputs.cli_knee  # noqa: F401
 

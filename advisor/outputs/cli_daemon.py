@@ -16,8 +16,32 @@ import typer
 
 from advisor.outputs.cli import app, fail, open_runtime, runtime
 
+DAEMON_EPILOG = (
+    """Examples:
+
+  advisor daemon                      # runs until SIGTERM or Ctrl-C
+  advisor daemon --once               # what is due, then exit (for cron)
+  advisor daemon status
+  advisor daemon run inbox
+
+Exit codes: 0 ok (also after SIGTERM/SIGINT), 1 another daemon runs for this ADVISOR_HOME or a job failed (--once), """
+    """2 configuration error."""
+)
+
+SUMMARY_EPILOG = (
+    """Examples:
+
+  advisor summary --preview summary.html
+  advisor summary --week 2026-W10 --preview w10.html
+  advisor summary --send
+
+Exit codes: 0 written or sent (or already sent: never twice), 1 the mail server did not take it """
+    """(it stays in the outbox and is retried), 2 usage error or mail not set up."""
+)
+
 daemon_app = typer.Typer(
     help="Run the scheduler: inbox scans, Garmin sync, the weekly summary email.",
+    epilog=DAEMON_EPILOG,
     invoke_without_command=True,
 )
 app.add_typer(daemon_app, name="daemon")
@@ -187,7 +211,7 @@ def run_command(
     typer.echo(outcome)
 
 
-@app.command("summary")
+@app.command("summary", epilog=SUMMARY_EPILOG)
 def summary_command(
     ctx: typer.Context,
     week: Annotated[

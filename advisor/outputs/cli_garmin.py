@@ -116,7 +116,19 @@ def status_command(
         typer.echo(line)
 
 
-@app.command("sync")
+SYNC_EPILOG = (
+    """Examples:
+
+  advisor garmin login && advisor sync
+  advisor sync --since 2026-01-01
+  advisor sync --json
+
+Exit codes: 0 ok, 1 an activity failed or the round stopped early (rate limit, network), """
+    """2 log in again (`advisor garmin login`) or fix the configuration."""
+)
+
+
+@app.command("sync", epilog=SYNC_EPILOG)
 def sync_command(
     ctx: typer.Context,
     since: Annotated[

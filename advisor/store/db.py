@@ -89,6 +89,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def probe_database(url: str) -> str | None:
+    """Connect without migrating and return the stored schema revision (None: no schema yet), for `doctor`.
+
+    A database that cannot be reached is a `StoreError` with one sentence, password left out.
+    """
+    engine = _create_engine(url)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return _stored_revision(engine)
+    except (OperationalError, DBAPIError) as error:
+        raise StoreError(_first_line(error)) from None
+    finally:
+        engine.dispose()
+
+
 def _migrate_if_needed(engine: Engine, url: str) -> None:
     if _stored_revision(engine) == SCHEMA_REVISION:
         return

@@ -2,14 +2,34 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from advisor.config import Settings
+from advisor.config import ConfigError, Settings
 from advisor.store.db import Database, default_athlete_id, open_database
 
 if TYPE_CHECKING:
     from advisor.usecases.importing import ImportContext
+
+
+def ensure_home(home: Path) -> None:
+    """Create ADVISOR_HOME if needed; a home that is a file or cannot be created is one `ConfigError` sentence.
+
+    Every piece of state lives there, so this is checked before anything else touches it.
+    """
+    if home.exists() and not home.is_dir():
+        raise ConfigError(f"ADVISOR_HOME {home} is a file, not a directory; point ADVISOR_HOME at a directory")
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ConfigError(
+            f"cannot create ADVISOR_HOME {home}: {reason}; point ADVISOR_HOME at a writable directory"
+        ) from None
+    if not os.access(home, os.W_OK | os.X_OK):
+        raise ConfigError(f"ADVISOR_HOME {home} is not writable; point ADVISOR_HOME at a writable directory")
 
 
 @dataclass
@@ -21,7 +41,7 @@ class Runtime:
     @property
     def db(self) -> Database:
         if self._db is None:
-            self.settings.home.mkdir(parents=True, exist_ok=True)
+            ensure_home(self.settings.home)
             self._db = open_database(self.settings.database_url)
         return self._db
 

@@ -1,0 +1,113 @@
+"""The command line itself: --version, --config after the subcommand, help text, completion, doctor, bad homes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+PYTHON_TYPES = re.compile(r"<(bool|int|float|str|text|path|Path|list\[[^\]]*\]|datetime)>")
+
+
+def test_version(cli) -> None:
+    from advisor import __version__
+
+    result = cli("--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"advisor {__version__}"
+
+
+def test_config_is_read_after_the_subcommand_as_before_it(cli, tmp_path: Path) -> None:
+    config = tmp_path / "mine.toml"
+    config.write_text('[profile]\nunits = "mi"\ntimezone = "Europe/Berlin"\n')
+    for args in (("doctor", "--json", "--config", str(config)), ("--config", str(config), "doctor", "--json")):
+        document = json.loads(cli(*args).stdout)
+        values = {v["key"]: v for v in document["values"]}
+        assert document["config_file"] == str(config)
+        assert (values["profile.units"]["value"], values["profile.units"]["source"]) == ("mi", "file")
+        assert values["profile.sex"]["source"] == "default"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[profile]\nunits = "furlongs"\n')
+    result = cli("status", "--config", str(bad))
+    assert result.exit_code == 2
+    assert "profile.units" in result.stderr and str(bad) in result.stderr
+    equals = cli("activities", f"--config={bad}")
+    assert equals.exit_code == 2 and "profile.units" in equals.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [(), ("import",), ("activities",), ("activity", "set"), ("pain", "log"), ("status",), ("sync",), ("doctor",)],
+)
+def test_help_names_values_not_python_types(cli, command: tuple[str, ...], monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    result = cli(*command, "--help")
+    assert result.exit_code == 0
+    assert not PYTHON_TYPES.search(result.stdout), result.stdout
+
+
+@pytest.mark.parametrize("command", [("import",), ("activities",), ("sync",), ("summary",), ("daemon",)])
+def test_main_commands_show_examples_and_exit_codes(cli, command: tuple[str, ...], monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+    out = cli(*command, "--help").stdout
+    assert "Examples:" in out and f"advisor {command[0]}" in out.split("Examples:")[1]
+    assert "Exit codes: 0" in out
+
+
+def test_shell_completion_can_be_shown_and_installed(cli, monkeypatch) -> None:
+    assert "--install-completion" in cli("--help").stdout
+    result = cli("--show-completion", "bash")
+    assert result.exit_code == 0
+    assert "_ADVISOR_COMPLETE" in result.stdout or "complete" in result.stdout
+
+
+def test_doctor_shows_sources_and_hides_secrets(cli, monkeypatch, database_url: str) -> None:
+    monkeypatch.setenv("ADVISOR_SMTP__PASSWORD", "hunter2-s3cret")
+    monkeypatch.setenv("ADVISOR_SMTP__HOST", "mail.example.org")
+    monkeypatch.setenv("ADVISOR_PROFILE__EMAIL", "runner@example.org")
+    monkeypatch.setenv("COLUMNS", "120")
+    assert cli("status").exit_code == 0  # the database exists and is migrated
+    result = cli("doctor")
+    assert result.exit_code == 0, result.stdout
+    assert "hunter2-s3cret" not in result.stdout
+    document = json.loads(cli("doctor", "--json").stdout)
+    assert "hunter2-s3cret" not in json.dumps(document)
+    values = {v["key"]: v for v in document["values"]}
+    assert values["smtp.password"] == {"key": "smtp.password", "value": "set (hidden)", "source": "environment"}
+    assert values["smtp.host"]["source"] == "environment" and values["smtp.port"]["source"] == "default"
+    checks = {c["name"]: c for c in document["checks"]}
+    assert checks["database"]["ready"] and "schema revision 0004 (current)" in checks["database"]["detail"]
+    assert checks["weekly email (SMTP)"]["ready"] and checks["data directory"]["ready"]
+    assert not checks["Garmin"]["ready"] and "advisor garmin login" in checks["Garmin"]["detail"]
+
+
+def test_doctor_masks_the_database_password_and_says_it_is_unreachable(cli, monkeypatch) -> None:
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", "postgresql://runner:pa55word@127.0.0.1:1/advisor")
+    result = cli("doctor", "--json")
+    assert result.exit_code == 1
+    assert "pa55word" not in result.stdout
+    database = next(c for c in json.loads(result.stdout)["checks"] if c["name"] == "database")
+    assert not database["ready"] and "runner:***@127.0.0.1:1/advisor: not reachable" in database["detail"]
+
+
+def test_a_home_that_is_a_file_is_one_sentence_and_exit_2(cli, monkeypatch, tmp_path: Path) -> None:
+    home = tmp_path / "home-file"
+    home.write_text("not a directory")
+    monkeypatch.setenv("ADVISOR_HOME", str(home))
+    for args in (("status",), ("activities",), ("import", str(tmp_path))):
+        result = cli(*args)
+        assert result.exit_code == 2, (args, result.stdout)
+        assert result.stderr.strip() == (
+            f"advisor: ADVISOR_HOME {home} is a file, not a directory; point ADVISOR_HOME at a directory"
+        )
+
+
+def test_a_home_that_cannot_be_created_is_one_sentence_and_exit_2(cli, monkeypatch, tmp_path: Path) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    monkeypatch.setenv("ADVISOR_HOME", str(blocker / "advisor"))
+    result = cli("status")
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"advisor: cannot create ADVISOR_HOME {blocker / 'advisor'}")
