@@ -1,0 +1,386 @@
+"""The physio's scenario table: training histories a physio would recognise, each named as what they would say.
+
+Every history goes in as FIT files through `advisor import` and comes out of `advisor status --as-of D --json`.
+The expected numbers are worked out by hand from PRODUCT.md (arithmetic in the comments; W = a Mon..Sun week,
+"usual" = the 28 days before the last 7 divided by 4). Scenarios run on SQLite only: the parametrisation would
+double the runtime and the rules are the same on PostgreSQL (the store tests cover both).
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from pathlib import Path
+
+import pytest
+from physio import MON, Athlete, D, Run, W, iso_week, km, week, weeks
+
+
+@pytest.fixture
+def database_url(isolated_home: Path):
+    yield f"sqlite:///{isolated_home / 'advisor.db'}"
+
+
+@pytest.fixture
+def athlete(cli, tmp_path: Path) -> Athlete:
+    return Athlete(cli, tmp_path / "fit")
+
+
+STEADY = [6, 0, 6, 0, 6, 0, 10]  # 28 km: 6 km Mon/Wed/Fri, 10 km long run on Sunday
+
+
+@pytest.mark.parametrize("kind", ["road", "treadmill, flat feet"])
+def test_steady_6_6_6_10_weeks_no_spike_next_run_up_to_11km(athlete, kind, monkeypatch) -> None:
+    """Steady 6/6/6/10 km weeks for 9 weeks, long run on the as-of Sunday: no flags at all; next run up to 11 km,
+    next week up to 30.8 km. On a treadmill (no altitude stream) it is the same ordinary advice."""
+    treadmill = kind != "road"
+    if treadmill:
+        monkeypatch.setenv("ADVISOR_PROFILE__FLAT_FEET", "true")
+    athlete.run(weeks(MON, 9, STEADY, sub_sport="treadmill" if treadmill else "generic", altitude=not treadmill))
+    assert {(a["sport"], a["sub_sport"]) for a in athlete.activities()} == {
+        ("running", "treadmill" if treadmill else "generic")
+    }
+    r = athlete.status(MON + 9 * W - D)
+    # last 7 = 28 = usual (4 × 28 / 4); EWMA steady and 28 is not > 1.1 × 28: no weekly_spike.
+    # The first Sunday 10 km (+67 %) was the only spike, 8 weeks ago; every later 10 km equals its baseline.
+    assert r["flags"] == []
+    assert r.caps["next_run_m"] == km(11.0)  # 1.10 × 10 (the last 30 days' 10 km runs are no spikes)
+    assert r.caps["weekly_distance_m"] == km(30.8)  # base 28 (held in [28, 36.4]), no pain ever → 1.10 × 28
+    assert r["pain_threshold"]["distance_7d_m"] is None and r.referral() == set()
+    assert ("footwear" in r.advice_codes()) == treadmill
+
+
+def test_the_very_first_10km_after_6km_weeks_is_a_moderate_spike_and_then_the_new_normal(athlete) -> None:
+    """6/6/6 km weeks, then the first 10 km Sunday: a moderate session spike (+67 %) — next run no more than
+    6.6 km that week. A week later the same 10 km is their normal long run: no spike, next run up to 11 km."""
+    athlete.run(weeks(MON, 6, [6, 0, 6, 0, 6, 0, 0]), weeks(MON + 6 * W, 2, STEADY))
+    first = athlete.status(MON + 7 * W - D)
+    spike = first.flag("session_spike")
+    assert spike["severity"] == "caution"  # 10 / 6 = +66.7 %: moderate tier (30-100 %)
+    assert first.caps["next_run_m"] == km(6.6)  # 1.10 × 6: the 10 km is itself a spike, so it is no baseline
+    # last 7 = 28, usual = 18 → base held at 1.3 × 18 = 23.4; moderate spike in the last 7 days → ≤ 1.1 × 18
+    assert first.caps["weekly_distance_m"] == km(19.8)
+    after = athlete.status(MON + 8 * W - D)
+    assert "session_spike" not in after.codes()  # 10 vs the 10 km of 7 days before: +0 %
+    assert after.caps["next_run_m"] == km(11.0)
+    # usual = (18 + 18 + 18 + 28) / 4 = 20.5; EWMA ratio (λ 2/8, 2/29, seeded 18/7 a day) = 1.33 > 1.3 and
+    # 28 > 1.1 × 20.5 → weekly_spike (caution) still up: cap 1.1 × 20.5 = 22.55 km, not 1.1 × 26.65
+    assert after.flag("weekly_spike")["severity"] == "caution"
+    assert after.caps["weekly_distance_m"] == km(22.55)
+
+
+def test_30km_weeks_then_a_59km_week_flag_it_dont_reward_it(athlete) -> None:
+    """Six 30 km weeks (3 × 10 km), then 59 km with no run longer than 10 km: weekly spike, and next week's cap
+    is 1.1 × the usual 30 = 33 km — not 1.1 × 59."""
+    athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 0]), week(MON + 6 * W, [10, 0, 10, 10, 10, 10, 9]))
+    r = athlete.status(MON + 7 * W - D)
+    # EWMA acute/chronic (seeded 30/7 a day) = 1.42: caution (> 1.3, ≤ 1.5); 59 > 1.1 × 30
+    assert r.flag("weekly_spike")["severity"] == "caution"
+    assert "session_spike" not in r.codes()  # nothing longer than the 10 km runs
+    # base = 59 held to 1.3 × 30 = 39; step-up 42.9; weekly_spike → ≤ 1.1 × 30 = 33
+    assert r.caps["weekly_distance_m"] == km(33.0)
+    assert r.caps["next_run_m"] == km(11.0)
+
+
+def test_8_days_off_with_4_10_pain_after_40km_weeks_restart_at_half_never_step_back_to_40(athlete) -> None:
+    """40 km weeks (4 × 10 km), a 4/10 after Monday's 10 km, then 8 days off: a break, so a graded restart at
+    50 % of the 40 km they had been doing — never "step back to 40 km". First pain ever: get it checked."""
+    pain_day = MON + 6 * W
+    athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 10]), Run(pain_day, 10)).pain(pain_day, 4)
+    r = athlete.status(pain_day + 8 * D)
+    # last 7 = 0 < half of usual 40, pain event 8 days ago → break. No tolerated window (no score ≤ 2 logged) →
+    # reference = usual over the 28 days before the event = 160 / 4 = 40 → week 0 cap 20 km
+    assert r["return_to_run"]["reference_m"] == km(40.0)
+    assert r["return_to_run"]["cap_m"] == km(20.0) and r.caps["weekly_distance_m"] < 40_000
+    assert r.caps["next_run_m"] <= 20_000 / 3 + 1  # a third of the cap (< 0.9 × the 10 km single-run threshold)
+    # threshold: 7 days to the event = Wed+Fri+Sun+Mon = 40 km, single run 10 km; the event is 8 days old and the
+    # last 7 days (0 km) are below it → no over_pain_threshold, and no pain_reported (not in the last 7 days)
+    assert r["pain_threshold"]["distance_7d_m"] == km(40.0) and r["pain_threshold"]["single_run_m"] == km(10.0)
+    assert not {"over_pain_threshold", "pain_reported"} & set(r.codes())
+    assert r.referral() == {"new_pain"} and not r.urgent()  # first event ever, 8 days ago (< 14)
+
+
+FLARE_HISTORY = [*weeks(MON, 4, [6, 0, 6, 0, 6, 0, 8]), *week(MON + 4 * W, [3, 0, 6, 0, 6, 0, 8])]
+AFTER_FLARE = weeks(MON + 5 * W, 5, [6, 0, 6, 0, 6, 0, 8])  # five 26 km weeks
+
+
+def test_one_3_10_flare_after_a_3km_jog_is_outgrown_by_five_pain_free_26km_weeks(athlete) -> None:
+    """A 3/10 after a 3 km jog, then five 26 km weeks with every after-run score ≤ 2: the flare no longer sets the
+    threshold, and the caps step up from 26 km — not pinned near 2.7 km."""
+    athlete.run(FLARE_HISTORY, AFTER_FLARE).pain(MON + 4 * W, 3).scores(FLARE_HISTORY[-3:] + AFTER_FLARE, 1)
+    r = athlete.status(MON + 10 * W - D)
+    # flare: single run 3 km, 7 days to it = 6+6+8+3 = 23 km, descent 0. Weeks 6..10 are tolerated windows of 26 km
+    # with runs up to 8 km: two later non-overlapping ones ≥ 0.9 × 23 = 20.7 km and ≥ 0.9 × 3 = 2.7 km → outgrown
+    assert r["pain_threshold"]["distance_7d_m"] is None and r["pain_threshold"]["single_run_m"] is None
+    assert r["flags"] == [] and r.referral() == set()
+    assert r.caps["weekly_distance_m"] == km(28.6)  # last 7 (26) tolerated → 1.10 × 26
+    assert r.caps["next_run_m"] == km(8.8)  # 1.10 × 8
+
+
+def test_the_same_five_weeks_with_no_pain_logged_silence_is_not_tolerance(athlete) -> None:
+    """The same flare and five 26 km weeks, but nothing logged after it: the weeks are unknown, so the cap holds
+    (no step-up) and the flare still stands — PRODUCT.md outgrows an event only through tolerated windows, so the
+    single-run threshold of 3 km still caps the next run at 2.7 km and the week at what 2.7 km runs can reach."""
+    athlete.run(FLARE_HISTORY, AFTER_FLARE).pain(MON + 4 * W, 3)
+    r = athlete.status(MON + 10 * W - D)
+    assert r["pain_threshold"]["distance_7d_m"] == km(23.0) and r["pain_threshold"]["single_run_m"] == km(3.0)
+    # last 7 = 26 ≥ 23, set by an event 6 weeks ago: over the threshold, naming the flare's week (2026-W14)
+    assert iso_week(MON + 4 * W) in r.flag("over_pain_threshold")["message"]
+    # base 26 (= usual), unknown week after a pain event → hold 26; ≤ 0.9 × 23 = 20.7; next run ≤ 0.9 × 3 = 2.7;
+    # 2.7 km × (7 − 1 rest day) = 16.2 km reachable → weekly cap lowered to 16.2, saying why
+    assert r.caps["next_run_m"] == km(2.7)
+    assert r.caps["weekly_distance_m"] == km(16.2) and r.caps["weekly_reason"]
+
+
+SWELLING = MON + 6 * W  # a Monday morning; runs are Tue/Thu/Sat/Sun, so no run on the day of the report
+BEFORE_SWELLING = weeks(MON, 6, [0, 8, 0, 8, 0, 8, 8])  # 32 km weeks
+
+
+def test_swelling_3_days_ago_paused_urgent_and_20_days_ago_unassessed_refer_and_restart_gently(athlete) -> None:
+    """Swelling reported 3 days ago: running advice paused, see a clinician now, no caps. 20 days ago and never
+    assessed: the pause is over (14 days) but the referral stays, not urgent, red flag still up, and running
+    restarts only through return_to_run at half the usual 32 km."""
+    athlete.run(BEFORE_SWELLING).pain(SWELLING, 2, "morning", "--swelling")
+    soon = athlete.status(SWELLING + 3 * D)
+    assert soon["paused"] is True and soon.referral() == {"red_flag"} and soon.urgent()
+    assert soon.caps["weekly_distance_m"] is None and soon["return_to_run"] is None
+    late = athlete.status(SWELLING + 20 * D)
+    assert late["paused"] is False and "red_flag" in late.codes()
+    assert late.advice_codes()[0] == "see_clinician" and late.referral() == {"red_flag"} and not late.urgent()
+    # score 2 is no pain event, no during/after scores → no tolerated level; usual over the 28 days before the
+    # report = 4 × 32 / 4 = 32 → week-0 cap 16 km, runs ≤ 16 / 3 = 5.33 km, every other day (3 rest days)
+    assert late["return_to_run"]["reference_m"] == km(32.0) and late["return_to_run"]["cap_m"] == km(16.0)
+
+
+def test_swelling_cleared_by_a_clinician_restart_at_half_and_a_pain_free_week_earns_10_percent(athlete) -> None:
+    """Swelling, cleared by a clinician 5 days later: no red flag, no referral, return_to_run at 16 km (half the
+    usual 32). Three pain-free 5 km runs every other day in that first week: next week's cap 16 × 1.1 = 17.6 km."""
+    cleared = SWELLING + 5 * D
+    restart = [Run(cleared + k * D, 5) for k in (1, 3, 5)]
+    athlete.run(BEFORE_SWELLING, restart).pain(SWELLING, 2, "morning", "--swelling").assessed(cleared, True)
+    athlete.scores(restart, 1)
+    r = athlete.status(cleared)  # the day of the clearance, before any restart run
+    assert "red_flag" not in r.codes() and r.referral() == set() and r["paused"] is False
+    assert r["return_to_run"]["reference_m"] == km(32.0) and r["return_to_run"]["cap_m"] == km(16.0)
+    nxt = athlete.status(cleared + 7 * D)
+    # week 0 (cleared .. cleared+6): 3 runs, all scored 1/10, no morning events → tolerated → × 1.10. The
+    # reference stays the 32 km set at the start (the restart week's own 15 km is no new "tolerated level")
+    assert nxt["return_to_run"]["week"] == 1 and nxt["return_to_run"]["cap_m"] == km(17.6)
+    assert nxt["return_to_run"]["reference_m"] == km(32.0)
+    assert nxt.caps["next_run_m"] <= 17_600 / 3 + 1
+
+
+def test_swelling_not_cleared_stays_paused_waiting_for_a_clearance(athlete) -> None:
+    """Swelling, and the clinician did not clear it: running advice stays paused, the report waits for a clearance."""
+    athlete.run(BEFORE_SWELLING).pain(SWELLING, 2, "morning", "--swelling").assessed(SWELLING + 5 * D, False)
+    r = athlete.status(SWELLING + 6 * D)
+    assert r["paused"] is True and "awaiting_clearance" in r.referral()
+    assert r.caps["weekly_distance_m"] is None and r.caps["next_run_m"] is None
+
+
+def test_two_weeks_off_on_holiday_after_40km_weeks_restart_at_20km(athlete) -> None:
+    """40 km weeks, then 15 days without a run and no pain: a break — return_to_run at 50 % of 40 km."""
+    athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 10]))
+    r = athlete.status(MON + 6 * W - D + 15 * D)
+    # no run in the last 14 days; usual over the 28 days before the break = 160 / 4 = 40 → 20 km
+    assert r["return_to_run"]["reference_m"] == km(40.0) and r["return_to_run"]["cap_m"] == km(20.0)
+    assert r.referral() == set() and "pain_reported" not in r.codes()
+
+
+@pytest.mark.parametrize("score", [1, 2])
+def test_a_morning_wobble_of_one_point_is_noise_two_points_is_a_pain_event(athlete, score) -> None:
+    """A pain-free runner whose mornings are 0/10: a 1/10 morning is noise (no flag, no referral, caps as usual);
+    a 2/10 morning is 2 points above the baseline — a pain event, and the first one: get it checked."""
+    sunday = MON + 9 * W - D
+    athlete.run(weeks(MON, 9, STEADY))
+    for k in range(14, 0, -1):
+        athlete.pain(sunday - k * D, 0, "morning")
+    athlete.pain(sunday, score, "morning")
+    r = athlete.status(sunday)
+    # baseline = median of 14 mornings of 0 = 0; 1 < 0 + 2 and < 3; 2 ≥ 0 + 2
+    if score == 1:
+        assert r["flags"] == [] and r.referral() == set()
+        assert r.caps["weekly_distance_m"] == km(30.8) and r.caps["next_run_m"] == km(11.0)
+    else:
+        assert "pain_reported" in r.codes() and r.referral() == {"new_pain"} and not r.urgent()
+        # it judges Saturday, a day with no run: it sets no threshold
+        assert r["pain_threshold"]["distance_7d_m"] is None
+
+
+EASY = [0, 5, 0, 5, 0, 5, 5]  # 20 km, Tue/Thu/Sat/Sun: Mondays carry no run, so a Monday's cap is unambiguous
+
+
+def test_pain_not_improving_after_doing_the_work_get_assessed(athlete) -> None:
+    """3/10 after Thursday's run three weeks running, although they cut to 15 then 13 km (within each Monday's
+    cap) and did 2 strength sessions a week: 'you did the work and it hasn't helped' — see a clinician."""
+    w7, w8, w9 = (MON + k * W for k in (6, 7, 8))
+    athlete.run(weeks(MON, 7, EASY), week(w8, [0, 5, 0, 5, 0, 5, 0]), week(w9, [0, 5, 0, 5, 0, 3, 0]))
+    for monday in (w7, w8, w9):
+        athlete.pain(monday + 3 * D, 3).rehab(monday + D, "--strength").rehab(monday + 5 * D, "--strength")
+    # caps issued on Mondays: W7 1.1 × 20 = 22 (ran 20); W8 min(0.9 × 20 at the event, last 7 = 20) = 18 (ran 15);
+    # W9 base 20 (usual 20), step back to the last 7 = 15 (ran 13). Worst score 3 in W7 and 3 in W9: not improving.
+    r = athlete.status(w9 + 6 * D)
+    assert "pain_not_improving" in r.codes() and "pain_reported" in r.codes()
+    assert "pain_not_improving" in r.referral() and not r.urgent()
+    # usual = (20+20+20+15)/4 = 18.75; event in the last 7 → min(0.9 × 15 (7 days to Thu W9), last 7 = 13) = 13;
+    # threshold = min(20, 20, 15) → ≤ 13.5. Next run: min(1.1 × 5, 0.9 × 5 single-run threshold) = 4.5 km
+    assert r.caps["weekly_distance_m"] == km(13.0) and r.caps["next_run_m"] == km(4.5)
+    assert r["rehab_progress"]["strength_sessions_this_week"] == 2 and r["rehab_progress"]["step"] == 1
+
+
+@pytest.mark.parametrize("pain_weeks", [(6, 7, 8), (5, 6, 7, 8)])
+def test_pain_not_improving_without_easing_off_or_rehab_says_what_to_change_first(athlete, pain_weeks) -> None:
+    """The same 3/10 Thursdays, but they kept running 20 km and logged no rehab: flag it and say what to change
+    first (routine, caps) — without claiming they eased off. Pain in 4 of the last 6 weeks refers anyway."""
+    athlete.run(weeks(MON, 9, EASY))
+    for k in pain_weeks:
+        athlete.pain(MON + k * W + 3 * D, 3)
+    r = athlete.status(MON + 9 * W - D)
+    assert "pain_not_improving" in r.codes()
+    assert ("pain_not_improving" in r.referral()) == (len(pain_weeks) >= 4)  # 3 of 6 weeks: no; 4 of 6: yes
+    assert "eased off" not in r.texts() and "easing off" not in r.texts() and "did the work" not in r.texts()
+    assert {"rehab_routine", "cap_weekly_distance"} <= set(r.advice_codes())
+    # base 20; event Thu: 7 days to it = 20 → 0.9 × 20 = 18; next run min(5.5, 0.9 × 5) = 4.5
+    assert r.caps["weekly_distance_m"] == km(18.0) and r.caps["next_run_m"] == km(4.5)
+
+
+def test_over_pain_threshold_never_quotes_the_week_that_set_it(athlete) -> None:
+    """3/10 on Friday of a 24 km week (W14), 4/10 after a new 8 km long run in W16: the W14 event sets the
+    threshold the W16 week is over — the message names W14; the week of an event never trips it on its own."""
+    athlete.run(
+        weeks(MON, 4, [5, 0, 5, 0, 5, 0, 5]),
+        week(MON + 4 * W, [6, 0, 6, 0, 6, 0, 6]),
+        week(MON + 5 * W, [5, 0, 5, 0, 5, 0, 5]),
+        week(MON + 6 * W, [6, 0, 6, 0, 6, 0, 8]),
+    )
+    first, second = MON + 4 * W + 4 * D, MON + 7 * W - D
+    athlete.pain(first, 3).pain(second, 4)
+    r = athlete.status(first)
+    # 7 days to the Friday: Sun 5 + 6 + 6 + 6 = 23 km ≥ 23, but set inside the last 7 days → not "over"
+    assert r["pain_threshold"]["distance_7d_m"] == km(23.0) and "over_pain_threshold" not in r.codes()
+    assert "pain_reported" in r.codes() and r.referral() == {"new_pain"}
+    r = athlete.status(second)
+    message = r.flag("over_pain_threshold")["message"]  # last 7 = 26 ≥ 23 set 16 days before
+    assert iso_week(first) in message and iso_week(second) not in message
+    # usual (20+20+24+20)/4 = 21; 8 km vs 6 km = +33 % moderate spike → ≤ 1.1 × 21 = 23.1; step back
+    # min(0.9 × 26, 26, 23.1); threshold min(23, 26) → ≤ 0.9 × 23 = 20.7. Next run: 1.1 × 6 = 6.6, ≤ 0.9 × 6 = 5.4
+    assert r.caps["weekly_distance_m"] == km(20.7) and r.caps["next_run_m"] == km(5.4)
+
+
+@pytest.mark.parametrize(
+    ("how", "keys"),
+    [("file", ("session_spike_small_pct", "session_spike_moderate_pct")), ("env", ("acwr_caution", "acwr_high"))],
+)
+def test_inverted_threshold_settings_are_refused_in_one_sentence(cli, tmp_path: Path, monkeypatch, how, keys) -> None:
+    """A config whose spike tiers or ACWR levels are upside down is refused (exit 2), naming the keys."""
+    values = {"session_spike_small_pct": 40, "session_spike_moderate_pct": 30, "acwr_caution": 1.6, "acwr_high": 1.5}
+    if how == "file":
+        config = tmp_path / "advisor.toml"
+        config.write_text("[thresholds]\n" + "".join(f"{k} = {values[k]}\n" for k in keys))
+        result = cli("--config", str(config), "status", "--json")
+    else:
+        for k in keys:
+            monkeypatch.setenv(f"ADVISOR_THRESHOLDS__{k.upper()}", str(values[k]))
+        result = cli("status", "--json")
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and all(k in result.stderr for k in keys)
+
+
+ROLLING = ((2.5, 0.02), (2.5, -0.02), (2.5, 0.02), (2.5, -0.02))  # 10 km, 100 m down
+TRAIL = ((5.0, 0.08), (2.0, -0.11), (3.0, -0.06))  # 10 km, 400 m up, 220 + 180 = 400 m down, 2 km below -10 %
+
+
+def test_trail_week_with_big_descents_flag_the_downhill_keep_it_flat(athlete) -> None:
+    """Rolling 30 km weeks (300 m down), then the same 30 km on trails descending 1200 m: downhill spike — flat
+    routes, walk the steep descents; the distance caps are unchanged."""
+    three = [10, 0, 10, 0, 10, 0, 0]
+    athlete.run(weeks(MON, 5, three, grades=ROLLING), week(MON + 5 * W, three, grades=TRAIL))
+    r = athlete.status(MON + 6 * W - D)
+    # 1200 m > 1.5 × 300 m usual weekly descent; one run 400 m > 2 × 100 m usual per run
+    assert "downhill_spike" in r.codes() and "avoid_downhill_stairs" in r.advice_codes()
+    assert not {"weekly_spike", "session_spike"} & set(r.codes())
+    assert r.caps["weekly_distance_m"] == km(33.0) and r.caps["next_run_m"] == km(11.0)  # 1.1 × 30, 1.1 × 10
+
+
+def test_a_week_of_triple_stairs_flag_the_stairs(athlete) -> None:
+    """10 floors a day for 5 weeks, then 30 a day for a week: stairs spike, fewer stairs; running caps unchanged."""
+    sunday = MON + 6 * W - D
+    athlete.run(weeks(MON, 6, STEADY))
+    for k in range(41, -1, -1):
+        athlete.stairs(sunday - k * D, 30 if k < 7 else 10)
+    r = athlete.status(sunday)
+    assert "stairs_spike" in r.codes() and "avoid_downhill_stairs" in r.advice_codes()  # 210 > 1.5 × 70
+    assert r.caps["weekly_distance_m"] == km(30.8) and r.caps["next_run_m"] == km(11.0)
+
+
+def test_runs_near_local_midnight_count_on_the_runners_day_and_iso_week(athlete, monkeypatch) -> None:
+    """Sunday 23:50 (+02:00) is Sunday's run even though it ends on Monday; Monday 01:10 (+02:00, still Sunday in
+    UTC) is Monday's — and the next ISO week's."""
+    monkeypatch.setenv("ADVISOR_PROFILE__TIMEZONE", "Europe/Berlin")
+    sunday = date(2026, 6, 14)  # 2026-W24
+    athlete.run(Run(sunday, 10, local=time(23, 50)), Run(sunday + D, 6, local=time(1, 10)))
+    assert [a["local_date"] for a in athlete.activities()] == ["2026-06-14", "2026-06-15"]
+    by_week = {w["week"]: w for w in athlete.status(sunday + D)["weeks"]}
+    assert (by_week["2026-W24"]["runs"], by_week["2026-W24"]["distance_m"]) == (1, km(10.0))
+    assert (by_week["2026-W25"]["runs"], by_week["2026-W25"]["distance_m"]) == (1, km(6.0))
+    assert {w["week"]: w for w in athlete.status(sunday)["weeks"]}["2026-W24"]["distance_m"] == km(10.0)
+
+
+def test_a_run_across_the_dst_change_counts_on_its_local_day(athlete, monkeypatch) -> None:
+    """18 km from 00:30 CET to 03:10 CEST on 2026-03-29 (started 23:30 UTC on the 28th): Sunday the 29th."""
+    monkeypatch.setenv("ADVISOR_PROFILE__TIMEZONE", "Europe/Berlin")
+    saturday = date(2026, 3, 28)
+    # started at 2026-03-28 23:30 UTC; the watch writes the +02:00 it shows at the end
+    athlete.run(Run(saturday, 5, offset_s=3600), Run(saturday + D, 18, local=time(1, 30), offset_s=7200))
+    assert [a["local_date"] for a in athlete.activities()] == ["2026-03-28", "2026-03-29"]
+    assert {w["week"]: w for w in athlete.status(saturday)["weeks"]}["2026-W13"]["distance_m"] == km(5.0)
+    w13 = {w["week"]: w for w in athlete.status(saturday + D)["weeks"]}["2026-W13"]
+    assert (w13["runs"], w13["distance_m"], w13["longest_run_m"]) == (2, km(23.0), km(18.0))
+
+
+def test_a_decade_of_data_gives_the_same_answer_as_the_last_six_months(cli, tmp_path: Path, monkeypatch) -> None:
+    """Ten years of Wed/Sun runs (old years with 16 km long runs, a 30 km race, painful weeks and a cleared
+    swelling) give the same status as only the last 6 months: the rules look back 12 weeks + 30 days at most.
+    520 weeks × 2 runs at a 60 s recording interval keeps it to ~1000 small files."""
+    as_of = date(2026, 6, 28)  # a Sunday
+    first_monday = as_of - 6 * D - 519 * W
+    recent_from = date(2025, 12, 29)  # 26 weeks before the as-of week, > 12 weeks + 30 days
+    mondays = [first_monday + k * W for k in range(520)]
+    runs = [r for m in mondays for r in week(m, [0, 0, 8, 0, 0, 0, 12 if m >= recent_from else 16], interval_s=60.0)]
+    runs.append(Run(date(2019, 4, 13), 30, interval_s=60.0))
+    everything = Athlete(cli, tmp_path / "all").run(runs)
+    for day in (date(2020, 5, 10), date(2020, 5, 17), date(2020, 5, 24), date(2020, 5, 31)):
+        everything.pain(day, 5)
+    everything.pain(date(2018, 9, 3), 3, "morning", "--swelling").assessed(date(2018, 9, 10), True)
+    full = everything.status(as_of)
+    monkeypatch.setenv("ADVISOR_HOME", str(tmp_path / "recent-home"))
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", f"sqlite:///{tmp_path / 'recent.db'}")
+    recent = Athlete(cli, tmp_path / "recent").run([r for r in runs if r.day >= recent_from]).status(as_of)
+    for key in ("flags", "caps", "paused", "return_to_run", "pain_threshold", "rehab_progress"):
+        assert full[key] == recent[key], key
+    assert full.advice_codes() == recent.advice_codes()
+    # by hand: last 7 = 8 + 12 = 20 = usual, no pain in 12 weeks → 22 km; next run 1.1 × 12 = 13.2 km
+    assert full["flags"] == [] and full.caps["weekly_distance_m"] == km(22.0) and full.caps["next_run_m"] == km(13.2)
+
+
+def test_new_pain_first_ever_4_10_yesterday_get_it_checked_and_30_days_later_it_is_not_new(athlete) -> None:
+    """A first-ever 4/10 after yesterday's 10 km: see a clinician before building on it (not urgent), step back to
+    what they did. 30 days later it is no longer new pain."""
+    sunday = MON + 8 * W - D
+    athlete.run(weeks(MON, 8, STEADY)).pain(sunday, 4)
+    r = athlete.status(sunday + D)  # Monday, no run yet
+    assert r.advice_codes()[0] == "see_clinician" and r.referral() == {"new_pain"} and not r.urgent()
+    assert "pain_reported" in r.codes()
+    # last 7 (Tue..Mon) = 6 + 6 + 10 = 22, usual 28 → base 28, painful week holds; step back:
+    # min(0.9 × 28 (7 days to the event), last 7 = 22, 28) = 22; ≤ 0.9 × 28. Next run min(11, 0.9 × 10) = 9
+    assert r.caps["weekly_distance_m"] == km(22.0) and r.caps["next_run_m"] == km(9.0)
+    assert r.caps["rest_days"] == 1  # 4/10 is below the 5/10 that asks for two
+    later = athlete.status(sunday + 30 * D)
+    assert "new_pain" not in later.referral() and "pain_reported" not in later.codes()
+
+
+def test_low_cadence_runner_raise_the_step_rate(athlete) -> None:
+    """Steady 24 km weeks at 164 steps/min: low cadence — raise it 5-10 %; nothing else is wrong."""
+    athlete.run(weeks(MON, 5, [6, 0, 6, 0, 6, 0, 6], cadence=82.0))
+    r = athlete.status(MON + 5 * W - D)
+    assert r.codes() == ["low_cadence"] and "raise_cadence" in r.advice_codes()
+    assert r.caps["weekly_distance_m"] == km(26.4) and r.caps["next_run_m"] == km(6.6)  # 1.1 × 24, 1.1 × 6
