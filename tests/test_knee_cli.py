@@ -119,14 +119,48 @@ def test_status_is_reproducible_and_ignores_later_data(tmp_path: Path, cli) -> N
     assert status(cli, "2026-03-20") == first
 
 
-def test_status_page_on_a_terminal_shows_weeks_flags_caps_and_rehab(tmp_path: Path, cli) -> None:
+def test_status_page_on_a_terminal_leads_with_the_decision_and_full_adds_the_rest(tmp_path: Path, cli) -> None:
     import_runs(cli, tmp_path / "a", [(date(2026, 3, 2), 8.0)])
     cli("pain", "log", "--score", "4", "--date", "2026-03-03")
     result = cli("status", "--as-of", "2026-03-04")
     assert result.exit_code == 0
     page = result.stdout
-    for expected in ("Last 8 weeks", "2026-W10", "Flags", "Next week", "Clamshell", "Figure-four", "not a diagnosis"):
+    for expected in ("2026-W10", "CAUTION", "Next 7 days", "Longest run", "Rehab: step 1", "not a diagnosis"):
         assert expected in page, expected
+    assert "Clamshell" not in page and "Last 8 weeks" not in page
+    full = cli("status", "--as-of", "2026-03-04", "--full").stdout
+    for expected in ("Last 8 weeks", "Sources", "Silbernagel", "Clamshell", "Figure-four", "Step 3"):
+        assert expected in full, expected
+
+
+def test_status_fits_an_80_by_24_terminal_with_the_caps_on_it(tmp_path: Path, cli, monkeypatch) -> None:
+    """Eight weeks of running with a long-run jump, low cadence from the watch and pain logged: several flags,
+    and still the caps, rest days and the routine's progress fit on one 80 × 24 screen, no sentence twice."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    first = date(2026, 3, 2)
+    runs = [(first + timedelta(days=d), 6.0) for d in range(0, 56, 2)]
+    runs.append((first + timedelta(days=57), 14.0))
+    import_runs(cli, tmp_path / "a", runs)
+    cli("pain", "log", "--score", "4", "--date", "2026-04-27")
+    page = cli("status", "--as-of", "2026-04-28").stdout
+    lines = page.rstrip("\n").splitlines()
+    assert len(lines) <= 24, page
+    assert all(len(line) <= 80 for line in lines), page
+    for expected in ("Next 7 days", "Longest run", "Rest days", "Rehab: step"):
+        assert expected in page, page
+    sentences = [s.strip() for s in page.replace("\n", " ").split(". ") if len(s.strip()) > 30]
+    assert len(sentences) == len(set(sentences)), page
+
+
+def test_old_or_missing_data_says_so_and_a_future_as_of_is_refused(tmp_path: Path, cli) -> None:
+    empty = cli("status", "--as-of", "2026-05-20").stdout
+    assert "No activities yet: `advisor import PATH` or `advisor sync`." in empty
+    import_runs(cli, tmp_path / "a", [(date(2026, 5, 14), 8.0)])
+    old = cli("status", "--as-of", "2026-11-20").stdout
+    assert "Your newest run is from 14 May 2026; use `--as-of 2026-05-14` to see that week." in old
+    future = cli("status", "--as-of", "2099-01-01")
+    assert future.exit_code == 2 and "in the future" in future.stderr
 
 
 def test_a_database_that_cannot_be_written_is_one_sentence(tmp_path: Path, cli, monkeypatch) -> None:

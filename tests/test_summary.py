@@ -301,3 +301,34 @@ def test_weeks() -> None:
     assert week_just_ended(date(2026, 1, 1)) == "2025-W52"
     with pytest.raises(SummaryError):
         parse_week("2026-W1")
+
+
+def test_this_weeks_advice_is_as_of_the_moment_the_mail_is_built(tmp_path: Path) -> None:
+    """Last week is the finished ISO week; the advice is as of the send day, so a swelling logged on Monday
+    morning, before Monday's mail is built, pauses running in that mail."""
+    rt = runtime()
+    seed_history(rt)
+    send_day = MONDAY + timedelta(days=7)
+    log_pain(rt.db, rt.athlete_id, PainInput(score=2, when="morning", day=send_day, swelling=True), send_day)
+    rendered = build_summary(rt, WEEK, today=send_day)
+    assert rendered.view.report.as_of == send_day and rendered.view.report.paused
+    assert rendered.view.last_week.week == WEEK and rendered.view.last_week.runs == 3
+    assert "RED FLAG" in rendered.text and "Running advice is paused" in rendered.text
+    # Built on the Sunday itself (before the swelling), the same week's mail has no red flag.
+    early = build_summary(rt, WEEK, today=MONDAY + timedelta(days=6))
+    assert not early.view.report.paused and "RED FLAG" not in early.text
+
+
+def test_every_flag_and_advice_item_has_its_source_as_a_footnote() -> None:
+    rt = runtime()
+    seed_history(rt)
+    rendered = build_summary(rt, WEEK, today=MONDAY + timedelta(days=7))
+    report = rendered.view.report
+    assert report.flags and report.advice
+    sources = list(dict.fromkeys(x.source for x in [*report.flags, *report.advice]))
+    text_notes = rendered.text.split("SOURCES", 1)[1]
+    for number, source in enumerate(sources, start=1):
+        assert f"[{number}] {source}" in text_notes
+        assert f'id="source-{number}"' in rendered.html
+    for flag in report.flags:
+        assert f"{flag.message} [{sources.index(flag.source) + 1}]" in rendered.text

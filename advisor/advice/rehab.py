@@ -7,12 +7,15 @@ validated into frozen models so a typo in the TOML fails loudly at the first `as
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Sequence
+from datetime import date, timedelta
 from functools import lru_cache
 from importlib.resources import files
 
 from pydantic import BaseModel, ConfigDict
 
-from advisor.risk.model import Sex
+from advisor.risk.model import RehabSession, Sex, Thresholds
+from advisor.risk.pain import PainEvent
 
 
 class _Frozen(BaseModel):
@@ -54,6 +57,19 @@ class FoamRollingBlock(_Frozen):
     areas: tuple[RehabItem, ...]
 
 
+class ProgressionStep(_Frozen):
+    """One step of the routine's progression, with the moves it adds."""
+
+    number: int
+    name: str
+    sets: int
+    reps: int
+    band: bool
+    summary: str
+    why: str
+    moves: tuple[RehabItem, ...]
+
+
 class Emphasis(_Frozen):
     moves: tuple[str, ...]
     text: str
@@ -68,6 +84,7 @@ class RehabRoutine(_Frozen):
     strength: StrengthBlock
     stretches: StretchBlock
     foam_rolling: FoamRollingBlock
+    steps: tuple[ProgressionStep, ...]
     emphasis: Emphasis | None = None
 
 
@@ -77,6 +94,7 @@ class _RehabFile(_Frozen):
     strength: StrengthBlock
     stretches: StretchBlock
     foam_rolling: FoamRollingBlock
+    steps: tuple[ProgressionStep, ...]
     emphasis: dict[str, Emphasis] = {}
 
 
@@ -95,5 +113,73 @@ def rehab_routine(sex: Sex = "unspecified") -> RehabRoutine:
         strength=data.strength,
         stretches=data.stretches,
         foam_rolling=data.foam_rolling,
+        steps=data.steps,
         emphasis=data.emphasis.get(sex),
+    )
+
+
+class RehabProgress(_Frozen):
+    """This ISO week's rehab sessions against the targets, and the progression step the log has earned."""
+
+    step: int
+    step_name: str
+    strength_sessions_this_week: int
+    mobility_days_this_week: int
+    strength_target: int
+    mobility_target: int
+    qualifying_weeks_in_a_row: int
+    last_change: str | None
+    """Why the step last changed, in words (None when it never has)."""
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def rehab_progress(
+    sessions: Sequence[RehabSession], events: Sequence[PainEvent], as_of: date, t: Thresholds
+) -> RehabProgress:
+    """Replay the log week by week (ISO weeks) from the first session: two consecutive qualifying weeks (≥ target
+    strength sessions, no pain event) earn the next step; a pain event ≥ rest_days_pain_score or rehab pain above
+    rehab_pain_limit drops one step (in the week it happens, also the current one)."""
+    done = [r for r in sessions if r.day <= as_of]
+    steps = _load().steps
+    step, streak, change = 1, 0, None
+    this = _monday(as_of)
+    if done:
+        week = _monday(min(r.day for r in done))
+        while week <= this:
+            end = week + timedelta(days=6)
+            in_week = [r for r in done if week <= r.day <= end]
+            pain = [e for e in events if week <= e.entry.day <= min(end, as_of)]
+            drop = [e for e in pain if e.entry.score >= t.rest_days_pain_score]
+            sore = [r for r in in_week if r.pain is not None and r.pain > t.rehab_pain_limit]
+            if drop or sore:
+                if step > 1:
+                    step -= 1
+                    change = f"down to step {step} in the week of {week.isoformat()}: " + (
+                        f"pain {drop[0].entry.score}/10" if drop else f"{sore[0].pain}/10 during the routine"
+                    )
+                streak = 0
+            elif end <= as_of:
+                strength = sum(1 for r in in_week if r.strength)
+                if strength >= t.rehab_strength_target and not pain:
+                    streak += 1
+                    if streak == 2 and step < len(steps):
+                        step += 1
+                        streak = 0
+                        change = f"up to step {step} after two qualifying weeks ending {end.isoformat()}"
+                else:
+                    streak = 0
+            week += timedelta(days=7)
+    current = [r for r in done if r.day >= this]
+    return RehabProgress(
+        step=step,
+        step_name=steps[step - 1].name,
+        strength_sessions_this_week=sum(1 for r in current if r.strength),
+        mobility_days_this_week=len({r.day for r in current if r.mobility}),
+        strength_target=t.rehab_strength_target,
+        mobility_target=t.rehab_mobility_target,
+        qualifying_weeks_in_a_row=streak,
+        last_change=change,
     )

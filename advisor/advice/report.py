@@ -13,12 +13,13 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from advisor.advice.advice import Advice, Caps, build_advice, build_caps, paused_reason
-from advisor.advice.rehab import RehabRoutine, rehab_routine
+from advisor.advice.advice import Advice, Caps, ReturnToRun, build_advice, build_caps, return_to_run
+from advisor.advice.caps import caps_at
+from advisor.advice.rehab import RehabProgress, RehabRoutine, rehab_progress, rehab_routine
 from advisor.risk.aggregates import WeekAggregate, iso_week, weekly_aggregates
 from advisor.risk.flags import evaluate
 from advisor.risk.load import LoadRatios
-from advisor.risk.model import Flag, PainEntry, Profile, Run, StairDay, Thresholds
+from advisor.risk.model import Assessment, Flag, PainEntry, Profile, RehabSession, Run, StairDay, Thresholds
 from advisor.risk.pain import PainThreshold
 
 DISCLAIMER = (
@@ -44,12 +45,17 @@ class KneeReport(BaseModel):
     advice: list[Advice]
     """Ordered; `see_clinician` first when present."""
     caps: Caps
+    return_to_run: ReturnToRun | None
+    """The graded restart in progress, None when there is none."""
     pain_threshold: PainThreshold
     load: LoadRatios
     rehab: RehabRoutine
+    rehab_progress: RehabProgress
     paused: bool
     """True while a red flag pauses running advice (caps are then None with the reason)."""
     paused_reason: str | None
+    newest_data: date | None
+    """Local day of the newest activity on or before as_of within the report's history, None when there is none."""
     disclaimer: str
 
 
@@ -60,14 +66,19 @@ def assess(
     profile: Profile,
     thresholds: Thresholds,
     as_of: date,
+    assessments: Iterable[Assessment] = (),
+    rehab: Iterable[RehabSession] = (),
 ) -> KneeReport:
     """Flags, caps and advice for the runner as of the end of `as_of` (their local day)."""
     t = thresholds
-    risk = evaluate(list(runs), list(pain), list(stairs), as_of, t)
-    caps = build_caps(risk, t)
+    sessions = [r for r in rehab if r.day <= as_of]
+    risk = evaluate(list(runs), list(pain), list(stairs), as_of, t, assessments)
+    c = caps_at(risk, as_of)
+    caps = build_caps(risk, c)
     routine = rehab_routine(profile.sex)
-    advice = build_advice(risk, caps, profile, routine, t)
-    paused = paused_reason(risk)
+    progress = rehab_progress(sessions, risk.events, as_of, t)
+    advice = build_advice(risk, c, caps, profile, routine, progress, sessions)
+    runs_seen = risk.series.run_list
     return KneeReport(
         as_of=as_of,
         week=iso_week(as_of),
@@ -76,10 +87,13 @@ def assess(
         flags=risk.flags,
         advice=advice,
         caps=caps,
+        return_to_run=return_to_run(c),
         pain_threshold=risk.threshold,
         load=risk.ratios,
         rehab=routine,
-        paused=paused is not None,
-        paused_reason=paused,
+        rehab_progress=progress,
+        paused=c.paused,
+        paused_reason=c.weekly_reason if c.paused else None,
+        newest_data=runs_seen[-1].local_day if runs_seen else None,
         disclaimer=DISCLAIMER,
     )

@@ -137,7 +137,8 @@ def _register_subcommands() -> None:
     import advisor.outputs.cli_daemon
     import advisor.outputs.cli_doctor
     import advisor.outputs.cli_garmin
-    import advisor.outputs.cli_knee  # noqa: F401
+    import advisor.outputs.cli_knee
+    import advisor.outputs.cli_rehab  # noqa: F401
 
 
 def main() -> None:

@@ -50,6 +50,34 @@ def pain_log(
         typer.echo("That is a red flag: pause running and have the knee assessed by a clinician.")
 
 
+@pain_app.command("assessed")
+def pain_assessed(
+    ctx: typer.Context,
+    cleared: Annotated[
+        bool | None,
+        typer.Option("--cleared/--not-cleared", help="Cleared to run, or not yet.", show_default=False),
+    ] = None,
+    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="What the clinician said.")] = None,
+) -> None:
+    """Record a clinician's assessment: --cleared ends a red-flag pause and starts a graded return to running."""
+    from advisor.usecases.rehab import record_assessment
+
+    if cleared is None:
+        fail("say what the clinician decided: --cleared or --not-cleared")
+    rt = open_runtime(ctx)
+    try:
+        row = record_assessment(
+            rt.db, rt.athlete_id, cleared, parse_date(day, "--date") if day else None, note, rt.settings.today()
+        )
+    except InputError as error:
+        fail(str(error))
+    if row.cleared:
+        typer.echo(f"Recorded: cleared to run on {row.day.isoformat()}. Restart gradually: see `advisor status`.")
+    else:
+        typer.echo(f"Recorded: not cleared yet on {row.day.isoformat()}. Running advice stays paused.")
+
+
 @pain_app.command("list")
 def pain_list(
     ctx: typer.Context,
@@ -132,17 +160,24 @@ def status_command(
     ctx: typer.Context,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Add the weeks table, the sources and the routine's steps.")
+    ] = False,
 ) -> None:
-    """The last 8 weeks, this week's knee-risk flags, next week's caps and the rehab routine."""
+    """What to do now: this week's flags, caps, rest days and swap, and the routine's progress."""
     from advisor.usecases.knee import assess_history
 
     rt = open_runtime(ctx)
     today = rt.settings.today()
     day: date = parse_date(as_of, "--as-of") if as_of else today
+    if day > today:
+        fail(f"--as-of {day.isoformat()} is in the future (today is {today.isoformat()})")
     report = assess_history(rt.db, rt.athlete_id, rt.settings, day)
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
         return
     from advisor.outputs.status_page import print_status
+    from advisor.usecases.knee import newest_activity_day
 
-    print_status(report)
+    newest = report.newest_data or newest_activity_day(rt.db, rt.athlete_id, rt.settings, day)
+    print_status(report, full=full, units=rt.settings.profile.units, newest=newest)

@@ -1,116 +1,174 @@
-"""`advisor status` on a terminal: the same `KneeReport` as `--json`, laid out for a runner to read."""
+"""`advisor status` on a terminal: the decision first, in plain lines that fit an 80 × 24 screen.
+
+The same `KneeReport` as `--json`. The short page is: the flags one line each (with a footnote mark for their
+source), this week's caps, rest days and swap, what else to do, and the routine's progress. `--full` adds the
+weeks table, the sources in full and the routine's steps. No sentence is printed twice: the cap sentences of the
+advice are shown as the caps rows, not again as bullets.
+"""
 
 from __future__ import annotations
 
-from rich.console import Console, Group
-from rich.panel import Panel
+from datetime import date
+
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from advisor.advice.rehab import RehabRoutine
 from advisor.advice.report import KneeReport
+from advisor.outputs.units import Units, distance
 
 SEVERITY_STYLE = {"high": "bold red", "caution": "yellow", "info": "cyan"}
+SHOWN_AS_CAPS = {"cap_weekly_distance", "cap_next_run", "rest_day", "cross_train", "rehab_routine"}
+SAID_BY_A_FLAG = {"raise_cadence": "low_cadence"}
+"""Advice whose whole content the flag line already says (the cadence targets), left out of the short page."""
+SHORT_DISCLAIMER = "Training guidance, not a diagnosis: `advisor status --full` shows the sources."
+STALE_DAYS = 14
 
 
-def print_status(report: KneeReport, console: Console | None = None) -> None:
+def data_note(report: KneeReport, newest: date | None) -> str | None:
+    """One line when the data is missing or old, so an empty report is not mistaken for a failed import."""
+    if newest is None:
+        return "No activities yet: `advisor import PATH` or `advisor sync`."
+    if (report.as_of - newest).days > STALE_DAYS:
+        when = f"{newest.day} {newest:%B %Y}"
+        return f"Your newest run is from {when}; use `--as-of {newest.isoformat()}` to see that week."
+    return None
+
+
+def print_status(
+    report: KneeReport,
+    console: Console | None = None,
+    *,
+    full: bool = False,
+    units: Units = "km",
+    newest: date | None = None,
+) -> None:
     console = console or Console()
-    console.print(Text(f"Knee report for {report.as_of.isoformat()} (week {report.week})", style="bold"))
+    newest = newest if newest is not None else report.newest_data
+    head = f"Knee report for {report.as_of.isoformat()} (week {report.week})"
+    if newest is not None:
+        head += f" · newest run {newest.isoformat()}"
+    console.print(Text(head, style="bold"))
+    note = data_note(report, newest)
+    if note:
+        console.print(Text(note, style="yellow"))
+    marks: list[str] = []
+    clinician = next((a for a in report.advice if a.code == "see_clinician"), None)
+    if clinician is not None:
+        marks.append(clinician.source)
+        console.print(Text.assemble(("SEE A CLINICIAN  ", "bold red"), clinician.message, (f" [{len(marks)}]", "dim")))
     if report.paused:
-        console.print(
-            Panel(
-                Text(report.paused_reason or "Running advice is paused.", style="bold"),
-                title="Red flag",
-                border_style="red",
+        console.print(Text(f"PAUSED  {report.paused_reason}", style="bold red"))
+    if report.flags:
+        for flag in report.flags:
+            marks.append(flag.source)
+            console.print(
+                Text.assemble(
+                    (f"{flag.severity.upper():<8}", SEVERITY_STYLE.get(flag.severity, "")),
+                    flag.message,
+                    (f" [{len(marks)}]", "dim"),
+                )
             )
+    else:
+        console.print(Text("No knee-risk flags this week.", style="green"))
+    if not report.paused:
+        console.print(_caps(report, units))
+    flagged = {f.code for f in report.flags}
+    for item in report.advice:
+        if item.code == "see_clinician" or item.code in SHOWN_AS_CAPS:
+            continue
+        if not full and SAID_BY_A_FLAG.get(item.code) in flagged:
+            continue
+        marks.append(item.source)
+        console.print(Text.assemble(("• ", "bold"), item.message, (f" [{len(marks)}]", "dim")))
+    p = report.rehab_progress
+    console.print(
+        Text(
+            f"Rehab: step {p.step} ({p.step_name.lower()}) · strength {p.strength_sessions_this_week}/"
+            f"{p.strength_target} · mobility {p.mobility_days_this_week}/{p.mobility_target} days"
         )
-    console.print(_weeks_table(report))
-    console.print(_flags(report))
-    console.print(_caps(report))
-    console.print(_advice(report))
-    console.print(_rehab(report))
-    console.print(Text(report.disclaimer, style="italic"))
+    )
+    if not full:
+        console.print(Text(SHORT_DISCLAIMER, style="italic dim"))
+        return
+    for item in report.advice:
+        if item.code in SHOWN_AS_CAPS and item.source not in marks:
+            marks.append(item.source)
+    if full:
+        console.print(_weeks_table(report, units))
+        console.print(Text("Sources", style="bold"))
+        for i, source in enumerate(marks, start=1):
+            console.print(Text(f"[{i}] {source}", style="dim"))
+        print_routine(report.rehab, console, current_step=p.step)
+        console.print(Text(report.disclaimer, style="italic dim"))
 
 
-def _weeks_table(report: KneeReport) -> Table:
+def _caps(report: KneeReport, units: Units) -> Table:
+    caps = report.caps
+    rows = Table.grid(padding=(0, 2))
+    rows.add_column(style="bold")
+    rows.add_column()
+    if caps.weekly_distance_m is not None:
+        weekly = f"at most {distance(caps.weekly_distance_m, units, 1)}"
+        if report.return_to_run is not None:
+            weekly += f" (return to running, week {report.return_to_run.week + 1})"
+    else:
+        weekly = caps.weekly_reason or "-"
+    rows.add_row("Next 7 days", Text(weekly))
+    nxt = distance(caps.next_run_m, units, 1) if caps.next_run_m is not None else (caps.next_run_reason or "-")
+    rows.add_row("Longest run", Text(nxt))
+    if caps.rest_days is not None:
+        rows.add_row("Rest days", str(caps.rest_days))
+    if caps.cross_train_min:
+        rows.add_row("Swap", f"{caps.cross_train_min:.0f} min of swimming, pool running or the elliptical")
+    return rows
+
+
+def _weeks_table(report: KneeReport, units: Units) -> Table:
+    unit = "mi" if units == "mi" else "km"
     table = Table(title="Last 8 weeks", title_justify="left")
-    for header in ("week", "km", "runs", "longest km", "descent m", "steep ↓ km", "floors ↓", "worst pain"):
+    for header in ("week", unit, "runs", "longest", "descent m", "steep ↓", "floors ↓", "pain"):
         table.add_column(header, justify="left" if header == "week" else "right")
     for w in report.weeks:
         table.add_row(
             w.week,
-            f"{w.distance_km:.1f}",
+            distance(w.distance_m, units, 1, unit=False),
             str(w.runs),
-            f"{w.longest_run_km:.1f}",
+            distance(w.longest_run_m, units, 1, unit=False),
             f"{w.descent_m:.0f}",
-            f"{w.steep_downhill_km:.2f}",
+            distance(w.steep_downhill_m, units, 2, unit=False),
             "-" if w.floors_descended is None else f"{w.floors_descended:.0f}",
             "-" if w.worst_pain is None else f"{w.worst_pain}/10",
         )
     return table
 
 
-def _flags(report: KneeReport) -> Panel:
-    if not report.flags:
-        return Panel("No knee-risk flags this week.", title="Flags", border_style="green")
-    lines = []
-    for flag in report.flags:
-        evidence = ", ".join(f"{k} {_number(v)}" for k, v in flag.evidence.items())
-        lines.append(
-            Text.assemble(
-                (f"{flag.severity.upper():<8}", SEVERITY_STYLE.get(flag.severity, "")),
-                f"{flag.message}  ",
-                (f"[{flag.code}: {evidence}]", "dim"),
-            )
-        )
-    return Panel(Group(*lines), title="Flags", border_style="yellow")
-
-
-def _caps(report: KneeReport) -> Panel:
-    caps = report.caps
-    rows = Table.grid(padding=(0, 2))
-    weekly = f"{caps.weekly_distance_km:.1f} km" if caps.weekly_distance_km is not None else (caps.weekly_reason or "-")
-    next_run = f"{caps.next_run_km:.1f} km" if caps.next_run_km is not None else (caps.next_run_reason or "-")
-    rows.add_row("Next 7 days, at most", Text(weekly))
-    rows.add_row("Longest next run", Text(next_run))
-    rows.add_row("Rest days", "-" if caps.rest_days is None else str(caps.rest_days))
-    if caps.cross_train_min:
-        rows.add_row("Cross-training swap", f"{caps.cross_train_min:.0f} min")
-    threshold = report.pain_threshold
-    if threshold.distance_7d_km is not None:
-        rows.add_row("Your pain threshold", f"{threshold.distance_7d_km:.1f} km in 7 days")
-    elif threshold.reason:
-        rows.add_row("Your pain threshold", Text(threshold.reason))
-    return Panel(rows, title="Next week", border_style="blue")
-
-
-def _advice(report: KneeReport) -> Panel:
-    lines = [Text.assemble(("• ", "bold"), a.message) for a in report.advice]
-    return Panel(Group(*lines) if lines else Text("-"), title="What to do", border_style="blue")
-
-
-def _rehab(report: KneeReport) -> Panel:
-    r = report.rehab
-    parts: list[Text] = [Text(r.summary)]
-    if r.emphasis:
-        parts.append(Text(r.emphasis.text, style="italic"))
-    s = r.strength
-    parts.append(Text(f"\nStrength: {s.sets} × {s.reps}, {s.days_per_week} days a week ({s.equipment})", style="bold"))
+def print_routine(routine: RehabRoutine, console: Console | None = None, current_step: int | None = None) -> None:
+    """The routine with every move's steps and why, then the progression steps (`advisor routine`, `status --full`)."""
+    console = console or Console()
+    console.print(Text(routine.title, style="bold"))
+    console.print(Text(routine.summary))
+    if routine.emphasis:
+        console.print(Text(routine.emphasis.text, style="italic"))
+    s = routine.strength
+    console.print(Text(f"\nStrength: {s.sets} × {s.reps}, {s.days_per_week} days a week ({s.equipment})", style="bold"))
     for move in s.moves:
-        parts.append(Text(f"{move.name}: " + " ".join(move.steps)))
-        parts.append(Text(f"  why: {move.why}", style="dim"))
-    st = r.stretches
-    parts.append(Text(f"\nStretches: {st.frequency}, hold {st.hold_s} s × {st.repeats}", style="bold"))
+        console.print(Text(f"{move.name}: " + " ".join(move.steps)))
+        console.print(Text(f"  why: {move.why}", style="dim"))
+    st = routine.stretches
+    console.print(Text(f"\nStretches: {st.frequency}, hold {st.hold_s} s × {st.repeats}", style="bold"))
     for item in st.items:
-        parts.append(Text(f"{item.name}: " + " ".join(item.steps)))
-        parts.append(Text(f"  why: {item.why}", style="dim"))
-    fr = r.foam_rolling
-    parts.append(Text(f"\nFoam rolling: {fr.frequency}", style="bold"))
+        console.print(Text(f"{item.name}: " + " ".join(item.steps)))
+        console.print(Text(f"  why: {item.why}", style="dim"))
+    fr = routine.foam_rolling
+    console.print(Text(f"\nFoam rolling: {fr.frequency}", style="bold"))
     for area in fr.areas:
-        parts.append(Text(f"{area.name}: " + " ".join(area.steps)))
-    return Panel(Group(*parts), title=r.title, border_style="magenta")
-
-
-def _number(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return str(value)
+        console.print(Text(f"{area.name}: " + " ".join(area.steps)))
+    console.print(Text("\nProgression", style="bold"))
+    for step in routine.steps:
+        here = "  ← you are here" if step.number == current_step else ""
+        console.print(Text(f"Step {step.number}: {step.name} — {step.summary}{here}", style="bold" if here else ""))
+        console.print(Text(f"  why: {step.why}", style="dim"))
+        for move in step.moves:
+            console.print(Text(f"  {move.name}: " + " ".join(move.steps)))

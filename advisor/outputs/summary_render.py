@@ -79,7 +79,13 @@ def subject_line(view: SummaryView) -> str:
 
 def _context(view: SummaryView) -> dict[str, object]:
     report = view.report
+    sources: list[str] = []
+    for item in [*report.flags, *report.advice]:
+        if item.source not in sources:
+            sources.append(item.source)
     return {
+        "sources": sources,
+        "mark": lambda source: sources.index(source) + 1,
         "v": view,
         "r": report,
         "week": view.last_week,

@@ -24,8 +24,11 @@ from pydantic import BaseModel, ConfigDict
 
 from advisor.risk.model import PainEntry, Run, StairDay, Thresholds
 
-HISTORY_MARGIN_DAYS = 200
-"""The arrays always reach this far before as_of, so every window a rule reads (at most ~100 days back) is inside."""
+HISTORY_DAYS = 200
+"""The arrays hold exactly this many days ending as_of, and nothing older is used: the longest chain of windows a
+rule reads (a return_to_run programme of up to 12 weeks, whose reference is the tolerated level of the 12 weeks
+before it began, checked again at the Mondays of the last 3 weeks) fits inside. Cutting at a fixed distance from
+as_of, not at the first stored day, is what makes `--as-of D` independent of where the history starts."""
 
 
 def km(metres: float) -> float:
@@ -88,16 +91,13 @@ def build_daily(
     as_of: date,
     thresholds: Thresholds,
 ) -> DailySeries:
-    """Lay everything on or before `as_of` onto per-day arrays (local days). Input order does not matter."""
+    """Lay the `HISTORY_DAYS` days ending `as_of` onto per-day arrays (local days). Input order does not matter."""
+    origin = as_of - timedelta(days=HISTORY_DAYS - 1)
     dated = [(r.local_day, r) for r in runs]  # local_day once per run: it is the hot spot over ten years
-    dated = [(d, r) for d, r in dated if d <= as_of]
-    kept_pain = [p for p in pain if p.day <= as_of]
-    kept_stairs = [s for s in stairs if s.day <= as_of]
-    earliest = [as_of - timedelta(days=HISTORY_MARGIN_DAYS)]
-    earliest += [d for d, _ in dated]
-    earliest += [p.day for p in kept_pain] + [s.day for s in kept_stairs]
-    origin = min(earliest)
-    n = (as_of - origin).days + 1
+    dated = [(d, r) for d, r in dated if origin <= d <= as_of]
+    kept_pain = [p for p in pain if origin <= p.day <= as_of]
+    kept_stairs = [s for s in stairs if origin <= s.day <= as_of]
+    n = HISTORY_DAYS
     series = DailySeries(
         origin=origin,
         as_of=as_of,

@@ -9,23 +9,32 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from advisor.risk.aggregates import DailySeries, build_daily
 from advisor.risk.load import LoadRatios, load_ratios, weekly_spike_flag
-from advisor.risk.model import Flag, PainEntry, Run, StairDay, Thresholds
+from advisor.risk.model import Assessment, Flag, PainEntry, Run, StairDay, Thresholds
 from advisor.risk.pain import (
+    PainDays,
     PainEvent,
     PainThreshold,
     over_pain_threshold_flag,
+    pain_days,
     pain_events,
-    pain_not_improving_flag,
     pain_reported_flag,
     pain_threshold,
-    red_flag,
     sort_pain,
 )
+from advisor.risk.referral import (
+    NotImproving,
+    RedFlagState,
+    not_improving,
+    pain_not_improving_flag,
+    red_flag,
+    red_flag_state,
+)
+from advisor.risk.sources import make_flag
 from advisor.risk.spikes import (
     SessionSpike,
     downhill_spike_flag,
@@ -69,14 +78,14 @@ def low_cadence_flag(series: DailySeries, t: Thresholds) -> Flag | None:
         return None
     lo = avg * (1 + t.cadence_raise_low_pct / 100)
     hi = avg * (1 + t.cadence_raise_high_pct / 100)
-    return Flag(
-        code="low_cadence",
-        severity="info",
-        message=(
-            f"Your running cadence averaged {avg:.0f} steps per minute this week; a slightly quicker, shorter step "
-            f"({lo:.0f}-{hi:.0f}) takes load off the kneecap."
+    return make_flag(
+        "low_cadence",
+        "info",
+        (
+            f"Cadence averaged {avg:.0f} steps/min this week; a quicker, shorter step ({lo:.0f}-{hi:.0f}) takes load "
+            "off the kneecap."
         ),
-        evidence={
+        {
             "avg_cadence_spm": round(avg, 1),
             "runs_with_cadence": len(recent),
             "low_cadence_spm": t.low_cadence_spm,
@@ -88,20 +97,62 @@ def low_cadence_flag(series: DailySeries, t: Thresholds) -> Flag | None:
 
 @dataclass(slots=True)
 class RiskAssessment:
-    """What the risk stage found; the advice stage reads these rather than recomputing them."""
+    """What the risk stage found; the advice stage reads these rather than recomputing them.
+
+    The `*_at(day)` methods answer for an earlier day with only what was known then, which is how the advice stage
+    finds the cap that was issued on a past Monday.
+    """
 
     as_of: date
+    thresholds: Thresholds
     series: DailySeries
     spikes: list[SessionSpike]
     pain: list[PainEntry]
-    """Pain entries on or before as_of, sorted by (day, id)."""
+    """Every pain entry on or before as_of, sorted by (day, id): red flags and new pain read the whole log."""
+    assessments: list[Assessment]
     events: list[PainEvent]
+    pain_days: PainDays
     threshold: PainThreshold
     ratios: LoadRatios
+    red_flags: RedFlagState
+    not_improving: NotImproving | None
     flags: list[Flag]
+    _thresholds_at: dict[date, PainThreshold] = field(default_factory=dict)
 
     def has(self, code: str) -> bool:
         return any(f.code == code for f in self.flags)
+
+    def usual_week(self, day: date) -> float:
+        """Average weekly distance of the 28 days before the last 7 ending `day`."""
+        s = self.series
+        return s.total(s.distance_m, day - timedelta(days=WEEK), 4 * WEEK) / 4
+
+    def last_7_days(self, day: date) -> float:
+        return self.series.total(self.series.distance_m, day, WEEK)
+
+    def threshold_at(self, day: date) -> PainThreshold:
+        if day == self.as_of:
+            return self.threshold
+        found = self._thresholds_at.get(day)
+        if found is None:
+            found = self._thresholds_at[day] = pain_threshold(self.pain_days, day, self.thresholds)
+        return found
+
+    def weekly_spike_at(self, day: date) -> bool:
+        if day == self.as_of:
+            return self.has("weekly_spike")
+        ratios = load_ratios(self.series, self.thresholds, day)
+        return weekly_spike_flag(ratios, self.usual_week(day), self.thresholds) is not None
+
+    def session_spike_tiers_at(self, day: date) -> set[str]:
+        """Tiers of the session spikes among runs of the 7 days ending `day`."""
+        first = day - timedelta(days=WEEK - 1)
+        return {s.tier for s in self.spikes if s.tier is not None and first <= s.run.local_day <= day}
+
+    def red_flags_at(self, day: date) -> RedFlagState:
+        if day == self.as_of:
+            return self.red_flags
+        return red_flag_state(self.pain, self.assessments, day, self.thresholds)
 
 
 def order_flags(flags: Iterable[Flag]) -> list[Flag]:
@@ -117,27 +168,32 @@ def evaluate(
     stairs: Iterable[StairDay],
     as_of: date,
     thresholds: Thresholds,
+    assessments: Iterable[Assessment] = (),
 ) -> RiskAssessment:
     """Run every knee-risk rule on the data on or before `as_of`."""
     t = thresholds
-    pain = list(pain)
-    series = build_daily(runs, pain, stairs, as_of, t)
     entries = sort_pain([p for p in pain if p.day <= as_of])
+    done = sorted((a for a in assessments if a.day <= as_of), key=lambda a: (a.day, a.id))
+    series = build_daily(runs, entries, stairs, as_of, t)
     events = pain_events(entries, t)
+    pd = pain_days(series, entries, events)
     spikes = session_spikes(series.run_list, t)
-    threshold = pain_threshold(series, entries, events, t)
+    threshold = pain_threshold(pd, as_of, t)
     ratios = load_ratios(series, t)
+    usual = series.total(series.distance_m, as_of - timedelta(days=WEEK), 4 * WEEK) / 4
+    red = red_flag_state(entries, done, as_of, t)
+    pattern = not_improving(events, entries, as_of, t)
     candidates = [
-        red_flag(entries, as_of, t),
-        pain_not_improving_flag(entries, as_of, t),
-        pain_reported_flag(entries, events, as_of, t),
-        over_pain_threshold_flag(series, threshold),
+        red_flag(red, as_of, t),
+        pain_not_improving_flag(pattern, t),
+        pain_reported_flag(pd, as_of, t),
+        over_pain_threshold_flag(pd, as_of, t),
         session_spike_flag(spikes, as_of),
-        weekly_spike_flag(ratios, t),
+        weekly_spike_flag(ratios, usual if series.first_run_day else None, t),
         downhill_spike_flag(series, t),
         steep_downhill_flag(series, t),
         stairs_spike_flag(series, t),
         low_cadence_flag(series, t),
     ]
     flags = order_flags(f for f in candidates if f is not None)
-    return RiskAssessment(as_of, series, spikes, entries, events, threshold, ratios, flags)
+    return RiskAssessment(as_of, t, series, spikes, entries, done, events, pd, threshold, ratios, red, pattern, flags)

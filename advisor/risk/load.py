@@ -16,12 +16,13 @@ The flag follows the EWMA ratio only; the rolling ratio is reported beside it. B
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
 from advisor.risk.aggregates import DailySeries, km, m1
 from advisor.risk.model import Flag, Thresholds
+from advisor.risk.sources import make_flag
 
 WEEK = 7
 
@@ -63,10 +64,14 @@ def _ewma_last(values: list[float], n_days: int, seed: float) -> float:
     return e
 
 
-def load_ratios(series: DailySeries, t: Thresholds) -> LoadRatios:
-    """EWMA and uncoupled rolling acute:chronic distance ratios at series.as_of."""
+def load_ratios(series: DailySeries, t: Thresholds, day: date | None = None) -> LoadRatios:
+    """EWMA and uncoupled rolling acute:chronic distance ratios at the end of `day` (default series.as_of).
+
+    History starts at the first run inside the series, which itself starts a fixed distance before as_of, so the
+    ratio never depends on how much older history happens to be stored."""
+    day = day or series.as_of
     first = series.first_run_day
-    history = (series.as_of - first).days + 1 if first is not None else 0
+    history = (day - first).days + 1 if first is not None and first <= day else 0
     if history < t.min_history_days:
         return LoadRatios(
             history_days=history,
@@ -82,14 +87,14 @@ def load_ratios(series: DailySeries, t: Thresholds) -> LoadRatios:
             ),
         )
     assert first is not None
-    daily = series.distance_m[series.index(first) :]
+    daily = series.distance_m[series.index(first) : series.index(day) + 1]
     seed = sum(daily[: t.min_history_days]) / t.min_history_days
     acute = _ewma_last(daily, t.ewma_acute_days, seed)
     chronic = _ewma_last(daily, t.ewma_chronic_days, seed)
     ewma_ratio = acute / chronic if chronic > 0 else None
-    r_acute = series.total(series.distance_m, series.as_of, WEEK)
+    r_acute = series.total(series.distance_m, day, WEEK)
     r_chronic = (
-        series.total(series.distance_m, series.as_of - timedelta(days=WEEK), t.rolling_chronic_days)
+        series.total(series.distance_m, day - timedelta(days=WEEK), t.rolling_chronic_days)
         * WEEK
         / t.rolling_chronic_days
     )
@@ -109,21 +114,29 @@ def load_ratios(series: DailySeries, t: Thresholds) -> LoadRatios:
     )
 
 
-def weekly_spike_flag(ratios: LoadRatios, t: Thresholds) -> Flag | None:
-    """`weekly_spike` on the EWMA ratio: > acwr_high is high, > acwr_caution is caution; never without history."""
+def weekly_spike_flag(ratios: LoadRatios, usual_week_m: float | None, t: Thresholds) -> Flag | None:
+    """`weekly_spike` on the EWMA ratio: > acwr_high is high, > acwr_caution is caution; never without history.
+
+    The daily EWMA ripples within a week (a steady runner's acute average peaks right after the long run), so the
+    flag also needs the last 7 days to be above the usual week (the 28 days before them) by more than
+    `weekly_spike_min_increase_pct`: a week no bigger than usual is not a weekly spike whatever the ripple says.
+    This also keeps the advice consistent: while the flag is up the cap (≤ 1.1 × usual) is below the last 7 days.
+    """
     r = ratios.ewma_ratio
     if r is None or r <= t.acwr_caution:
         return None
-    severity = "high" if r > t.acwr_high else "caution"
     weekly = ratios.rolling_acute_m or 0.0
-    return Flag(
-        code="weekly_spike",
-        severity=severity,
-        message=(
-            f"Your recent running load is {r:.2f}× your longer-term average ({km(weekly):g} km in the last 7 days) — "
-            "a sudden jump, though this ratio is only weak evidence for runners."
+    if usual_week_m is not None and weekly <= usual_week_m * (1 + t.weekly_spike_min_increase_pct / 100) + 0.05:
+        return None
+    severity = "high" if r > t.acwr_high else "caution"
+    return make_flag(
+        "weekly_spike",
+        severity,
+        (
+            f"Your last 7 days ({km(weekly):g} km) put your load at {r:.2f}× its longer-term average: a jump "
+            "(weak evidence for runners)."
         ),
-        evidence={
+        {
             "ewma_ratio": r,
             "ewma_acute_m_per_day": ratios.ewma_acute_m_per_day,
             "ewma_chronic_m_per_day": ratios.ewma_chronic_m_per_day,
@@ -133,6 +146,7 @@ def weekly_spike_flag(ratios: LoadRatios, t: Thresholds) -> Flag | None:
             "caution_above": t.acwr_caution,
             "high_above": t.acwr_high,
             "history_days": ratios.history_days,
+            "usual_week_m": m1(usual_week_m) if usual_week_m is not None else None,
             "evidence_strength": "weak",
         },
     )

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 PainWhen = Literal["during", "after", "morning"]
 Sex = Literal["female", "male", "unspecified"]
@@ -159,6 +159,27 @@ class StairDay:
 
 
 @dataclass(frozen=True, slots=True)
+class Assessment:
+    """A clinician's assessment the runner recorded: `cleared` ends a red-flag pause and starts return_to_run."""
+
+    id: int
+    day: date
+    cleared: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RehabSession:
+    """One session of the rehab routine; `pain` is the knee during it (0-10), None when not given."""
+
+    day: date
+    strength: bool = True
+    mobility: bool = True
+    band: bool = False
+    pain: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """Only what the rules need. `timezone` is informational here: the caller turns it into per-run offsets."""
 
@@ -265,7 +286,24 @@ class Thresholds(BaseModel):
         2, ge=0, le=10, description="Highest acceptable pain score during/after a run (TREK runner rules: <= 2/10)."
     )
     morning_rise_points: int = Field(
-        1, ge=1, le=10, description="A next-morning score this many points above the previous morning is a pain event."
+        2,
+        ge=1,
+        le=10,
+        description="A morning score this many points above the runner's morning baseline (the median of the "
+        "morning scores of the morning_baseline_days before) is a pain event; a one-point wobble is noise.",
+    )
+    morning_baseline_days: int = Field(14, ge=1, description="Days of morning scores the morning baseline is from.")
+    morning_baseline_min_scores: int = Field(
+        4,
+        ge=1,
+        description="Morning scores needed for a baseline; with fewer, only a score above pain_acceptable is an event.",
+    )
+    outgrow_factor: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="A pain event stops setting the threshold once two later, non-overlapping tolerated weeks "
+        "reached this × its value.",
     )
     pain_window_weeks: int = Field(12, ge=1, description="Weeks of pain log the pain threshold is learned from.")
     threshold_factor: float = Field(
@@ -274,9 +312,41 @@ class Thresholds(BaseModel):
     weekly_step_up_pct: float = Field(
         10.0, ge=0, description="After a tolerated week the weekly distance cap steps up by at most this %."
     )
-    not_improving_weeks: int = Field(
-        3, ge=2, description="pain_not_improving when pain has been flat or rising over this many weeks."
+    base_ceiling_factor: float = Field(
+        1.3,
+        ge=1,
+        description="The weekly cap's base is held between the usual week and this × the usual week, so a "
+        "spiked week is not rewarded and one light week does not collapse the cap.",
     )
+    weekly_spike_min_increase_pct: float = Field(
+        10.0,
+        ge=0,
+        description="Noise guard: weekly_spike also needs the last 7 days to exceed the usual week by more than "
+        "this %, so a steady runner whose long run falls on the day asked never trips the daily EWMA's ripple.",
+    )
+    break_days: int = Field(
+        14, ge=1, description="No run in this many days (or pain in them with a week under half usual) is a break."
+    )
+    return_start_pct: float = Field(
+        50.0, gt=0, le=100, description="return_to_run's first week: this % of the tolerated level or usual week."
+    )
+    return_step_pct: float = Field(10.0, gt=0, description="return_to_run: each tolerated week adds this %.")
+    return_max_weeks: int = Field(
+        12, ge=1, description="A return_to_run programme that started more than this many weeks ago has ended."
+    )
+    not_improving_weeks: int = Field(
+        3,
+        ge=2,
+        description="pain_not_improving: a pain event in each of this many ISO weeks, the latest week's worst "
+        "score at least the first's.",
+    )
+    not_improving_strength_sessions: int = Field(
+        2, ge=0, description="Strength sessions a week that count as following the rehab advice."
+    )
+    refer_event_weeks: int = Field(
+        4, ge=1, description="Refer anyway once pain events fall in this many of the last refer_window_weeks."
+    )
+    refer_window_weeks: int = Field(6, ge=1, description="ISO weeks looked at for refer_event_weeks.")
     red_flag_days: int = Field(
         14,
         ge=1,
@@ -304,6 +374,33 @@ class Thresholds(BaseModel):
     default_pace_s_per_km: float = Field(
         360.0, gt=0, description="Pace assumed for the cross-training swap when recent runs have no moving time."
     )
+    # rehab
+    rehab_strength_target: int = Field(3, ge=1, le=7, description="Strength sessions a week the routine asks for.")
+    rehab_mobility_target: int = Field(7, ge=1, le=7, description="Mobility days a week the routine asks for.")
+    rehab_pain_limit: int = Field(
+        2, ge=0, le=10, description="Rehab pain above this (0-10) drops the routine one progression step."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        """Settings that only make sense in order: an inverted config is one sentence, never quietly odd advice."""
+        pairs = (
+            ("session_spike_small_pct", "session_spike_moderate_pct"),
+            ("session_spike_moderate_pct", "session_spike_large_pct"),
+            ("acwr_caution", "acwr_high"),
+            ("cadence_raise_low_pct", "cadence_raise_high_pct"),
+            ("ewma_acute_days", "ewma_chronic_days"),
+            ("rest_days", "rest_days_after_pain"),
+            ("refer_event_weeks", "refer_window_weeks"),
+            ("not_improving_weeks", "refer_window_weeks"),
+        )
+        strict = {"session_spike_small_pct", "session_spike_moderate_pct", "acwr_caution", "ewma_acute_days"}
+        for low, high in pairs:
+            a, b = getattr(self, low), getattr(self, high)
+            if a > b or (low in strict and a == b):
+                relation = "below" if low in strict else "at most"
+                raise ValueError(f"{low} ({a:g}) must be {relation} {high} ({b:g})")
+        return self
 
 
 # --- outputs of the rules -----------------------------------------------------------------------------------------
@@ -322,3 +419,5 @@ class Flag(BaseModel):
     severity: Severity
     message: str
     evidence: dict[str, Number]
+    source: str
+    """The study or guideline behind the rule, in one line (advisor.risk.sources)."""

@@ -1,10 +1,10 @@
 """Volume jumps against the runner's own recent baseline: one long run, a hilly week, a week of stairs.
 
 `session_spike` follows Frandsen, Nielsen et al. (BJSM 2025;59:1203): each run is compared with the longest run of
-the 30 days before its start; more than 10 % longer is a spike (tiers 10-30 %, 30-100 %, > 100 %). The baseline
-excludes runs that were themselves spikes, so one over-long run neither raises the next-run cap nor hides the next
-over-long run: the runner is measured against what they had actually built up to. The same baseline is used for
-the flag and for the cap, so a run that breaks the advised cap is always flagged.
+the 30 days before its start; more than 10 % longer is a spike (tiers 10-30 %, 30-100 %, > 100 %). The baseline is
+the longest of *all* those runs, spikes included, as in the study: a runner who runs 8, 8, 8 and 14 km every week has
+one spike — the first 14 km — and from then on the Sunday 14 km is their normal long run. A run with no run in the
+30 days before it is not judged. The next-run cap leaves out only runs that were spikes by this definition.
 
 The downhill, steep-downhill and stair rules compare the last 7 days with the runner's "usual": the weekly average
 of the `baseline_days` (28) days *before* those 7 (uncoupled, so a big week does not dilute its own baseline).
@@ -21,6 +21,7 @@ from typing import Literal
 
 from advisor.risk.aggregates import DailySeries, km, m1
 from advisor.risk.model import Flag, Run, Thresholds
+from advisor.risk.sources import make_flag
 
 Tier = Literal["small", "moderate", "large"]
 WEEK = 7
@@ -32,7 +33,7 @@ MIN_BASELINE_DAYS = 14
 
 @dataclass(frozen=True, slots=True)
 class SessionSpike:
-    """One run against its baseline. `baseline_m` is None when no (non-spike) run preceded it within the lookback."""
+    """One run against its baseline. `baseline_m` is None when no run preceded it within the lookback."""
 
     run: Run
     baseline_m: float | None
@@ -52,13 +53,13 @@ def spike_tier(increase_pct: float, t: Thresholds) -> Tier | None:
 
 
 def session_spikes(runs: Sequence[Run], t: Thresholds) -> list[SessionSpike]:
-    """Classify every run (sorted by start) against the longest non-spike run in [start - lookback, start).
+    """Classify every run (sorted by start) against the longest run of any kind in [start - lookback, start).
 
-    A sliding-window maximum over a monotonic deque keeps this O(n) over ten years of runs. Runs sharing a start
-    time are judged together, each only against runs strictly before it.
+    A sliding-window maximum over a monotonic deque keeps this O(n). Runs sharing a start time are judged together,
+    each only against runs strictly before it.
     """
     lookback = timedelta(days=t.session_lookback_days)
-    window: deque[tuple[datetime, float]] = deque()  # non-spike runs, distances strictly decreasing
+    window: deque[tuple[datetime, float]] = deque()  # runs of the window, distances strictly decreasing
     out: list[SessionSpike] = []
     i = 0
     while i < len(runs):
@@ -77,7 +78,7 @@ def session_spikes(runs: Sequence[Run], t: Thresholds) -> list[SessionSpike]:
             pct = (run.distance_m / baseline - 1.0) * 100.0
             group.append(SessionSpike(run, baseline, pct, spike_tier(pct, t)))
         for s in group:
-            if s.tier is None and s.run.distance_m > 0:
+            if s.run.distance_m > 0:
                 while window and window[-1][1] <= s.run.distance_m:
                     window.pop()
                 window.append((s.run.start_utc, s.run.distance_m))
@@ -125,14 +126,13 @@ def session_spike_flag(spikes: Sequence[SessionSpike], as_of: date) -> Flag | No
     severity = "high" if worst.tier == "large" else "caution"
     msg = (
         f"Your {km(worst.run.distance_m):g} km run on {worst.run.local_day.isoformat()} was {pct} % longer than "
-        f"your longest run of the previous 30 days ({km(worst.baseline_m):g} km) — a {worst.tier} jump that raises "
-        "injury risk."
+        f"your longest of the 30 days before ({km(worst.baseline_m):g} km): a {worst.tier} jump."
     )
-    return Flag(
-        code="session_spike",
-        severity=severity,
-        message=msg,
-        evidence={
+    return make_flag(
+        "session_spike",
+        severity,
+        msg,
+        {
             "activity_id": worst.run.activity_id,
             "run_day": worst.run.local_day.isoformat(),
             "run_distance_m": m1(worst.run.distance_m),
@@ -147,10 +147,11 @@ def session_spike_flag(spikes: Sequence[SessionSpike], as_of: date) -> Flag | No
 
 
 def next_run_baseline(spikes: Sequence[SessionSpike], as_of: date, t: Thresholds) -> tuple[float | None, bool]:
-    """Longest non-spike run of the last `session_lookback_days` days ending as_of, and whether spikes were skipped.
+    """Longest run of the last `session_lookback_days` days ending as_of that was not itself a session spike, and
+    whether spikes were left out.
 
-    If every run in the window was a spike (possible only after a gap), the longest of them is used: it is then
-    the only evidence of what the runner can do.
+    If every run in the window was a spike (possible only when each was judged against older, shorter runs), the
+    shortest of them is used: nothing longer has been shown to be normal for this runner.
     """
     first = as_of - timedelta(days=t.session_lookback_days - 1)
     in_window = [s for s in _recent_spikes(spikes, first) if s.run.local_day <= as_of and s.run.distance_m > 0]
@@ -159,7 +160,7 @@ def next_run_baseline(spikes: Sequence[SessionSpike], as_of: date, t: Thresholds
     if plain:
         return max(plain), skipped
     if in_window:
-        return max(s.run.distance_m for s in in_window), skipped
+        return min(s.run.distance_m for s in in_window), skipped
     return None, False
 
 
@@ -234,7 +235,7 @@ def downhill_spike_flag(series: DailySeries, t: Thresholds) -> Flag | None:
             f"Your run on {run_hit.local_day.isoformat()} descended {run_hit.descent_m:.0f} m, more than twice your "
             "usual per run — downhill running brakes hard through the bent knee."
         )
-    return Flag(code="downhill_spike", severity="caution", message=msg, evidence=evidence)
+    return make_flag("downhill_spike", "caution", msg, evidence)
 
 
 def steep_downhill_flag(series: DailySeries, t: Thresholds) -> Flag | None:
@@ -258,11 +259,11 @@ def steep_downhill_flag(series: DailySeries, t: Thresholds) -> Flag | None:
             f"You covered {km(acute):g} km on steep descents (steeper than -10 %) in the last 7 days, more than twice "
             "your usual — steep downhills load the knee most."
         )
-    return Flag(
-        code="steep_downhill",
-        severity="high" if pain_hit else "caution",
-        message=msg,
-        evidence={
+    return make_flag(
+        "steep_downhill",
+        "high" if pain_hit else "caution",
+        msg,
+        {
             "steep_downhill_7d_m": m1(acute),
             "steep_downhill_7d_km": km(acute),
             "usual_weekly_steep_downhill_m": m1(usual) if usual is not None else None,
@@ -287,14 +288,14 @@ def stairs_spike_flag(series: DailySeries, t: Thresholds) -> Flag | None:
     acute = series.total(series.floors_down, as_of, WEEK)
     if acute < t.stairs_min_week_floors or acute <= t.stairs_week_factor * usual:
         return None
-    return Flag(
-        code="stairs_spike",
-        severity="caution",
-        message=(
+    return make_flag(
+        "stairs_spike",
+        "caution",
+        (
             f"You went down {acute:.0f} floors of stairs in the last 7 days, well above your usual {usual:.0f} a "
             "week — stairs load the kneecap far more than level walking."
         ),
-        evidence={
+        {
             "floors_descended_7d": round(acute, 1),
             "usual_weekly_floors_descended": round(usual, 1),
             "ratio": _ratio(acute, usual),

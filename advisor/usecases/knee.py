@@ -16,9 +16,10 @@ from sqlalchemy import delete, select
 
 from advisor.advice.report import KneeReport, assess
 from advisor.config import Settings
-from advisor.risk.model import PainEntry, PainWhen, Profile, Run, StairDay
+from advisor.risk.aggregates import HISTORY_DAYS
+from advisor.risk.model import Assessment, PainEntry, PainWhen, Profile, RehabSession, Run, StairDay
 from advisor.store.db import Database
-from advisor.store.models import Activity, DailyStairs, PainEntryRow
+from advisor.store.models import Activity, ClinicianAssessment, DailyStairs, PainEntryRow, RehabSessionRow
 
 STAIR_SOURCE_PRIORITY = ("manual", "garmin", "fit_monitoring")
 """When several sources give floors for one day, the runner's own entry wins, then Garmin's daily summary."""
@@ -113,8 +114,13 @@ def log_stairs(
 
 
 def assess_history(db: Database, athlete_id: int, settings: Settings, as_of: date) -> KneeReport:
-    """Read everything the engine may use up to `as_of` (with the lookback it needs) and assess it."""
-    start = as_of - timedelta(weeks=30)
+    """Read what the engine may use up to `as_of` and assess it, in one transaction.
+
+    Activities and stair days are read only for the engine's window (`HISTORY_DAYS` before as_of, plus two days
+    for time zones), so the answer never depends on where the stored history starts; the pain, assessment and
+    rehab logs are read whole, because an unassessed red flag and the first pain ever count however old they are.
+    """
+    start = as_of - timedelta(days=HISTORY_DAYS + 2)
     tz = settings.tz
     with db.transaction() as session:
         activities = session.scalars(
@@ -128,25 +134,36 @@ def assess_history(db: Database, athlete_id: int, settings: Settings, as_of: dat
             .order_by(Activity.start_utc)
         ).all()
         pain_rows = session.scalars(
-            select(PainEntryRow).where(
-                PainEntryRow.athlete_id == athlete_id, PainEntryRow.day >= start, PainEntryRow.day <= as_of
-            )
+            select(PainEntryRow).where(PainEntryRow.athlete_id == athlete_id, PainEntryRow.day <= as_of)
         ).all()
         stair_rows = session.scalars(
             select(DailyStairs).where(
                 DailyStairs.athlete_id == athlete_id, DailyStairs.day >= start, DailyStairs.day <= as_of
             )
         ).all()
+        assessment_rows = session.scalars(
+            select(ClinicianAssessment).where(
+                ClinicianAssessment.athlete_id == athlete_id, ClinicianAssessment.day <= as_of
+            )
+        ).all()
+        rehab_rows = session.scalars(
+            select(RehabSessionRow).where(RehabSessionRow.athlete_id == athlete_id, RehabSessionRow.day <= as_of)
+        ).all()
         runs = [_run(a, tz) for a in activities]
         pain = [_pain(p) for p in pain_rows]
         stairs = _stair_days(stair_rows)
+        assessments = [Assessment(id=a.id, day=a.day, cleared=a.cleared, note=a.note) for a in assessment_rows]
+        rehab = [
+            RehabSession(day=r.day, strength=r.strength, mobility=r.mobility, band=r.band, pain=r.pain)
+            for r in rehab_rows
+        ]
     profile = Profile(
         sex=settings.profile.sex,
         flat_feet=settings.profile.flat_feet,
         orthotics=settings.profile.orthotics,
         timezone=settings.profile.timezone,
     )
-    return assess(runs, pain, stairs, profile, settings.thresholds, as_of)
+    return assess(runs, pain, stairs, profile, settings.thresholds, as_of, assessments, rehab)
 
 
 def _run(a: Activity, tz: ZoneInfo) -> Run:
@@ -199,3 +216,20 @@ def _stair_days(rows: list[DailyStairs] | tuple[DailyStairs, ...]) -> list[Stair
         StairDay(day=d, floors_up=r.floors_up, floors_down=r.floors_down, steps=r.steps)
         for d, r in sorted(best.items())
     ]
+
+
+def newest_activity_day(db: Database, athlete_id: int, settings: Settings, as_of: date) -> date | None:
+    """Local day of the newest counted activity on or before `as_of` (any age), for "your data is old" hints."""
+    with db.transaction() as session:
+        newest = session.scalars(
+            select(Activity)
+            .where(
+                Activity.athlete_id == athlete_id,
+                Activity.excluded.is_(False),
+                Activity.start_utc < datetime.combine(as_of + timedelta(days=2), datetime.min.time(), UTC),
+            )
+            .order_by(Activity.start_utc.desc())
+            .limit(3)
+        ).all()
+        days = [r.local_day for r in (_run(a, settings.tz) for a in newest) if r.local_day <= as_of]
+    return max(days, default=None)

@@ -13,7 +13,8 @@ an `flock` on `ADVISOR_HOME/outbox.lock`, which the kernel drops if the holder d
 
 The numbers come from the knee engine (`assess_history`), never recomputed here: the week's figures are the
 report's own week aggregate, the cap that applied to a week is the cap the report gave the Sunday before it, and
-this week's caps and advice are the report's as of the Sunday that ended the summary week.
+this week's flags, caps and advice are the report's as of the day the mail is built — so a swelling logged late on
+Sunday is in Monday's mail, and a mail built late is not stale.
 """
 
 from __future__ import annotations
@@ -141,7 +142,7 @@ class SummaryView:
     start: date
     end: date
     report: KneeReport
-    """As of the end of the summary week: its flags, and the caps and advice for the week after."""
+    """As of the day the mail is built: the flags, caps and advice for the days ahead."""
     last_week: WeekAggregate
     last_week_cap_km: float | None
     """The weekly cap that applied to the summary week (the report of the Sunday before it), None when none did."""
@@ -206,7 +207,8 @@ def summary_view(rt: Runtime, week: str | None = None, today: date | None = None
     for k in range(CHART_WEEKS):
         end = first_monday + timedelta(weeks=k, days=6)
         week_reports.append(report(min(end, as_of)))
-    main = week_reports[-1]
+    finished = week_reports[-1]
+    main = report(today) if today > as_of else finished
     caps_before = [before, *week_reports[:-1]]
 
     pain_rows = [p for p in list_pain(rt.db, rt.athlete_id, since=first_monday) if p.day <= as_of]
@@ -253,7 +255,7 @@ def summary_view(rt: Runtime, week: str | None = None, today: date | None = None
         start=monday,
         end=sunday,
         report=main,
-        last_week=main.weeks[-1],
+        last_week=finished.weeks[-1],
         last_week_cap_km=caps_before[-1].caps.weekly_distance_km,
         last_week_next_run_cap_km=caps_before[-1].caps.next_run_km,
         activities=activities,

@@ -1,0 +1,177 @@
+"""When to see a clinician (PRODUCT.md "Referral"): red flags and their assessment, pain that is not improving, and
+new pain.
+
+A red flag is kept however old it is until a clinician's assessment follows it: these rules read the whole pain
+log and assessment log, not the report's window. A clearance ends the pause and starts `return_to_run`; "not
+cleared" keeps running advice paused until a clearance is logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from advisor.risk.model import Assessment, Flag, PainEntry, Thresholds
+from advisor.risk.pain import PainEvent
+from advisor.risk.sources import make_flag
+
+WEEK = 7
+RedFlagStatus = Literal["none", "open", "awaiting_clearance"]
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlagState:
+    """Where the runner stands with red flags on a day."""
+
+    status: RedFlagStatus
+    reports: tuple[PainEntry, ...]
+    """The red-flag reports of the current episode (open or awaiting clearance), oldest first."""
+    flag_day: date | None
+    """First report of the latest episode (open, waiting, or the one last cleared)."""
+    pause_end: date | None
+    """First day after the pause of an open, unassessed episode (latest report + red_flag_days)."""
+    cleared_on: date | None
+    """Day of the clearance that ended the latest episode, when it was cleared."""
+
+    @property
+    def signs(self) -> list[str]:
+        return sorted({s for p in self.reports for s in p.red_flags})
+
+    def paused(self, day: date) -> bool:
+        """Running advice is paused: an open report inside its pause, or a clinician has not cleared the runner."""
+        if self.status == "awaiting_clearance":
+            return True
+        return self.status == "open" and self.pause_end is not None and day < self.pause_end
+
+
+def red_flag_state(
+    entries: Sequence[PainEntry], assessments: Sequence[Assessment], day: date, t: Thresholds
+) -> RedFlagState:
+    """Replay red-flag reports and assessments up to `day` (a report and an assessment on one day: the assessment
+    follows the report)."""
+    timeline: list[tuple[date, int, PainEntry | Assessment]] = [
+        (p.day, 0, p) for p in entries if p.red_flags and p.day <= day
+    ]
+    timeline += [(a.day, 1, a) for a in assessments if a.day <= day]
+    timeline.sort(key=lambda item: (item[0], item[1], item[2].id))
+    status: RedFlagStatus = "none"
+    reports: list[PainEntry] = []
+    flag_day: date | None = None
+    cleared_on: date | None = None
+    for _, kind, item in timeline:
+        if kind == 0:
+            assert isinstance(item, PainEntry)
+            if status == "none":
+                reports, flag_day, cleared_on = [], item.day, None
+            status = "open"
+            reports.append(item)
+        else:
+            assert isinstance(item, Assessment)
+            if status == "none":
+                continue  # an assessment with no red flag open changes nothing but the log
+            if item.cleared:
+                status, cleared_on = "none", item.day
+            else:
+                status = "awaiting_clearance"
+    pause_end = reports[-1].day + timedelta(days=t.red_flag_days) if status == "open" and reports else None
+    return RedFlagState(status, tuple(reports) if status != "none" else (), flag_day, pause_end, cleared_on)
+
+
+def red_flag(state: RedFlagState, day: date, t: Thresholds) -> Flag | None:
+    """`red_flag` while a report has no assessment after it, however old."""
+    if state.status != "open":
+        return None
+    last = state.reports[-1]
+    words = ", ".join(s.replace("_", " ") for s in state.signs)
+    if state.paused(day):
+        msg = f"You reported {words} on {last.day.isoformat()} — have the knee assessed before running again."
+    else:
+        msg = (
+            f"You reported {words} on {last.day.isoformat()} and no clinician's assessment has been logged since — "
+            "get it assessed; restart running only gradually."
+        )
+    return make_flag(
+        "red_flag",
+        "high",
+        msg,
+        {
+            "signs": ",".join(state.signs),
+            "reports": len(state.reports),
+            "first_report_day": state.reports[0].day.isoformat(),
+            "last_report_day": last.day.isoformat(),
+            "days_since": (day - last.day).days,
+            "pause_days": t.red_flag_days,
+            **{s: True for s in state.signs},
+        },
+    )
+
+
+# --- pain not improving --------------------------------------------------------------------------------------------
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True, slots=True)
+class NotImproving:
+    """The pattern behind `pain_not_improving`: the ISO weeks (Mondays) looked at and their worst scores."""
+
+    weeks: tuple[date, ...]
+    worst: tuple[int, ...]
+    event_weeks_recent: int
+    """ISO weeks with a pain event among the last `refer_window_weeks` (ending with the last of `weeks`)."""
+
+
+def not_improving(
+    events: Sequence[PainEvent], entries: Sequence[PainEntry], day: date, t: Thresholds
+) -> NotImproving | None:
+    """A pain event in each of the last `not_improving_weeks` ISO weeks, the latest week's worst score ≥ the first's.
+
+    The weeks end with the one containing `day` when it already has an event; otherwise with the last complete
+    week, so the answer does not flicker on a Monday before any pain is logged.
+    """
+    n = t.not_improving_weeks
+    event_mondays = {monday(e.entry.day) for e in events if e.entry.day <= day}
+    this = monday(day)
+    last = this if this in event_mondays else this - timedelta(days=WEEK)
+    weeks = tuple(last - timedelta(days=WEEK * k) for k in range(n - 1, -1, -1))
+    if not all(w in event_mondays for w in weeks):
+        return None
+    worst = tuple(
+        max((p.score for p in entries if w <= p.day <= min(w + timedelta(days=WEEK - 1), day)), default=0)
+        for w in weeks
+    )
+    if worst[-1] < worst[0]:
+        return None
+    window = {last - timedelta(days=WEEK * k) for k in range(t.refer_window_weeks)}
+    return NotImproving(weeks, worst, len(window & event_mondays))
+
+
+def pain_not_improving_flag(pattern: NotImproving | None, t: Thresholds) -> Flag | None:
+    if pattern is None:
+        return None
+    n = len(pattern.weeks)
+    return make_flag(
+        "pain_not_improving",
+        "high",
+        (
+            f"Your knee has hurt in each of the last {n} weeks and is no better (worst {pattern.worst[0]}/10 in the "
+            f"week of {pattern.weeks[0].isoformat()}, {pattern.worst[-1]}/10 in the latest)."
+        ),
+        {
+            "weeks": n,
+            "first_week": pattern.weeks[0].isoformat(),
+            "latest_week": pattern.weeks[-1].isoformat(),
+            **{f"worst_score_week_{i + 1}": w for i, w in enumerate(pattern.worst)},
+            "weeks_with_pain_of_last_6": pattern.event_weeks_recent,
+        },
+    )
+
+
+def is_new_pain(events: Sequence[PainEvent], day: date, t: Thresholds) -> bool:
+    """The first pain event of the runner's whole history is within the last `new_pain_days` days."""
+    first = min((e.entry.day for e in events if e.entry.day <= day), default=None)
+    return first is not None and first > day - timedelta(days=t.new_pain_days)
