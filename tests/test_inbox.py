@@ -92,7 +92,7 @@ def test_duplicates_are_filed_and_names_never_overwritten(rt: Runtime) -> None:
 def test_failed_files_are_kept_with_the_reason_beside_them(rt: Runtime) -> None:
     inbox = rt.settings.inbox_path
     drop(inbox / "broken.fit", b"this is not a FIT file at all")
-    drop(inbox / "cut.fit", fit_run(3)[:200])
+    drop(inbox / "cut.fit", fit_run(3)[:200], age_s=3600)  # truncated, and long past any copy still under way
     with zipfile.ZipFile(inbox / "mixed.zip", "w") as archive:
         archive.writestr("good.fit", fit_run(4))
         archive.writestr("bad.fit", b"\x0e\x10garbage")
