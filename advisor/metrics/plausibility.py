@@ -44,6 +44,9 @@ FOOT_MAX_MOVING_SPEED_MPS: Final = 7.0
 FOOT_MAX_DURATION_S: Final = 72 * 3600.0
 ANY_MAX_DURATION_S: Final = 30 * 86400.0
 """One recorded activity longer than a month is a clock glitch, whatever the sport (multi-day races are days)."""
+MAX_DROPPED_SHARE: Final = 0.1
+MIN_DROPPED: Final = 10
+"""A stream is glitched as a whole when more than a tenth of its samples (and at least ten) had to be dropped."""
 START_SLACK_S: Final = 86400.0
 """A session may start before its first record (a late first fix), but not a day away from all of them."""
 BIKE_SPORTS: Final = frozenset({"cycling", "e_biking"})
@@ -196,11 +199,14 @@ def implausible(
     sport: str,
     sub_sport: str | None = None,
     records: RecordStream | None = None,
+    dropped: int = 0,
 ) -> str | None:
     """Why this activity cannot be real (one sentence), or None when it can.
 
     With the (gated) `records`, a session start more than `START_SLACK_S` away from them is impossible too: the
     start is what the activity is stored and matched under, so a clock glitch there must not be stored either.
+    `dropped` is how many samples the gate took out: when that is more than `MAX_DROPPED_SHARE` of them, what is
+    left is a few slow fragments of an impossible stream, not the run, and measuring it would understate it.
     """
     for f in fields(metrics):
         value = getattr(metrics, f.name)
@@ -211,6 +217,9 @@ def implausible(
             value = getattr(session, f.name)
             if isinstance(value, float) and not math.isfinite(value):
                 return f"the file's own {f.name.replace('_', ' ')} is not a finite number"
+    total = dropped + (len(records) if records is not None else 0)
+    if dropped >= MIN_DROPPED and dropped > MAX_DROPPED_SHARE * total:
+        return f"{dropped:,} of its {total:,} samples are glitches (moving impossibly fast, or out of time order)"
     foot = is_foot_sport(sport, sub_sport)
     max_duration = FOOT_MAX_DURATION_S if foot else ANY_MAX_DURATION_S
     who = "72 h, more than anyone spends on foot in one activity" if foot else "30 days for one activity"

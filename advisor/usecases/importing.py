@@ -246,7 +246,7 @@ def _measure(decoded: DecodedActivity, profile: HeartRateProfile) -> list[_Measu
             continue
         gated = gate_stream(stream, session.sport, session.sub_sport)
         metrics = compute_run_metrics(gated.records, session.sport, profile, session)
-        problem = implausible(metrics, session, session.sport, session.sub_sport, gated.records)
+        problem = implausible(metrics, session, session.sport, session.sub_sport, gated.records, gated.dropped)
         if problem is not None:
             return problem
         key = str(int(session.start_time.timestamp()))
