@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from fitgen import track_from_segments, write_activity  # noqa: E402
-from xmlgen import gpx, tcx  # noqa: E402
+from fitgen import track_from_segments, write_activity
+from xmlgen import gpx, tcx
 
-from advisor.decode import decode_activity  # noqa: E402
-from advisor.metrics import HeartRateProfile, compute_run_metrics  # noqa: E402
-from advisor.metrics.plausibility import gate_stream  # noqa: E402
+from advisor.decode import decode_activity
+from advisor.metrics import HeartRateProfile, compute_run_metrics
+from advisor.metrics.plausibility import gate_stream
 
 
 def median_seconds(step: Callable[[], object], rounds: int) -> float:
