@@ -125,10 +125,10 @@ def _settled(path: Path, now: float, seen: dict[Path, tuple[tuple[int, int], flo
     previous = seen.get(path)
     if previous is None or previous[0] != key:
         seen[path] = (key, now)
-        unchanged_for = 0.0
+        seen_twice = False
     else:
-        unchanged_for = now - previous[1]
-    return unchanged_for >= RESCAN_MIN_SECONDS or now - stat.st_mtime >= SETTLE_SECONDS
+        seen_twice = now - previous[1] >= RESCAN_MIN_SECONDS
+    return seen_twice or now - stat.st_mtime >= SETTLE_SECONDS
 
 
 def _age(path: Path, now: float) -> float:
