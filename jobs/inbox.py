@@ -1,4 +1,5 @@
-"""The inbox job: import every FIT file, `.fit.gz` and `.zip` dropped into the inbox folder, then file it away.
+"""The inbox job: import every activity file (FIT, GPX, TCX, plain or `.gz`) and `.zip` dropped into the inbox
+folder, then file it away.
 
 The inbox is where a watch mounts or a synced folder lands (`inbox.path`, default `ADVISOR_HOME/inbox`). Each file
 goes through the same import pipeline as `advisor import`, one at a time, so one bad file never blocks the others.
@@ -9,8 +10,12 @@ What happens to a file afterwards, and why:
 - `failed` (or a `.zip` with any failed member): moved to `failed/` with `NAME.reason.txt` beside it, where the
   runner can see it and the reason; the members that did import are stored, and importing the archive again later
   is harmless (they come back as duplicates);
-- still being written (modified within the last `SETTLE_SECONDS`): left alone for the next scan, because a
-  half-copied FIT file would otherwise be filed as failed;
+- still being written: left alone for the next scan, because a half-copied file would otherwise be filed as
+  failed. A file is imported only once it has settled: its size and mtime are the same as the previous scan saw
+  them (at least `RESCAN_MIN_SECONDS` earlier), or it has not been modified for `SETTLE_SECONDS`. A copy can stall
+  for longer than that (a slow USB mount, a sync client waiting for the network), so a file that then fails as
+  *truncated* while younger than `TRUNCATED_GRACE_SECONDS` also stays in the inbox: the rest is probably on its way,
+  and the next scan tries again. Only an old truncated file is filed as failed;
 - the database is unreachable: the exception propagates and every file stays where it is — nothing leaves the inbox
   unless its content was stored or the reason it could not be is written next to it.
 """
@@ -24,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from advisor.sources.files import FIT_SUFFIXES, looks_like_fit
+from advisor.sources.files import IMPORT_SUFFIXES, looks_like_activity
 from advisor.usecases.importing import FileResult, import_paths
 from advisor.usecases.runtime import Runtime
 
@@ -42,9 +47,14 @@ log = logging.getLogger(__name__)
 
 PROCESSED_DIR = "processed"
 FAILED_DIR = "failed"
-SETTLE_SECONDS = 2.0
-"""A file modified more recently than this is assumed to be still arriving (copy, sync, USB mount)."""
-SUFFIXES = tuple(sorted(FIT_SUFFIXES, key=len, reverse=True))
+SETTLE_SECONDS = 30.0
+"""A file modified more recently than this is assumed to be still arriving (copy, sync, USB mount), unless the
+previous scan already saw it exactly as it is now."""
+RESCAN_MIN_SECONDS = 5.0
+"""Two looks at a file closer together than this prove nothing about a stalled copy."""
+TRUNCATED_GRACE_SECONDS = 300.0
+"""A truncated file younger than this may still be arriving: it stays in the inbox for the next scan."""
+SUFFIXES = tuple(sorted(IMPORT_SUFFIXES, key=len, reverse=True))
 """What `advisor import` reads in folders, longest first so `run.fit.gz` splits as `run` + `.fit.gz`."""
 REASON_SUFFIX = ".reason.txt"
 NOTHING_NEW = "The inbox has no new files."
@@ -82,9 +92,14 @@ class InboxReport:
         return text[0].upper() + text[1:] + "."
 
 
+_OBSERVED: dict[Path, dict[Path, tuple[tuple[int, int], float]]] = {}
+"""Per inbox: each waiting file's (size, mtime_ns) and when a scan first saw it so. In memory: the daemon scans in one
+process; a `daemon --once` from cron starts afresh and relies on `SETTLE_SECONDS` alone."""
+
+
 def _is_candidate(path: Path) -> bool:
     name = path.name.lower()
-    return not name.startswith(".") and looks_like_fit(name)
+    return not name.startswith(".") and looks_like_activity(name)
 
 
 def _candidates(inbox: Path) -> list[Path]:
@@ -99,19 +114,28 @@ def _candidates(inbox: Path) -> list[Path]:
     return found
 
 
-def _settled(path: Path, now: float) -> bool:
-    """True when the file has not changed for SETTLE_SECONDS (its size is checked twice as well)."""
+def _settled(path: Path, now: float, seen: dict[Path, tuple[tuple[int, int], float]]) -> bool:
+    """True when the file is the same as a scan at least RESCAN_MIN_SECONDS ago saw it, or has not been modified
+    for SETTLE_SECONDS; `seen` remembers what this scan saw for the next one."""
     try:
-        first = path.stat()
+        stat = path.stat()
     except FileNotFoundError:
         return False
-    if now - first.st_mtime < SETTLE_SECONDS:
-        return False
+    key = (stat.st_size, stat.st_mtime_ns)
+    previous = seen.get(path)
+    if previous is None or previous[0] != key:
+        seen[path] = (key, now)
+        seen_twice = False
+    else:
+        seen_twice = now - previous[1] >= RESCAN_MIN_SECONDS
+    return seen_twice or now - stat.st_mtime >= SETTLE_SECONDS
+
+
+def _age(path: Path, now: float) -> float:
     try:
-        second = path.stat()
-    except FileNotFoundError:
-        return False
-    return second.st_size == first.st_size and second.st_mtime == first.st_mtime
+        return now - path.stat().st_mtime
+    except OSError:
+        return 0.0
 
 
 def _split_name(name: str) -> tuple[str, str]:
@@ -146,7 +170,7 @@ def _reason_text(path: Path, results: list[FileResult]) -> str:
     stamp = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     lines = [f"{path.name} could not be imported (inbox scan at {stamp}).", ""]
     if not results:
-        lines.append("It holds no FIT file.")
+        lines.append("It holds no activity file.")
     for r in results:
         if r.status == "failed":
             lines.append(f"failed: {r.name}: {r.detail}")
@@ -167,15 +191,24 @@ def scan_inbox_report(rt: Runtime) -> InboxReport:
     files = _candidates(inbox)
     if not files:
         return report
+    seen = _OBSERVED.setdefault(inbox.resolve(), {})
+    for gone in set(seen) - set(files):
+        del seen[gone]
     ctx = rt.import_context("inbox")
     for path in files:
         rel = str(path.relative_to(inbox))
-        if not _settled(path, now):
+        if not _settled(path, now, seen):
             report.waiting.append(rel)
             log.info("Leaving %s in the inbox: it is still being written.", rel)
             continue
         results = import_paths(ctx, [path]).results
         failed = not results or any(r.status == "failed" for r in results)
+        cut_short = failed and results and all(r.incomplete for r in results if r.status == "failed")
+        if cut_short and _age(path, now) < TRUNCATED_GRACE_SECONDS:
+            report.waiting.append(rel)
+            log.info("Leaving %s in the inbox: it ends early and is recent, so the rest may still come.", rel)
+            continue
+        seen.pop(path, None)
         try:
             if failed:
                 target = _move(path, inbox, FAILED_DIR)
@@ -188,7 +221,7 @@ def scan_inbox_report(rt: Runtime) -> InboxReport:
             continue
         if failed:
             report.failed.append(rel)
-            reasons = "; ".join(r.detail for r in results if r.status == "failed") or "it holds no FIT file"
+            reasons = "; ".join(r.detail for r in results if r.status == "failed") or "it holds no activity file"
             log.warning("Could not import %s from the inbox (%s); moved it to %s.", rel, reasons, target)
         else:
             report.processed.append(rel)

@@ -87,7 +87,7 @@ def test_folders_gz_and_nested_zips_are_all_found(tmp_path: Path, cli) -> None:
     with zipfile.ZipFile(source / "export.zip", "w") as archive:
         archive.writestr("DI_CONNECT/Uploaded/part1.zip", inner.getvalue())
         archive.writestr("DI_CONNECT/summary.json", "{}")
-    (source / "notes.txt").write_text("ignored inside folders")
+    (source / "notes.txt").write_text("listed as not an activity file inside folders")
     result = cli("import", str(source), "--json")
     assert result.exit_code == 0, result.stdout
     files = imported(result)
@@ -95,7 +95,9 @@ def test_folders_gz_and_nested_zips_are_all_found(tmp_path: Path, cli) -> None:
         "one.fit": "imported",
         "two.fit.gz": "imported",
         "123_ACTIVITY.fit": "imported",
+        "notes.txt": "skipped",
     }
+    assert files["notes.txt"]["detail"] == "not an activity file"
     assert len(json.loads(cli("activities", "--json").stdout)["activities"]) == 3
 
 
@@ -202,9 +204,11 @@ def test_usage_errors_exit_2(cli) -> None:
 
 
 def test_piped_output_has_a_line_per_file_and_a_summary(tmp_path: Path, cli) -> None:
-    run_file(tmp_path / "a.fit")
-    write_non_activity(tmp_path / "w.fit", "workout")
-    result = cli("import", str(tmp_path))
+    folder = tmp_path / "in"  # not tmp_path itself: it holds ADVISOR_HOME, whose files would be listed as skipped
+    folder.mkdir()
+    run_file(folder / "a.fit")
+    write_non_activity(folder / "w.fit", "workout")
+    result = cli("import", str(folder))
     lines = result.stdout.strip().splitlines()
     assert lines[-1] == "2 files: 1 imported, 0 duplicate, 1 skipped, 0 failed"
     assert any(line.startswith("imported") and "a.fit" in line for line in lines)

@@ -92,7 +92,7 @@ def test_duplicates_are_filed_and_names_never_overwritten(rt: Runtime) -> None:
 def test_failed_files_are_kept_with_the_reason_beside_them(rt: Runtime) -> None:
     inbox = rt.settings.inbox_path
     drop(inbox / "broken.fit", b"this is not a FIT file at all")
-    drop(inbox / "cut.fit", fit_run(3)[:200])
+    drop(inbox / "cut.fit", fit_run(3)[:200], age_s=3600)  # truncated, and long past any copy still under way
     with zipfile.ZipFile(inbox / "mixed.zip", "w") as archive:
         archive.writestr("good.fit", fit_run(4))
         archive.writestr("bad.fit", b"\x0e\x10garbage")
@@ -147,3 +147,41 @@ def test_configured_inbox_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert scan_inbox(runtime).startswith("1 file imported")
     assert (watched / "processed" / "run.fit").exists()
     runtime.close()
+
+
+def test_a_stalled_copy_waits_and_a_young_truncated_file_stays(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A copy that stalls past the settle time is cut short: it stays in the inbox while it is young."""
+    from xmlgen import gpx
+
+    inbox = rt.settings.inbox_path
+    whole = gpx(track_from_segments([(3000.0, 0.0)], speed=3.0))
+    drop(inbox / "phone.gpx", whole[: len(whole) // 2], age_s=45)  # past SETTLE_SECONDS, younger than the grace
+    drop(inbox / "watch.fit", fit_run(3)[:300], age_s=120)
+    report = scan_inbox_report(rt)
+    assert sorted(report.waiting) == ["phone.gpx", "watch.fit"] and not report.failed
+    assert (inbox / "phone.gpx").exists() and not (inbox / "failed").exists()
+
+    drop(inbox / "phone.gpx", whole, age_s=45)  # the copy finished
+    assert scan_inbox_report(rt).processed == ["phone.gpx"]
+    os.utime(inbox / "watch.fit", (time.time() - 3600, time.time() - 3600))  # and this one never will
+    assert scan_inbox_report(rt).failed == ["watch.fit"]
+    assert "truncated" in (inbox / "failed" / "watch.fit.reason.txt").read_text()
+
+
+def test_a_fresh_file_is_imported_once_two_scans_saw_it_unchanged(rt: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inbox_module, "RESCAN_MIN_SECONDS", 0.0)  # scans minutes apart, compressed for the test
+    inbox = rt.settings.inbox_path
+    drop(inbox / "run.fit", fit_run(4), age_s=1)
+    assert scan_inbox_report(rt).waiting == ["run.fit"]  # first look: too fresh to trust
+    assert scan_inbox_report(rt).processed == ["run.fit"]  # second look: unchanged, so complete
+    assert activity_count(rt) == 1
+
+
+def test_gpx_and_tcx_in_the_inbox_are_imported(rt: Runtime) -> None:
+    from xmlgen import gpx, tcx
+
+    inbox = rt.settings.inbox_path
+    points = track_from_segments([(3000.0, 0.0)], speed=3.0)
+    drop(inbox / "a.gpx", gpx(points, start=datetime(2025, 3, 10, 7, tzinfo=UTC)))
+    drop(inbox / "b.tcx.gz", gzip.compress(tcx(points, start=datetime(2025, 3, 11, 7, tzinfo=UTC))))
+    assert scan_inbox(rt) == "2 files imported from the inbox, 2 new activities."

@@ -29,7 +29,7 @@ from typing import Any
 import fitdecode
 
 from advisor.decode._assemble import Assembler, check_prefix, fields_of
-from advisor.decode.model import DecodedFit, FitDecodeError
+from advisor.decode.model import DecodedFit, FitDecodeError, TruncatedFileError
 
 TRUNCATED = "truncated file (unexpected end of data)"
 
@@ -81,10 +81,10 @@ def _next_frame(frames: Iterator[Any]) -> Any | None:
         raise FitDecodeError("bad CRC") from exc
     except fitdecode.FitHeaderError as exc:
         if "truncated" in str(exc):
-            raise FitDecodeError(TRUNCATED) from exc
+            raise TruncatedFileError(TRUNCATED) from exc
         raise FitDecodeError("not a FIT file (corrupt header)") from exc
     except fitdecode.FitEOFError as exc:
-        raise FitDecodeError(TRUNCATED) from exc
+        raise TruncatedFileError(TRUNCATED) from exc
     except fitdecode.FitParseError as exc:
         if "not defined" in str(exc) and "local message" in str(exc):
             raise FitDecodeError("invalid local message type") from exc

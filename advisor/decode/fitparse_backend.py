@@ -22,7 +22,7 @@ import fitparse
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
 
 from advisor.decode._assemble import Assembler, check_prefix, fields_of
-from advisor.decode.model import DecodedFit, FitDecodeError
+from advisor.decode.model import DecodedFit, FitDecodeError, TruncatedFileError
 
 TRUNCATED = "truncated file (unexpected end of data)"
 
@@ -52,7 +52,7 @@ def _guard(step: Callable[[], Any]) -> Any:
     except FitHeaderError as exc:
         raise FitDecodeError("not a FIT file (corrupt header)") from exc
     except FitEOFError as exc:
-        raise FitDecodeError(TRUNCATED) from exc
+        raise TruncatedFileError(TRUNCATED) from exc
     except FitParseError as exc:
         if "invalid local message type" in str(exc):
             raise FitDecodeError("invalid local message type") from exc

@@ -1,8 +1,9 @@
-"""What a FIT file decodes to, independent of the decoder library that read it.
+"""What an activity file decodes to, independent of its format (FIT, GPX, TCX) and of the library that read it.
 
-Both backends (fitdecode, fitparse) must produce exactly these values, so every later step — metrics, storage,
-risk — never knows which library was used. Values are in SI units as the FIT profile scales them; nothing here is
-derived (no smoothing, no cadence doubling): that belongs to `advisor.metrics`.
+Both FIT backends (fitdecode, fitparse) must produce exactly these values, and the GPX and TCX readers fill the same
+model, so every later step — metrics, storage, risk — never knows which format or library was used. Values are in
+SI units as the file scales them; nothing here is derived (no smoothing, no cadence doubling, no distance from
+coordinates, no glitch filtering): that belongs to `advisor.metrics`.
 """
 
 from __future__ import annotations
@@ -10,9 +11,23 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+UNKNOWN_SPORT = "unknown"
+"""`SessionTotals.sport` when the file names no sport (a GPX without `<type>`, a TCX `Sport="Other"`): the import
+then takes the sport from the export's activities.csv, else assumes running and says so. Never stored."""
+
 
 class FitDecodeError(ValueError):
-    """A file that cannot be decoded; `str(error)` is one line a user can read (e.g. "bad CRC")."""
+    """A file that cannot be decoded; `str(error)` is one line a user can read (e.g. "bad CRC").
+
+    The name is historical (FIT came first); GPX and TCX readers raise it too. `DecodeError` is the same class.
+    """
+
+
+DecodeError = FitDecodeError
+
+
+class TruncatedFileError(FitDecodeError):
+    """The data ends early: a file cut short, or one still being copied (the inbox waits before failing it)."""
 
 
 @dataclass(slots=True)
@@ -32,6 +47,15 @@ class RecordStream:
     heart_rate: list[int | None] = field(default_factory=list)
     cadence: list[float | None] = field(default_factory=list)
     """As the file stores it: cadence + fractional_cadence, i.e. per-foot (strides/min) for running."""
+    latitude_deg: list[float | None] = field(default_factory=list)
+    """WGS84 degrees per sample, for GPX/TCX tracks (distance from coordinates is a metric, computed later).
+    Empty (not a list of None) when the file carries no positions, as every FIT stream here does: FIT files
+    have their own distance counter, and collecting positions would slow the hot decode loop for nothing."""
+    longitude_deg: list[float | None] = field(default_factory=list)
+
+    @property
+    def has_positions(self) -> bool:
+        return bool(self.latitude_deg)
 
     def __len__(self) -> int:
         return len(self.time_s)
@@ -55,6 +79,11 @@ class RecordStream:
     def slice_time(self, start_s: float, end_s: float) -> RecordStream:
         """Samples with start_s <= time_s <= end_s (used to split a multisport file by session)."""
         idx = [i for i, t in enumerate(self.time_s) if start_s <= t <= end_s]
+        return self.take(idx)
+
+    def take(self, idx: list[int]) -> RecordStream:
+        """The samples at the positions `idx`, in that order (positions only when this stream has them)."""
+        positions = self.has_positions
         return RecordStream(
             time_s=[self.time_s[i] for i in idx],
             distance_m=[self.distance_m[i] for i in idx],
@@ -62,6 +91,8 @@ class RecordStream:
             speed_mps=[self.speed_mps[i] for i in idx],
             heart_rate=[self.heart_rate[i] for i in idx],
             cadence=[self.cadence[i] for i in idx],
+            latitude_deg=[self.latitude_deg[i] for i in idx] if positions else [],
+            longitude_deg=[self.longitude_deg[i] for i in idx] if positions else [],
         )
 
 
@@ -96,11 +127,12 @@ class DailyClimb:
 
 
 @dataclass(slots=True)
-class DecodedFit:
-    """Everything we use from one FIT file (all chained files in it, in order)."""
+class DecodedActivity:
+    """Everything we use from one activity file: a FIT file (all chained files in it, in order), a GPX or a TCX."""
 
     file_type: str
-    """FIT file_id.type name: 'activity', 'monitoring_b', 'settings', 'workout', 'weight'... or 'unknown'."""
+    """FIT file_id.type name: 'activity', 'monitoring_b', 'settings', 'workout', 'weight'... or 'unknown';
+    GPX and TCX files with a recorded track are 'activity', others 'route', 'course' or 'unknown'."""
     manufacturer: str | None = None
     product: str | None = None
     serial_number: int | None = None
@@ -111,3 +143,13 @@ class DecodedFit:
     records: RecordStream = field(default_factory=RecordStream)
     daily_climbs: list[DailyClimb] = field(default_factory=list)
     activity_name: str | None = None
+    source_format: str = "fit"
+    """'fit', 'gpx' or 'tcx'."""
+    skip_reason: str | None = None
+    """Why this file holds nothing to measure (a route, a track without timestamps...): it is `skipped` with it."""
+    notes: list[str] = field(default_factory=list)
+    """Things the runner should know about how the file was read (shown in the import's detail)."""
+
+
+DecodedFit = DecodedActivity
+"""The model's first name, from when FIT was the only format; kept so code written against it still works."""

@@ -20,6 +20,9 @@ MAX_PLAUSIBLE_SPEED_MPS = 120.0
 FIRST_RECORD_SPEED_MPS = 15.0
 FIRST_RECORD_SLACK_S = 5.0
 """The first record's distance counts if covered at <= 15 m/s since the session start (+5 s of clock slack)."""
+FIRST_RECORD_MAX_LAG_S = 600.0
+"""A first record later than this after the session start is not the counter's start (or the start is a clock
+glitch): its distance is not counted, so a glitched start cannot make a garbage counter value look plausible."""
 
 
 def cumulative_distance(distance: list[float | None], time_s: list[float]) -> tuple[list[float | None], float]:
@@ -83,6 +86,8 @@ def distance_before_first_record(records: RecordStream, session: SessionTotals |
         if d is None or not math.isfinite(d):
             continue
         since_start = t - session.start_time.timestamp()
+        if since_start > FIRST_RECORD_MAX_LAG_S:
+            return 0.0
         if 0.0 < d <= FIRST_RECORD_SPEED_MPS * (max(0.0, since_start) + FIRST_RECORD_SLACK_S):
             return d
         return 0.0

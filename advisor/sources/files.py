@@ -1,4 +1,8 @@
-"""Finding FIT payloads in what the user points at: files, folders, `.fit.gz`, and `.zip` archives.
+"""Finding activity payloads in what the user points at: files, folders, `.gz`, and `.zip` archives.
+
+Activity files are FIT, GPX and TCX, plain or gzipped (`ACTIVITY_SUFFIXES`). In a folder, any other file (`.txt`,
+`.csv`, `.kml`, images) is listed as skipped ("not an activity file") rather than tried as FIT, and a folder with no
+activity file at all says so; dot-files (sync tools' temporaries, `.DS_Store`) are passed over silently.
 
 Garmin's bulk export is a zip holding zips holding FIT files, and its single-activity download is a zip holding one
 FIT file, so archives are opened recursively (to `max_nesting` levels). Every size read from an archive is checked
@@ -7,7 +11,8 @@ clear reason instead of filling memory or disk; the other files still import.
 
 `discover` lists every candidate first (cheap: a folder walk and the archives' directories), so the import can show
 a progress bar with a total; each `FitCandidate.read()` then reads one payload at a time, so memory does not grow
-with the number of files.
+with the number of files. A Strava export's `activities.csv` (in the archive, or beside an unpacked `activities/`
+folder) gives each candidate an `ActivityHint`: the activity's name and Strava type (`advisor.sources.strava`).
 """
 
 from __future__ import annotations
@@ -21,12 +26,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-FIT_SUFFIXES = (".fit", ".fit.gz", ".zip")
+from advisor.sources.strava import CSV_NAME, ActivityHint, normalise, read_activities_csv
+
+ACTIVITY_SUFFIXES = (".fit", ".fit.gz", ".gpx", ".gpx.gz", ".tcx", ".tcx.gz")
+IMPORT_SUFFIXES = (*ACTIVITY_SUFFIXES, ".zip")
+"""Every name `advisor import` reads inside folders and archives."""
+FIT_SUFFIXES = IMPORT_SUFFIXES
+"""The old name of `IMPORT_SUFFIXES`, from when FIT was the only format (kept for code written against it)."""
+NOT_AN_ACTIVITY = "not an activity file"
+NO_ACTIVITY_FILES = "no activity files found"
 CHUNK = 1 << 20
 
 
 class SourceError(Exception):
     """One candidate cannot be read; the message is the user-facing reason."""
+
+
+class IncompleteSourceError(SourceError):
+    """The compressed data ends early: cut short, or still being copied (the inbox waits before failing it)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,18 @@ class FitCandidate:
 
     label: str
     read: Callable[[], bytes]
+    hint: ActivityHint | None = None
+
+
+Candidate = FitCandidate
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that is not ours (a folder's `.txt`), or a folder with nothing to import: listed, never decoded."""
+
+    label: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -53,24 +82,43 @@ class Unreadable:
     reason: str
 
 
-def looks_like_fit(name: str) -> bool:
-    return name.lower().endswith(FIT_SUFFIXES)
+Found = FitCandidate | Skipped | Unreadable
 
 
-def discover(paths: Iterable[Path], stack: ExitStack, limits: Limits = Limits()) -> list[FitCandidate | Unreadable]:
+def looks_like_activity(name: str) -> bool:
+    """True for the names `advisor import` reads in folders and archives (activity files and `.zip`)."""
+    return name.lower().endswith(IMPORT_SUFFIXES)
+
+
+looks_like_fit = looks_like_activity
+"""The old name of `looks_like_activity`."""
+
+
+def discover(paths: Iterable[Path], stack: ExitStack, limits: Limits = Limits()) -> list[Found]:
     """Every candidate under `paths`, in a stable order; archives stay open in `stack` until it closes.
 
-    A path the user names explicitly is tried whatever its name; inside folders and archives only names ending
-    in .fit, .fit.gz or .zip are considered (Garmin's export also holds JSON, CSV and images).
+    A path the user names explicitly is tried whatever its name (the decoder sniffs the format); inside folders
+    only activity files and `.zip` are read and other files are listed as skipped; inside archives other members
+    are passed over (Garmin's export holds thousands of JSON files, Strava's its photos).
     """
     budget = _Budget(limits.max_total_bytes)
-    found: list[FitCandidate | Unreadable] = []
+    hints = _FolderHints()
+    found: list[Found] = []
     for path in paths:
         if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file() and looks_like_fit(p.name)):
-                found.extend(_from_file(child, stack, limits, budget))
+            before = sum(1 for f in found if not isinstance(f, Skipped))
+            for child in sorted(path.rglob("*")):
+                rel = child.relative_to(path)
+                if not child.is_file() or any(part.startswith(".") for part in rel.parts):
+                    continue
+                if looks_like_activity(child.name):
+                    found.extend(_from_file(child, stack, limits, budget, hints.hint(child)))
+                else:
+                    found.append(Skipped(str(child), NOT_AN_ACTIVITY))
+            if sum(1 for f in found if not isinstance(f, Skipped)) == before:
+                found.append(Skipped(str(path), NO_ACTIVITY_FILES))
         elif path.is_file():
-            found.extend(_from_file(path, stack, limits, budget))
+            found.extend(_from_file(path, stack, limits, budget, hints.hint(path)))
         elif path.exists():
             found.append(Unreadable(str(path), "not a regular file"))
         else:
@@ -90,7 +138,40 @@ class _Budget:
             raise SourceError(f"{label}: archives expand to more than the configured total limit")
 
 
-def _from_file(path: Path, stack: ExitStack, limits: Limits, budget: _Budget) -> list[FitCandidate | Unreadable]:
+class _FolderHints:
+    """Strava listings found beside unpacked exports: `X/activities.csv` describes `X/activities/NAME`."""
+
+    def __init__(self) -> None:
+        self._by_folder: dict[Path, dict[str, ActivityHint]] = {}
+
+    def hint(self, path: Path) -> ActivityHint | None:
+        for root in (path.parent.parent, path.parent):
+            listing = self._listing(root)
+            hint = listing.get(normalise(str(path.relative_to(root)))) if listing else None
+            if hint is not None:
+                return hint
+        return None
+
+    def _listing(self, folder: Path) -> dict[str, ActivityHint]:
+        if folder not in self._by_folder:
+            csv_path = folder / CSV_NAME
+            try:
+                self._by_folder[folder] = (
+                    read_activities_csv(_read_limited_path(csv_path)) if csv_path.is_file() else {}
+                )
+            except OSError:
+                self._by_folder[folder] = {}
+        return self._by_folder[folder]
+
+
+def _read_limited_path(path: Path, limit: int = 64 << 20) -> bytes:
+    with path.open("rb") as stream:
+        return stream.read(limit)
+
+
+def _from_file(
+    path: Path, stack: ExitStack, limits: Limits, budget: _Budget, hint: ActivityHint | None = None
+) -> list[Found]:
     label = str(path)
     if path.name.lower().endswith(".zip") or _is_zip_file(path):
         try:
@@ -99,8 +180,8 @@ def _from_file(path: Path, stack: ExitStack, limits: Limits, budget: _Budget) ->
             return [Unreadable(label, f"not a readable zip archive ({_short(error)})")]
         return _from_archive(archive, label, stack, limits, budget, depth=1)
     if path.name.lower().endswith(".gz"):
-        return [FitCandidate(label, lambda: _gunzip_file(path, limits.max_member_bytes))]
-    return [FitCandidate(label, lambda: _read_file(path, limits.max_member_bytes))]
+        return [FitCandidate(label, lambda: _gunzip_file(path, limits.max_member_bytes), hint)]
+    return [FitCandidate(label, lambda: _read_file(path, limits.max_member_bytes), hint)]
 
 
 def _from_archive(
@@ -110,13 +191,14 @@ def _from_archive(
     limits: Limits,
     budget: _Budget,
     depth: int,
-) -> list[FitCandidate | Unreadable]:
-    found: list[FitCandidate | Unreadable] = []
+) -> list[Found]:
+    found: list[Found] = []
     members = sorted((m for m in archive.infolist() if not m.is_dir()), key=lambda m: m.filename)
+    listings = _archive_listings(archive, members, limits)
     for member in members:
         name = member.filename
         member_label = f"{label}!{name}"
-        if not looks_like_fit(name):
+        if not looks_like_activity(name):
             continue
         problem = _member_problem(member, limits)
         if problem:
@@ -140,8 +222,41 @@ def _from_archive(
         except SourceError as error:
             found.append(Unreadable(member_label, str(error).split(": ", 1)[-1]))
             continue
-        found.append(FitCandidate(member_label, _member_reader(archive, member, limits)))
+        found.append(FitCandidate(member_label, _member_reader(archive, member, limits), _archive_hint(listings, name)))
     return found
+
+
+def _archive_listings(
+    archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], limits: Limits
+) -> dict[str, dict[str, ActivityHint]]:
+    """Folder prefix inside the archive ('' for the root) -> that folder's Strava listing."""
+    listings: dict[str, dict[str, ActivityHint]] = {}
+    for member in members:
+        folder, _, base = member.filename.replace("\\", "/").rpartition("/")
+        if base.lower() != CSV_NAME or _member_problem(member, limits):
+            continue
+        try:
+            with archive.open(member) as stream:
+                listings[folder.lower()] = read_activities_csv(_read_limited(stream, limits.max_member_bytes))
+        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, SourceError):
+            continue  # no names then; the activities still import
+    return listings
+
+
+def _archive_hint(listings: dict[str, dict[str, ActivityHint]], member_name: str) -> ActivityHint | None:
+    """The listing row for an archive member: `P/activities.csv` describes `P/activities/NAME` (and `P/NAME`)."""
+    if not listings:
+        return None
+    parts = normalise(member_name).split("/")
+    for cut in (len(parts) - 2, len(parts) - 1):
+        if cut < 0:
+            continue
+        listing = listings.get("/".join(parts[:cut]))
+        if listing:
+            hint = listing.get("/".join(parts[cut:]))
+            if hint is not None:
+                return hint
+    return None
 
 
 def _member_problem(member: zipfile.ZipInfo, limits: Limits) -> str | None:
@@ -211,7 +326,9 @@ def _gunzip_file(path: Path, limit: int) -> bytes:
     try:
         with gzip.open(path, "rb") as stream:
             return _read_limited(stream, limit)
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
+    except EOFError as error:
+        raise IncompleteSourceError(_reason(error, "truncated gzip file")) from None
+    except (OSError, gzip.BadGzipFile) as error:
         raise SourceError(_reason(error, "not a readable gzip file")) from None
 
 
@@ -221,7 +338,9 @@ def _gunzip_bytes(data: bytes, limit: int) -> bytes:
     try:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
             return _read_limited(stream, limit)
-    except (OSError, EOFError) as error:
+    except EOFError as error:
+        raise IncompleteSourceError(_reason(error, "truncated gzip file")) from None
+    except OSError as error:
         raise SourceError(_reason(error, "not a readable gzip file")) from None
 
 

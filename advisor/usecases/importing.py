@@ -1,13 +1,20 @@
-"""The import use case: one FIT payload in, its runs measured and stored — one transaction per file.
+"""The import use case: one activity payload (FIT, GPX, TCX) in, its runs measured and stored — one transaction
+per file.
 
 Everything that arrives (a file on disk, an archive member, an inbox drop, a Garmin download) goes through
-`import_payload`, so the rules are the same everywhere:
+`import_payload`, so the rules are the same everywhere and for every format:
 - the same bytes twice are a `duplicate` (sha-256 per athlete);
-- the same activity in different bytes (the watch's file, then Garmin's download of it) is a `duplicate` too:
-  a session is the same activity as a stored one when it starts within `SAME_START_TOLERANCE_S` of it;
-- a non-activity file is `skipped` with its FIT type (a monitoring file still gives its daily floors);
-- anything that cannot be read or decoded is `failed` with a one-line reason and leaves nothing behind.
-Decoding and measuring happen before the transaction opens, so the database is locked only for the writes.
+- the same activity in different bytes (the watch's FIT, then Garmin's download of it, or Strava's TCX of it) is a
+  `duplicate` too: a session is the same activity as a stored one when it starts within `SAME_START_TOLERANCE_S`;
+- a non-activity file is `skipped` with its FIT type (a monitoring file still gives its daily floors), and so is
+  a GPX route, a track without timestamps, a file with no track points, a `.txt` (with that reason);
+- anything that cannot be read or decoded is `failed` with a one-line reason and leaves nothing behind;
+- an activity no body can produce is `failed` with the reason (`advisor.metrics.plausibility`): glitched samples
+  are dropped from the stream first, and what is still impossible after that is not stored. This is the guard
+  in front of the risk engine: only finite, plausible numbers reach the store and, from it, the flags and caps.
+A file that names no sport takes it from the export's activities.csv (`hint`), else is assumed to be a run, and
+the detail says so. Decoding and measuring happen before the transaction opens, so the database is locked only
+for the writes.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -24,9 +31,27 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from advisor.decode import DecodedFit, FitDecodeError, SessionTotals, decode_fit
+from advisor.decode import (
+    UNKNOWN_SPORT,
+    DecodedActivity,
+    FitDecodeError,
+    SessionTotals,
+    TruncatedFileError,
+    decode_activity,
+)
+from advisor.decode.sports import sport_from_text
 from advisor.metrics import HeartRateProfile, RunMetrics, compute_run_metrics, split_sessions
-from advisor.sources.files import FitCandidate, Limits, SourceError, Unreadable, discover
+from advisor.metrics.plausibility import gate_stream, implausible
+from advisor.sources.files import (
+    FitCandidate,
+    IncompleteSourceError,
+    Limits,
+    Skipped,
+    SourceError,
+    Unreadable,
+    discover,
+)
+from advisor.sources.strava import ActivityHint
 from advisor.store.db import Database
 from advisor.store.models import Activity, DailyStairs, SourceFile
 
@@ -35,6 +60,8 @@ SAME_START_TOLERANCE_S = 60
 METRES_PER_FLOOR = 3.048
 """Garmin counts one floor per 10 ft (3.048 m) of barometric climb."""
 IGNORED_SPORTS = {"transition"}
+ASSUMED_SPORT = "running"
+"""What a file that names no sport (and has no export listing to ask) is taken to be: this is a runner's tool."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +71,8 @@ class FileResult:
     detail: str = ""
     file_type: str | None = None
     activity_ids: tuple[int, ...] = ()
+    incomplete: bool = False
+    """A `failed` file whose data simply stops (truncated): it may still be arriving (the inbox waits for it)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +93,7 @@ class _Measured:
     metrics: RunMetrics
     n_records: int
     key: str
+    dropped: int = 0
 
 
 @dataclass
@@ -102,18 +132,30 @@ def import_paths(
     return summary
 
 
-def _import_candidate(ctx: ImportContext, candidate: FitCandidate | Unreadable) -> FileResult:
+def _import_candidate(ctx: ImportContext, candidate: FitCandidate | Skipped | Unreadable) -> FileResult:
     if isinstance(candidate, Unreadable):
         return FileResult(candidate.label, "failed", candidate.reason)
+    if isinstance(candidate, Skipped):
+        return FileResult(candidate.label, "skipped", candidate.reason)
     try:
         data = candidate.read()
     except SourceError as error:
-        return FileResult(candidate.label, "failed", str(error))
-    return import_payload(ctx, candidate.label, data)
+        return FileResult(candidate.label, "failed", str(error), incomplete=isinstance(error, IncompleteSourceError))
+    return import_payload(ctx, candidate.label, data, hint=candidate.hint)
 
 
-def import_payload(ctx: ImportContext, name: str, data: bytes, garmin_activity_id: int | None = None) -> FileResult:
-    """Decode, measure and store one FIT file's bytes; see the module docstring for the statuses."""
+def import_payload(
+    ctx: ImportContext,
+    name: str,
+    data: bytes,
+    garmin_activity_id: int | None = None,
+    hint: ActivityHint | None = None,
+) -> FileResult:
+    """Decode, measure and store one activity file's bytes; see the module docstring for the statuses.
+
+    `name` also tells the format sniffer what the file claims to be (`advisor.decode.decode_activity`); `hint` is
+    what an export's listing says about it (name, sport).
+    """
     sha256 = hashlib.sha256(data).hexdigest()
     with ctx.db.transaction() as session:
         seen = session.scalar(
@@ -122,12 +164,17 @@ def import_payload(ctx: ImportContext, name: str, data: bytes, garmin_activity_i
     if seen is not None:
         return FileResult(name, "duplicate", f"same content as {seen}")
     try:
-        decoded = decode_fit(data, ctx.decoder)
+        decoded = decode_activity(data, name, ctx.decoder)
     except FitDecodeError as error:
-        return FileResult(name, "failed", str(error))
+        return FileResult(name, "failed", str(error), incomplete=isinstance(error, TruncatedFileError))
+    if decoded.skip_reason is not None:
+        return FileResult(name, "skipped", decoded.skip_reason, decoded.file_type)
     if decoded.file_type != "activity":
         return _skip_non_activity(ctx, name, decoded)
+    _apply_hint(decoded, hint)
     measured = _measure(decoded, ctx.hr_profile)
+    if isinstance(measured, str):
+        return FileResult(name, "failed", f"impossible values: {measured}", "activity")
     if not measured:
         return FileResult(
             name, "skipped", "activity file without a session or timed records: nothing to measure", "activity"
@@ -139,7 +186,7 @@ def import_payload(ctx: ImportContext, name: str, data: bytes, garmin_activity_i
         return FileResult(name, "duplicate", "stored meanwhile by another import", "activity")
 
 
-def _skip_non_activity(ctx: ImportContext, name: str, decoded: DecodedFit) -> FileResult:
+def _skip_non_activity(ctx: ImportContext, name: str, decoded: DecodedActivity) -> FileResult:
     if not decoded.daily_climbs:
         return FileResult(name, "skipped", f"not an activity ({decoded.file_type} file)", decoded.file_type)
     now = datetime.now(UTC)
@@ -165,8 +212,28 @@ def _skip_non_activity(ctx: ImportContext, name: str, decoded: DecodedFit) -> Fi
     )
 
 
-def _measure(decoded: DecodedFit, profile: HeartRateProfile) -> list[_Measured]:
-    """Metrics per session; a multisport file gives one activity per leg (transitions are dropped)."""
+def _apply_hint(decoded: DecodedActivity, hint: ActivityHint | None) -> None:
+    """Name and, where the file has none, sport from the export's listing; else running, with a note."""
+    if hint is not None and hint.name:
+        decoded.activity_name = hint.name
+    listed = sport_from_text(hint.sport_text) if hint is not None else None
+    for i, session in enumerate(decoded.sessions):
+        if session.sport != UNKNOWN_SPORT:
+            continue
+        if listed is not None:
+            decoded.sessions[i] = replace(session, sport=listed[0], sub_sport=listed[1])
+            decoded.notes.append(f"sport {listed[0]} from activities.csv ({hint.sport_text})")  # type: ignore[union-attr]
+        else:
+            decoded.sessions[i] = replace(session, sport=ASSUMED_SPORT, sub_sport=None)
+            decoded.notes.append(f"the file names no sport: taken as {ASSUMED_SPORT}")
+
+
+def _measure(decoded: DecodedActivity, profile: HeartRateProfile) -> list[_Measured] | str:
+    """Metrics per session; a multisport file gives one activity per leg (transitions are dropped).
+
+    Each leg's stream goes through the plausibility gate first; a leg that is still impossible makes the whole
+    file fail (the answer is then the reason, a string): half a file stored would be a run with a missing leg.
+    """
     sessions = list(decoded.sessions)
     records = decoded.records
     if not sessions and len(records):
@@ -177,9 +244,13 @@ def _measure(decoded: DecodedFit, profile: HeartRateProfile) -> list[_Measured]:
     for session, stream in zip(sessions, split_sessions(records, sessions), strict=True):
         if session.sport in IGNORED_SPORTS:
             continue
-        metrics = compute_run_metrics(stream, session.sport, profile, session)
+        gated = gate_stream(stream, session.sport, session.sub_sport)
+        metrics = compute_run_metrics(gated.records, session.sport, profile, session)
+        problem = implausible(metrics, session, session.sport, session.sub_sport, gated.records, gated.dropped)
+        if problem is not None:
+            return problem
         key = str(int(session.start_time.timestamp()))
-        measured.append(_Measured(session, metrics, len(stream), key))
+        measured.append(_Measured(session, metrics, len(gated.records), key, gated.dropped))
     return measured
 
 
@@ -189,7 +260,7 @@ def _store(
     name: str,
     data: bytes,
     sha256: str,
-    decoded: DecodedFit,
+    decoded: DecodedActivity,
     measured: list[_Measured],
     garmin_activity_id: int | None,
 ) -> FileResult:
@@ -222,7 +293,12 @@ def _store(
         return FileResult(name, "duplicate", f"same activity as {listed}, already stored", "activity", tuple(same))
     sports = ", ".join(sorted({m.session.sport for m in measured}))
     km = sum(m.metrics.distance_m for m in measured) / 1000
-    return FileResult(name, "imported", f"{sports}, {km:.2f} km", "activity", tuple(new_ids))
+    notes = list(decoded.notes)
+    dropped = sum(m.dropped for m in measured)
+    if dropped:
+        notes.append(f"{dropped} glitched sample{'s' * (dropped != 1)} dropped")
+    detail = f"{sports}, {km:.2f} km" + "".join(f"; {note}" for note in notes)
+    return FileResult(name, "imported", detail, "activity", tuple(new_ids))
 
 
 def _same_activity(session: Session, athlete_id: int, start: datetime) -> int | None:
@@ -241,7 +317,7 @@ def _same_activity(session: Session, athlete_id: int, start: datetime) -> int | 
 def _activity_row(
     athlete_id: int,
     source_file_id: int,
-    decoded: DecodedFit,
+    decoded: DecodedActivity,
     item: _Measured,
     garmin_activity_id: int | None,
 ) -> Activity:
