@@ -1,3 +1,3 @@
-from advisor.outputs.cli import main
+from advisor.cli import main
 
 main()

@@ -54,7 +54,7 @@ class ProfileSettings(Section):
     email: str | None = None
     name: str = "default"
     units: Literal["km", "mi"] = "km"
-    """Text output only (advisor.outputs.units); JSON stays SI plus km."""
+    """Text output only (advisor.render.units); JSON stays SI plus km."""
 
     @field_validator("timezone")
     @classmethod

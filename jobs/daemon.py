@@ -29,16 +29,9 @@ from typing import Any
 
 from advisor.config import Settings
 from advisor.usecases.jobruns import list_job_runs, run_recorded
+from advisor.usecases.outbox import last_queued_week, mail_settings_problem, pending_count, queue_summary, send_pending
 from advisor.usecases.runtime import Runtime
-from advisor.usecases.summary import (
-    last_queued_week,
-    mail_settings_problem,
-    parse_week,
-    pending_count,
-    queue_summary,
-    send_pending,
-    week_just_ended,
-)
+from advisor.usecases.summary import parse_week, week_just_ended
 from jobs.garmin import garmin_configured, sync_garmin
 from jobs.inbox import NOTHING_NEW, scan_inbox
 from jobs.lock import acquire_daemon_lock
@@ -81,7 +74,9 @@ def summary_job(rt: Runtime, week: str | None = None) -> str:
     problem = mail_settings_problem(rt.settings)
     if problem:
         return f"Skipped the weekly summary: {problem}."
-    row = queue_summary(rt, week)
+    from advisor.render.summary import render_summary
+
+    row = queue_summary(rt, render_summary, week)
     outcomes = send_pending(rt)
     if not outcomes and row.status == "sent":
         return f"The summary for {row.week} was already sent; nothing to do."

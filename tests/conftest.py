@@ -76,9 +76,9 @@ class CliResult:
 @pytest.fixture
 def cli(database_url: str, monkeypatch: pytest.MonkeyPatch):
     """Run `advisor ...` in-process against the database under test; returns exit code, stdout and stderr."""
-    from advisor.outputs.cli import _register_subcommands, app
+    from advisor.cli import cli_app
 
-    _register_subcommands()
+    app = cli_app()
     monkeypatch.setenv("ADVISOR_DATABASE__URL", database_url)
     runner = CliRunner()
 

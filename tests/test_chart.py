@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor.outputs.chart import WeekPoint, weekly_chart_png
+from advisor.render.chart import WeekPoint, weekly_chart_png
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -89,7 +89,7 @@ def test_sparse_input_still_renders(weeks: list[WeekPoint]) -> None:
 
 def test_importing_the_module_does_not_import_matplotlib() -> None:
     """The CLI imports outputs modules on start; matplotlib must only load when a chart is drawn."""
-    code = "import sys, advisor.outputs.chart; print('matplotlib' in sys.modules)"
+    code = "import sys, advisor.render.chart; print('matplotlib' in sys.modules)"
     root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)

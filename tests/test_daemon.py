@@ -25,11 +25,12 @@ from smtp_server import DEFAULT_PASSWORD, DEFAULT_USERNAME, SmtpTestServer, make
 from sqlalchemy import func, select
 
 from advisor.config import load_settings
+from advisor.render.summary import render_summary
 from advisor.store.db import open_database
 from advisor.store.models import Activity, JobRun, OutboxMail
 from advisor.usecases.jobruns import list_job_runs, run_recorded
+from advisor.usecases.outbox import queue_summary
 from advisor.usecases.runtime import Runtime
-from advisor.usecases.summary import queue_summary
 from jobs.daemon import due_summary_week
 from jobs.lock import acquire_daemon_lock, read_lock_holder
 
@@ -270,7 +271,7 @@ def test_missed_summary_week_follows_the_outbox_across_dst(monkeypatch: pytest.M
     # Monday 30 March 2026 07:00 CEST (05:00 UTC), the day after the spring change: not yet due at 04:59 UTC.
     assert due_summary_week(rt, datetime(2026, 3, 30, 4, 59, tzinfo=UTC)) == "2026-W12"
     assert due_summary_week(rt, datetime(2026, 3, 30, 5, 0, tzinfo=UTC)) == "2026-W13"
-    queue_summary(rt, "2026-W13", today=date(2026, 3, 31))
+    queue_summary(rt, render_summary, "2026-W13", today=date(2026, 3, 31))
     assert due_summary_week(rt, datetime(2026, 3, 31, 12, tzinfo=UTC)) is None
     # A week later it is due again, at 07:00 local; after a holiday only the latest week is due.
     assert due_summary_week(rt, datetime(2026, 4, 6, 4, 59, tzinfo=UTC)) is None

@@ -62,7 +62,9 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The unmutated file's stored metrics, from a database of its own (SQLite)."""
     from typer.testing import CliRunner
 
-    from advisor.outputs.cli import app
+    from advisor.cli import cli_app
+
+    app = cli_app()
 
     folder = tmp_path_factory.mktemp("clean")
     (folder / "run.fit").write_bytes(original())

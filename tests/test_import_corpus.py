@@ -33,7 +33,9 @@ def corpus_import(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
     """The whole corpus imported once into SQLite through the real command; results keyed by corpus path."""
     from typer.testing import CliRunner
 
-    from advisor.outputs.cli import app
+    from advisor.cli import cli_app
+
+    app = cli_app()
 
     home = tmp_path_factory.mktemp("corpus-home")
     root = corpus_dir()

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 import pytest
 from smtp_server import DEFAULT_PASSWORD, DEFAULT_USERNAME, SmtpTestServer, TlsFiles, make_self_signed_cert
 
-from advisor.outputs.mail import MailError, build_message, send_message
+from advisor.mail.transport import MailError, build_message, send_message
 
 
 def tiny_png(width: int = 2, height: int = 1) -> bytes:

@@ -20,18 +20,24 @@ from smtp_server import DEFAULT_PASSWORD, DEFAULT_USERNAME, SmtpTestServer, TlsF
 from sqlalchemy import select, update
 
 from advisor.config import load_settings
+from advisor.render.summary import render_summary
 from advisor.store.models import Activity, OutboxMail
 from advisor.usecases.importing import import_payload
 from advisor.usecases.knee import PainInput, log_pain
+from advisor.usecases.outbox import queue_summary as queue_with
+from advisor.usecases.outbox import send_pending
 from advisor.usecases.runtime import Runtime
-from advisor.usecases.summary import (
-    SummaryError,
-    build_summary,
-    parse_week,
-    queue_summary,
-    send_pending,
-    week_just_ended,
-)
+from advisor.usecases.summary import SummaryError, parse_week, week_just_ended
+from advisor.usecases.summary import build_summary as build_with
+
+
+def build_summary(rt, week=None, today=None):
+    return build_with(rt, render_summary, week, today)
+
+
+def queue_summary(rt, week=None, today=None):
+    return queue_with(rt, render_summary, week, today)
+
 
 WEEK = "2025-W10"  # Monday 3 March - Sunday 9 March 2025
 MONDAY = date(2025, 3, 3)

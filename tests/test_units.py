@@ -1,8 +1,8 @@
-"""advisor.outputs.units: the same SI number reads right in km and in miles."""
+"""advisor.render.units: the same SI number reads right in km and in miles."""
 
 from __future__ import annotations
 
-from advisor.outputs import units as u
+from advisor.render import units as u
 
 
 def test_distance_in_km_and_miles() -> None:

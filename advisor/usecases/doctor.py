@@ -131,7 +131,7 @@ def _database_check(url: str) -> Check:
 
 
 def _smtp_check(settings: Settings) -> Check:
-    from advisor.usecases.summary import mail_settings_problem
+    from advisor.usecases.outbox import mail_settings_problem
 
     problem = mail_settings_problem(settings)
     if problem:

@@ -9,6 +9,9 @@ from sqlalchemy import select
 
 from advisor.store.db import Database
 from advisor.store.models import Activity
+from advisor.store.rows import is_bike, is_on_foot, local_date, sport_matches
+
+__all__ = ["activity_json", "is_bike", "is_on_foot", "list_activities", "local_date", "sport_matches"]
 
 
 def list_activities(
@@ -45,47 +48,6 @@ def list_activities(
         and (sport is None or sport_matches(a, sport))
     ]
     return kept[-limit:] if limit is not None and limit > 0 else kept
-
-
-BIKE_SPORTS = frozenset({"cycling", "e_biking"})
-
-
-def is_bike(activity: Activity) -> bool:
-    """Ridden, not run: shown with a speed instead of a pace."""
-    return activity.sport in BIKE_SPORTS
-
-
-def is_on_foot(activity: Activity) -> bool:
-    """Run, walked or hiked (a treadmill too): shown with a pace."""
-    from advisor.metrics.run import is_foot_sport
-    from advisor.risk.model import activity_kind
-
-    return is_foot_sport(activity.sport, activity.sub_sport) or activity_kind(activity.sport, activity.sub_sport) in (
-        "run",
-        "on_foot",
-    )
-
-
-def sport_matches(activity: Activity, wanted: str) -> bool:
-    """`--sport`: a sport or sub-sport name (`cycling`, `treadmill`), or a kind: `run` (every kind of running,
-    treadmill and trail included), `foot` (runs, walks, hikes) or `bike`."""
-    from advisor.risk.model import activity_kind
-
-    name = wanted.strip().lower().replace("-", "_").replace(" ", "_")
-    if name in (activity.sport, activity.sub_sport):
-        return True
-    if name == "run":
-        return activity_kind(activity.sport, activity.sub_sport) == "run"
-    if name == "foot":
-        return is_on_foot(activity)
-    return name == "bike" and is_bike(activity)
-
-
-def local_date(activity: Activity, tz: ZoneInfo) -> date:
-    """The runner's calendar day of an activity: the file's own offset when it has one, else the profile zone."""
-    if activity.utc_offset_s is not None:
-        return (activity.start_utc + timedelta(seconds=activity.utc_offset_s)).date()
-    return activity.start_utc.astimezone(tz).date()
 
 
 def activity_json(activity: Activity, tz: ZoneInfo) -> dict[str, object]:

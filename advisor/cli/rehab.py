@@ -7,8 +7,11 @@ from typing import Annotated
 
 import typer
 
-from advisor.outputs.cli import app, fail, open_runtime, parse_date
+from advisor.cli.common import fail, open_runtime, parse_date
 from advisor.usecases.knee import InputError
+
+app = typer.Typer()
+"""This module's commands; `advisor.cli` adds them to the root."""
 
 rehab_app = typer.Typer(help="Log and review rehab sessions (the strength and mobility routine).", no_args_is_help=True)
 app.add_typer(rehab_app, name="rehab")
@@ -91,7 +94,7 @@ def rehab_list(
 def routine_command(ctx: typer.Context) -> None:
     """The rehab routine with every move's steps and why it helps, and the progression steps."""
     from advisor.advice.rehab import rehab_routine
-    from advisor.outputs.status_page import print_routine
+    from advisor.render.status import print_routine
 
     rt = open_runtime(ctx)
     print_routine(rehab_routine(rt.settings.profile.sex))

@@ -14,7 +14,10 @@ from typing import Annotated
 
 import typer
 
-from advisor.outputs.cli import app, fail, open_runtime, runtime
+from advisor.cli.common import fail, open_runtime, runtime
+
+app = typer.Typer()
+"""This module's commands; `advisor.cli` adds them to the root."""
 
 DAEMON_EPILOG = (
     """Examples:
@@ -223,14 +226,9 @@ def summary_command(
     send: Annotated[bool, typer.Option("--send", help="Queue the summary and send it now.")] = False,
 ) -> None:
     """The weekly summary email: --preview FILE.html to look at it, --send to mail it (once per week)."""
-    from advisor.usecases.summary import (
-        SummaryError,
-        build_summary,
-        mail_settings_problem,
-        parse_week,
-        queue_summary,
-        send_pending,
-    )
+    from advisor.render.summary import render_summary, standalone_html
+    from advisor.usecases.outbox import mail_settings_problem, queue_summary, send_pending
+    from advisor.usecases.summary import SummaryError, build_summary, parse_week
 
     if (preview is None) == (not send):
         fail("give either --preview FILE.html or --send")
@@ -247,14 +245,14 @@ def summary_command(
     rt = open_runtime(ctx)
     try:
         if preview is not None:
-            rendered = build_summary(rt, week)
+            rendered = build_summary(rt, render_summary, week)
             try:
-                preview.write_text(rendered.standalone_html(), encoding="utf-8")
+                preview.write_text(standalone_html(rendered), encoding="utf-8")
             except OSError as error:
                 fail(f"cannot write {preview}: {error.strerror}")
             typer.echo(f"Wrote the summary for {rendered.week} to {preview}.")
             return
-        row = queue_summary(rt, week)
+        row = queue_summary(rt, render_summary, week)
         if row.status == "sent":
             sent_at = row.sent_at or datetime.now(UTC)
             when = sent_at.astimezone(rt.settings.tz).strftime("%Y-%m-%d %H:%M")

@@ -16,7 +16,7 @@ from rich.text import Text
 
 from advisor.advice.rehab import RehabRoutine
 from advisor.advice.report import KneeReport
-from advisor.outputs.units import Units, distance
+from advisor.render.units import Units, distance
 
 SEVERITY_STYLE = {"high": "bold red", "caution": "yellow", "info": "cyan"}
 SHOWN_AS_CAPS = {"cap_weekly_distance", "cap_next_run", "rest_day", "cross_train", "rehab_routine"}

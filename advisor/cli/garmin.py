@@ -1,6 +1,6 @@
 """`advisor garmin login`, `advisor garmin status` and `advisor sync`: Garmin Connect at the terminal.
 
-Exit codes follow `advisor.outputs.cli`: 0 ok; 1 when some activity failed or the round stopped on a Garmin
+Exit codes follow `advisor.cli`: 0 ok; 1 when some activity failed or the round stopped on a Garmin
 error (rate limit, outage: it is left for the next round); 2 on usage or configuration errors, including "not
 logged in" (the user has to act before anything can work).
 """
@@ -13,8 +13,11 @@ from typing import Annotated
 
 import typer
 
+from advisor.cli.common import fail, open_runtime, parse_date, runtime
 from advisor.config import ConfigError
-from advisor.outputs.cli import app, fail, open_runtime, parse_date, runtime
+
+app = typer.Typer()
+"""This module's commands; `advisor.cli` adds them to the root."""
 
 garmin_app = typer.Typer(help="Connect to Garmin Connect and see how the sync is doing.", no_args_is_help=True)
 app.add_typer(garmin_app, name="garmin")

@@ -1,7 +1,7 @@
 """`advisor activities` and `advisor activity ...`: review what is stored, and correct it.
 
 A thin layer: listing is `advisor.usecases.listing`, corrections are `advisor.usecases.corrections`, rendering is
-`advisor.outputs.tables` / `advisor.outputs.activity_detail`.
+`advisor.render.tables` / `advisor.render.activity`.
 """
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from advisor.outputs.cli import app, fail, open_runtime, parse_date
+from advisor.cli.common import fail, open_runtime, parse_date
 from advisor.usecases.corrections import CorrectionError
+
+app = typer.Typer()
+"""This module's commands; `advisor.cli` adds them to the root."""
 
 ACTIVITIES_EPILOG = """Examples:
 
@@ -60,7 +63,7 @@ def activities_command(
     as_json: JSON = False,
 ) -> None:
     """List stored activities with their computed metrics (excluded ones too, marked)."""
-    from advisor.outputs.tables import activities_table
+    from advisor.render.tables import activities_table
     from advisor.usecases.listing import activity_json, list_activities
 
     since_date = parse_date(since, "--since") if since else None
@@ -84,7 +87,7 @@ def activities_command(
 @activity_app.command("show")
 def show_command(ctx: typer.Context, activity_id: ID, as_json: JSON = False) -> None:
     """The activity in detail: distance, time, pace, climb, steep descent, cadence, HR, load, the file's totals."""
-    from advisor.outputs.activity_detail import activity_detail_json, print_activity
+    from advisor.render.activity import activity_detail_json, print_activity
     from advisor.usecases.corrections import activity_sources, get_activity
     from advisor.usecases.listing import activity_json
 

@@ -8,8 +8,11 @@ from typing import Annotated
 
 import typer
 
-from advisor.outputs.cli import app, fail, open_runtime, parse_date
+from advisor.cli.common import fail, open_runtime, parse_date
 from advisor.usecases.knee import InputError, PainInput, delete_pain, list_pain, log_pain, log_stairs
+
+app = typer.Typer()
+"""This module's commands; `advisor.cli` adds them to the root."""
 
 pain_app = typer.Typer(help="Log and review knee pain (0-10).", no_args_is_help=True)
 stairs_app = typer.Typer(help="Log floors climbed when no watch counts them.", no_args_is_help=True)
@@ -176,7 +179,7 @@ def status_command(
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
         return
-    from advisor.outputs.status_page import print_status
+    from advisor.render.status import print_status
     from advisor.usecases.knee import newest_activity_day
 
     newest = report.newest_data or newest_activity_day(rt.db, rt.athlete_id, rt.settings, day)

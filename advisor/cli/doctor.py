@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
-from advisor.outputs.cli import app, fail
+from advisor.cli.common import fail
+
+app = typer.Typer()
+"""This module's commands; `advisor.cli` adds them to the root."""
 
 DOCTOR_EPILOG = """Examples:
 

@@ -16,10 +16,10 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from advisor.outputs import units as u
-from advisor.outputs.units import Units, duration
+from advisor.render import units as u
+from advisor.render.units import Units, duration
 from advisor.store.models import Activity
-from advisor.usecases.listing import is_bike, is_on_foot, local_date
+from advisor.store.rows import is_bike, is_on_foot, local_date
 
 __all__ = ["activities_table", "duration", "pace_or_speed", "short_sport_label", "sport_label"]
 

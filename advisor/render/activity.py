@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.table import Table
 
-from advisor.outputs import units as u
-from advisor.outputs.tables import pace_or_speed, sport_label
-from advisor.outputs.units import Units, duration
+from advisor.render import units as u
+from advisor.render.tables import pace_or_speed, sport_label
+from advisor.render.units import Units, duration
 from advisor.store.models import Activity, SourceFile
 
 LOAD_METHODS = {

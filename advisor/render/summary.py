@@ -1,6 +1,6 @@
 """Render a `SummaryView` into the weekly mail: subject, plain text, HTML and the chart PNG.
 
-Templates live in `advisor/outputs/templates/` (Jinja2). The HTML environment autoescapes everything, so an
+Templates live in `advisor/render/templates/` (Jinja2). The HTML environment autoescapes everything, so an
 activity name or a pain note such as `<script>` arrives as text, never markup; the plain-text environment has no
 markup to escape, but runner-typed text goes through `oneline`, which folds line breaks and control characters so a
 note cannot fake lines of its own in the mail. Templates only format: every number is decided in the view.
@@ -15,10 +15,10 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from advisor.outputs.chart import weekly_chart_png
-from advisor.usecases.summary import CHART_CID, CHART_WEEKS, SummaryView
+from advisor.advice.summary import CHART_CID, CHART_WEEKS, RenderedSummary, SummaryView
+from advisor.render.chart import weekly_chart_png
 
-__all__ = ["render_html", "render_summary", "render_text", "subject_line"]
+__all__ = ["render_html", "render_summary", "render_text", "standalone_html", "subject_line"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 SEVERITY_WORDS = {"high": "Warning", "caution": "Caution", "info": "Note"}
@@ -48,7 +48,7 @@ def _oneline(value: object) -> str:
 
 def _environment(autoescape: bool) -> Environment:
     env = Environment(
-        loader=PackageLoader("advisor.outputs", "templates"),
+        loader=PackageLoader("advisor.render", "templates"),
         autoescape=autoescape,
         undefined=StrictUndefined,  # a typo in a template fails the test suite instead of mailing a blank
         trim_blocks=True,
@@ -111,7 +111,14 @@ def render_html(view: SummaryView, chart_src: str | None = f"cid:{CHART_CID}", p
     return _env(True).get_template("summary.html.j2").render(_context(view), chart_src=chart_src)
 
 
-def render_summary(view: SummaryView) -> tuple[str, str, str, bytes]:
+def render_summary(view: SummaryView) -> RenderedSummary:
     """Subject, text, HTML (chart by Content-ID) and the chart PNG for the mail."""
     png = weekly_chart_png(view.chart, title=f"Last {len(view.chart)} weeks to {view.week}")
-    return subject_line(view), render_text(view), render_html(view), png
+    return RenderedSummary(
+        week=view.week, subject=subject_line(view), text=render_text(view), html=render_html(view), png=png, view=view
+    )
+
+
+def standalone_html(rendered: RenderedSummary) -> str:
+    """The HTML with the chart embedded as a data: URI, for a browser (no mail client to resolve `cid:`)."""
+    return render_html(rendered.view, chart_src=None, png=rendered.png)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+
+from advisor.advice.summary import WeekPoint
 
 __all__ = ["WeekPoint", "weekly_chart_png"]
 
@@ -22,21 +23,6 @@ _THRESHOLD = "#D55E00"
 _PAIN_OK = "#0072B2"
 _PAIN_HIGH = "#CC0000"
 _ACCEPTABLE_PAIN = 2  # TREK rule: pain up to 2/10 during or after a run is acceptable
-
-
-@dataclass(frozen=True)
-class WeekPoint:
-    """One bar of the chart: a week's label, distance, the cap and pain threshold that applied, its pain scores.
-
-    ``cap_km`` / ``threshold_km`` are None when there was no cap yet or no pain history to learn a threshold
-    from; the line then simply has a gap that week rather than an invented value.
-    """
-
-    label: str
-    distance_km: float
-    cap_km: float | None = None
-    threshold_km: float | None = None
-    pain_scores: list[int] = field(default_factory=list)
 
 
 def _steps(values: Sequence[float | None]) -> tuple[list[float], list[float]]:

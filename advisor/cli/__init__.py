@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from advisor.config import ConfigError, load_settings
-from advisor.outputs.cli_help import RootGroup
+from advisor.cli.common import fail, open_runtime
+from advisor.cli.help import RootGroup
 from advisor.store.db import StoreError
-from advisor.usecases.runtime import Runtime, ensure_home
 
 app = typer.Typer(
     cls=RootGroup,
@@ -28,35 +26,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    typer.echo(f"advisor: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def runtime(ctx: typer.Context) -> Runtime:
-    """The settings and database for this command, loaded once; configuration errors end the command (exit 2)."""
-    if not isinstance(ctx.obj, Runtime):
-        config_path = ctx.obj.get("config") if isinstance(ctx.obj, dict) else None
-        try:
-            settings = load_settings(config_path)
-            ensure_home(settings.home)
-        except ConfigError as error:
-            fail(str(error))
-        ctx.obj = Runtime(settings)
-        ctx.call_on_close(ctx.obj.close)
-    return ctx.obj
-
-
-def open_runtime(ctx: typer.Context) -> Runtime:
-    """Like `runtime`, with the database opened (and migrated) now, so store errors are reported up front."""
-    rt = runtime(ctx)
-    try:
-        _ = rt.athlete_id
-    except StoreError as error:
-        fail(str(error))
-    return rt
 
 
 def _print_version(value: bool) -> None:
@@ -99,7 +68,7 @@ def import_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """Import runs from FIT files, folders (recursive) and Garmin .zip exports."""
-    from advisor.outputs.progress import import_with_progress
+    from advisor.cli.progress import import_with_progress
 
     rt = open_runtime(ctx)
     try:
@@ -124,21 +93,22 @@ def import_command(
     raise typer.Exit(1 if summary.any_failed else 0)
 
 
-def parse_date(value: str, option: str) -> date:
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        fail(f"{option} expects a date as YYYY-MM-DD, got {value!r}")
-
-
 def _register_subcommands() -> None:
-    """Commands that live in their own modules (each adds itself to `app`), so `advisor --help` lists them all."""
-    import advisor.outputs.cli_activity
-    import advisor.outputs.cli_daemon
-    import advisor.outputs.cli_doctor
-    import advisor.outputs.cli_garmin
-    import advisor.outputs.cli_knee
-    import advisor.outputs.cli_rehab  # noqa: F401
+    """Each command group lives in its own module with its own Typer app; they are added to the root here, the
+    one place that knows them all, so no module imports the root back."""
+    from advisor.cli import activity, daemon, doctor, garmin, knee, rehab
+
+    if getattr(app, "_advisor_registered", False):
+        return
+    for module in (activity, knee, rehab, garmin, daemon, doctor):
+        app.add_typer(module.app)
+    app._advisor_registered = True  # type: ignore[attr-defined]
+
+
+def cli_app() -> typer.Typer:
+    """The whole command tree, every group registered (what `main` runs, and what tests invoke in-process)."""
+    _register_subcommands()
+    return app
 
 
 def main() -> None:

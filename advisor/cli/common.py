@@ -1,0 +1,48 @@
+"""What every command shares: one-sentence failures, the runtime (settings and database) and date options."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NoReturn
+
+import typer
+
+from advisor.config import ConfigError, load_settings
+from advisor.store.db import StoreError
+from advisor.usecases.runtime import Runtime, ensure_home
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    typer.echo(f"advisor: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def runtime(ctx: typer.Context) -> Runtime:
+    """The settings and database for this command, loaded once; configuration errors end the command (exit 2)."""
+    if not isinstance(ctx.obj, Runtime):
+        config_path = ctx.obj.get("config") if isinstance(ctx.obj, dict) else None
+        try:
+            settings = load_settings(config_path)
+            ensure_home(settings.home)
+        except ConfigError as error:
+            fail(str(error))
+        ctx.obj = Runtime(settings)
+        ctx.call_on_close(ctx.obj.close)
+    return ctx.obj
+
+
+def open_runtime(ctx: typer.Context) -> Runtime:
+    """Like `runtime`, with the database opened (and migrated) now, so store errors are reported up front."""
+    rt = runtime(ctx)
+    try:
+        _ = rt.athlete_id
+    except StoreError as error:
+        fail(str(error))
+    return rt
+
+
+def parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} expects a date as YYYY-MM-DD, got {value!r}")
