@@ -27,11 +27,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from advisor.errors import ConfigError
 from advisor.risk.model import Thresholds
-
-
-class ConfigError(Exception):
-    """A configuration problem, worded for the user: which key, what is wrong, what is allowed."""
 
 
 def default_home() -> Path:

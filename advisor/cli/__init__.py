@@ -15,7 +15,7 @@ import typer
 
 from advisor.cli.common import fail, open_runtime
 from advisor.cli.help import RootGroup
-from advisor.store.db import StoreError
+from advisor.errors import StoreError
 
 app = typer.Typer(
     cls=RootGroup,

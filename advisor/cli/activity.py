@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from advisor.cli.common import fail, open_runtime, parse_date
-from advisor.usecases.corrections import CorrectionError
+from advisor.errors import CorrectionError
 
 app = typer.Typer()
 """This module's commands; `advisor.cli` adds them to the root."""

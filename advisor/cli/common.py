@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
-from advisor.config import ConfigError, load_settings
-from advisor.store.db import StoreError
-from advisor.usecases.runtime import Runtime, ensure_home
+from advisor.errors import ConfigError, StoreError
+
+if TYPE_CHECKING:
+    from advisor.usecases.runtime import Runtime
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -19,6 +20,9 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def runtime(ctx: typer.Context) -> Runtime:
     """The settings and database for this command, loaded once; configuration errors end the command (exit 2)."""
+    from advisor.config import load_settings
+    from advisor.usecases.runtime import Runtime, ensure_home
+
     if not isinstance(ctx.obj, Runtime):
         config_path = ctx.obj.get("config") if isinstance(ctx.obj, dict) else None
         try:

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from advisor.cli.common import fail, open_runtime, parse_date, runtime
-from advisor.config import ConfigError
+from advisor.errors import ConfigError
 
 app = typer.Typer()
 """This module's commands; `advisor.cli` adds them to the root."""

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from advisor.cli.common import fail, open_runtime, parse_date
-from advisor.usecases.knee import InputError, PainInput, delete_pain, list_pain, log_pain, log_stairs
+from advisor.errors import InputError
 
 app = typer.Typer()
 """This module's commands; `advisor.cli` adds them to the root."""
@@ -33,6 +33,8 @@ def pain_log(
     note: Annotated[str | None, typer.Option("--note", help="Anything worth remembering.")] = None,
 ) -> None:
     """Log a knee pain score; swelling, locking, giving way and rest pain are red flags."""
+    from advisor.usecases.knee import PainInput, log_pain
+
     rt = open_runtime(ctx)
     entry = PainInput(
         score=score,
@@ -88,6 +90,8 @@ def pain_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """List logged pain entries."""
+    from advisor.usecases.knee import list_pain
+
     rt = open_runtime(ctx)
     rows = list_pain(rt.db, rt.athlete_id, parse_date(since, "--since") if since else None)
     if as_json:
@@ -132,6 +136,8 @@ def pain_list(
 @pain_app.command("delete")
 def pain_delete(ctx: typer.Context, entry_id: Annotated[int, typer.Argument(help="The id from `pain list`.")]) -> None:
     """Delete a pain entry logged by mistake."""
+    from advisor.usecases.knee import delete_pain
+
     rt = open_runtime(ctx)
     try:
         delete_pain(rt.db, rt.athlete_id, entry_id)
@@ -148,6 +154,8 @@ def stairs_log(
     day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
 ) -> None:
     """Log the floors of stairs you walked on a day (a watch or Garmin sync fills this on its own)."""
+    from advisor.usecases.knee import log_stairs
+
     rt = open_runtime(ctx)
     today = rt.settings.today()
     when = parse_date(day, "--date") if day else today

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from advisor.cli.common import fail, open_runtime, parse_date
-from advisor.usecases.knee import InputError
+from advisor.errors import InputError
 
 app = typer.Typer()
 """This module's commands; `advisor.cli` adds them to the root."""

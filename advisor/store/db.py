@@ -18,14 +18,11 @@ from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from advisor.errors import StoreError
 from advisor.store.models import Athlete
 
 SCHEMA_REVISION = "0004"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-
-
-class StoreError(Exception):
-    """The database cannot be opened or written; the message says why in one sentence."""
 
 
 @dataclass

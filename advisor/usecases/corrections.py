@@ -17,6 +17,7 @@ from functools import cache
 
 from sqlalchemy import select
 
+from advisor.errors import CorrectionError
 from advisor.metrics.run import is_foot_sport
 from advisor.risk.model import ON_FOOT_SPORTS, RUN_SPORTS, STAIR_SPORTS
 from advisor.store.db import Database
@@ -31,10 +32,6 @@ __all__ = [
     "known_sports",
     "set_sport",
 ]
-
-
-class CorrectionError(Exception):
-    """A correction that cannot be made (no such activity, an unknown sport), worded for the runner."""
 
 
 @cache

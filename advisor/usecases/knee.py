@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 
 from advisor.advice.report import KneeReport, assess
 from advisor.config import Settings
+from advisor.errors import InputError
 from advisor.risk.aggregates import HISTORY_DAYS
 from advisor.risk.model import Assessment, PainEntry, PainWhen, Profile, RehabSession, Run, StairDay
 from advisor.store.db import Database
@@ -24,10 +25,6 @@ from advisor.store.models import Activity, ClinicianAssessment, DailyStairs, Pai
 STAIR_SOURCE_PRIORITY = ("manual", "garmin", "fit_monitoring")
 """When several sources give floors for one day, the runner's own entry wins, then Garmin's daily summary."""
 MAX_NOTE_CHARS = 2000
-
-
-class InputError(ValueError):
-    """Something the runner typed that cannot be stored; the message is one sentence saying what is allowed."""
 
 
 @dataclass(frozen=True)
