@@ -33,37 +33,39 @@ No secret is ever written to the database or the logs: only messages the Garmin 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import tempfile
 from collections.abc import Callable
-from contextlib import ExitStack
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from advisor.config import Settings
-from advisor.sources.files import SourceError, Unreadable, discover
 from advisor.sources.garmin import (
-    GarminActivity,
     GarminAuthError,
-    GarminBadDownload,
     GarminError,
     GarminRateLimited,
     GarminSource,
-    GarminUnavailable,
     default_token_dir,
     open_garmin_source_from_settings,
 )
 from advisor.sources.garmin.model import ensure_private_dir
-from advisor.store.models import Activity, DailyStairs, SourceFile, SyncState
-from advisor.usecases.importing import FileResult, ImportContext, Status, import_payload
+from advisor.store.models import Activity, DailyStairs, SyncState
+from advisor.usecases.garmin_state import (
+    SOURCE,
+    GarminStatus,
+    _auth_refusal,
+    _forget_auth_failure,
+    _load_state,
+    _remember_auth_failure,
+    _save_state,
+    garmin_configured,
+    garmin_status,
+    note_new_login,
+)
 from advisor.usecases.runtime import Runtime
+from advisor.usecases.sync_activity import ORIGIN, ActivityOutcome, _finish_activity, _sync_one
 
 __all__ = [
     "SOURCE",
@@ -78,38 +80,11 @@ __all__ = [
 
 _LOG = logging.getLogger(__name__)
 
-SOURCE = "garmin"
-"""`sync_state.source` and `daily_stairs.source` for everything this module stores."""
-ORIGIN = "garmin"
-"""`source_files.origin` of a Garmin download."""
 OVERLAP = timedelta(days=1)
 DEFAULT_RATE_LIMIT_WAIT = timedelta(hours=1)
 """How long to stay away after a 429 without a Retry-After: Garmin's limits typically last about an hour."""
-AUTH_MARKER_NAME = "login_needed.json"
-TOKEN_FILE_NAME = "garmin_tokens.json"  # what garminconnect writes; see advisor.sources.garmin.connect
-MAX_ERROR_CHARS = 2000
 
 Stopped = Literal["rate_limited", "auth", "unavailable", "busy"]
-
-
-@dataclass(frozen=True)
-class ActivityOutcome:
-    """What happened to one Garmin activity in this round."""
-
-    garmin_activity_id: int
-    start_utc: datetime
-    status: Status
-    detail: str
-    activity_ids: tuple[int, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "garmin_activity_id": self.garmin_activity_id,
-            "start_utc": self.start_utc.isoformat(),
-            "status": self.status,
-            "detail": self.detail,
-            "activity_ids": list(self.activity_ids),
-        }
 
 
 @dataclass
@@ -353,103 +328,6 @@ def _sync_activities(
             on_activity(outcome)
 
 
-def _sync_one(
-    ctx: ImportContext, source: GarminSource, activity: GarminActivity, report: SyncReport
-) -> ActivityOutcome:
-    """One activity through download, unzip and import; a non-retryable problem is a `failed` outcome.
-
-    Retryable problems (429, auth, network, 5xx) propagate and stop the round before the mark moves.
-    """
-    aid = activity.activity_id
-    try:
-        report.downloads += 1
-        data = source.download_original(aid)
-    except GarminBadDownload as error:
-        return ActivityOutcome(aid, activity.start_utc, "failed", str(error))
-    except GarminUnavailable as error:
-        if error.status is not None and 400 <= error.status < 500:
-            # e.g. 410 Gone or 400 for this one id: asking again cannot help, so do not let it block the rest
-            return ActivityOutcome(aid, activity.start_utc, "failed", f"Garmin activity {aid}: {error}")
-        raise
-    results = _import_download(ctx, aid, data)
-    return _combine(activity, [(_with_stored_ids(ctx, r, sha), sha) for r, sha in results])
-
-
-def _with_stored_ids(ctx: ImportContext, result: FileResult, sha: str | None) -> FileResult:
-    """A same-bytes duplicate names no activity; find the runs stored from those bytes, so they can be linked."""
-    if result.status != "duplicate" or result.activity_ids or sha is None:
-        return result
-    with ctx.db.transaction() as session:
-        ids = session.scalars(
-            select(Activity.id)
-            .join(SourceFile, SourceFile.id == Activity.source_file_id)
-            .where(SourceFile.athlete_id == ctx.athlete_id, SourceFile.sha256 == sha)
-            .order_by(Activity.id)
-        ).all()
-    return replace(result, activity_ids=tuple(ids))
-
-
-def _import_download(ctx: ImportContext, activity_id: int, data: bytes) -> list[tuple[FileResult, str | None]]:
-    """Unzip Garmin's ORIGINAL download with the `advisor import` guards and import each FIT inside.
-
-    Goes through `advisor.sources.files.discover` (the same limits on member size, compression ratio, nesting
-    and total size as a local zip) via a private temporary file, rather than a second copy of those checks.
-    Returns each result with the sha-256 of the payload imported (None when nothing could be read).
-    """
-    label = f"garmin:{activity_id}"
-    results: list[tuple[FileResult, str | None]] = []
-    with tempfile.TemporaryDirectory(prefix="advisor-garmin-") as tmp, ExitStack() as stack:
-        path = Path(tmp) / f"{activity_id}.download"
-        path.write_bytes(data)
-        prefix = str(path)
-        for candidate in discover([path], stack, ctx.limits):
-            name = label + candidate.label.removeprefix(prefix)
-            if isinstance(candidate, Unreadable):
-                results.append((FileResult(name, "failed", candidate.reason), None))
-                continue
-            try:
-                payload = candidate.read()
-            except SourceError as error:
-                results.append((FileResult(name, "failed", str(error)), None))
-                continue
-            sha = hashlib.sha256(payload).hexdigest()
-            results.append((import_payload(ctx, name, payload, garmin_activity_id=activity_id), sha))
-    return results
-
-
-def _combine(activity: GarminActivity, results: list[tuple[FileResult, str | None]]) -> ActivityOutcome:
-    aid, start = activity.activity_id, activity.start_utc
-    if not results:
-        return ActivityOutcome(aid, start, "failed", f"Garmin activity {aid}: the download holds no FIT file")
-    failed = [r for r, _ in results if r.status == "failed"]
-    if failed:
-        reasons = "; ".join(r.detail for r in failed)
-        return ActivityOutcome(aid, start, "failed", f"Garmin activity {aid}: {reasons}")
-    ids = tuple(i for r, _ in results for i in r.activity_ids)
-    for status in ("imported", "duplicate", "skipped"):
-        chosen = [r for r, _ in results if r.status == status]
-        if chosen:
-            detail = "; ".join(r.detail for r in chosen)
-            return ActivityOutcome(aid, start, status, detail, ids)  # type: ignore[arg-type]
-    raise AssertionError("unreachable: every FileResult has one of the four statuses")
-
-
-def _finish_activity(rt: Runtime, activity_id: int, outcome: ActivityOutcome, mark: datetime) -> None:
-    """In one transaction: link a duplicate's stored run to its Garmin id, and move the mark past it."""
-    with rt.db.transaction() as session:
-        if outcome.status == "duplicate" and outcome.activity_ids:
-            session.execute(
-                update(Activity)
-                .where(
-                    Activity.athlete_id == rt.athlete_id,
-                    Activity.id.in_(outcome.activity_ids),
-                    Activity.garmin_activity_id.is_(None),
-                )
-                .values(garmin_activity_id=activity_id)
-            )
-        _state_row(session, rt.athlete_id).synced_up_to = mark
-
-
 def _linked_ids(rt: Runtime, since: date) -> set[int]:
     """Garmin ids already tied to stored runs near the window: these need no download."""
     start = datetime.combine(since, datetime.min.time(), UTC) - timedelta(days=2)
@@ -479,175 +357,6 @@ def _store_floors(
                 updated_at=at,
             )
         )
-
-
-# --------------------------------------------------------------------------------------------------------------
-# sync_state
-
-
-def _state_row(session: Any, athlete_id: int) -> SyncState:
-    row = session.get(SyncState, (athlete_id, SOURCE))
-    if row is None:
-        row = SyncState(athlete_id=athlete_id, source=SOURCE)
-        session.add(row)
-    return row
-
-
-def _load_state(rt: Runtime) -> SyncState:
-    with rt.db.transaction() as session:
-        row = session.get(SyncState, (rt.athlete_id, SOURCE))
-        if row is None:
-            return SyncState(athlete_id=rt.athlete_id, source=SOURCE)
-        session.expunge(row)
-        return row
-
-
-_UNSET: Any = object()
-
-
-def _save_state(
-    rt: Runtime,
-    *,
-    synced_up_to: datetime | None = _UNSET,
-    retry_after: datetime | None = _UNSET,
-    last_error: str | None = _UNSET,
-    last_success_at: datetime | None = _UNSET,
-) -> None:
-    with rt.db.transaction() as session:
-        row = _state_row(session, rt.athlete_id)
-        if synced_up_to is not _UNSET:
-            row.synced_up_to = synced_up_to
-        if retry_after is not _UNSET:
-            row.retry_after = retry_after
-        if last_error is not _UNSET:
-            row.last_error = last_error[:MAX_ERROR_CHARS] if last_error else None
-        if last_success_at is not _UNSET:
-            row.last_success_at = last_success_at
-
-
-# --------------------------------------------------------------------------------------------------------------
-# A refused login: remembered next to the tokens, so no round asks Garmin again with the same credential
-
-
-def _credential_fingerprint(settings: Settings) -> str:
-    """Something that changes when the runner logs in again or sets a new key; never the credential itself."""
-    if settings.garmin.method == "personal_api":
-        try:
-            key = settings.garmin.resolved_api_key()
-        except Exception:  # an unreadable key file: that too is "the same broken credential"
-            key = None
-        return "key:" + (hashlib.sha256(key.encode()).hexdigest()[:16] if key else "none")
-    path = default_token_dir(settings.home) / TOKEN_FILE_NAME
-    try:
-        st = path.stat()
-    except OSError:
-        return "tokens:none"
-    return f"tokens:{st.st_mtime_ns}:{st.st_size}:{st.st_ino}"
-
-
-def _marker_path(settings: Settings) -> Path:
-    return default_token_dir(settings.home) / AUTH_MARKER_NAME
-
-
-def _remember_auth_failure(settings: Settings, message: str, at: datetime) -> None:
-    path = _marker_path(settings)
-    ensure_private_dir(path.parent)
-    document = {
-        "failed_at": at.isoformat(),
-        "method": settings.garmin.method,
-        "credential": _credential_fingerprint(settings),
-        "message": message,
-    }
-    path.write_text(json.dumps(document))
-    path.chmod(0o600)
-
-
-def _auth_refusal(settings: Settings) -> str | None:
-    """The stored message when the credential Garmin refused is still the one configured, else None."""
-    try:
-        document = json.loads(_marker_path(settings).read_text())
-    except (OSError, ValueError):
-        return None
-    if document.get("method") != settings.garmin.method:
-        return None
-    if document.get("credential") != _credential_fingerprint(settings):
-        return None
-    return str(document.get("message") or "Garmin rejected the saved login; run `advisor garmin login`")
-
-
-def _forget_auth_failure(settings: Settings) -> None:
-    _marker_path(settings).unlink(missing_ok=True)
-
-
-def note_new_login(rt: Runtime) -> None:
-    """After `advisor garmin login`: forget the refused login, so the next round (and the daemon) tries again."""
-    _forget_auth_failure(rt.settings)
-    state = _load_state(rt)
-    if state.last_error and "garmin login" in state.last_error:
-        _save_state(rt, last_error=None)
-
-
-def garmin_configured(settings: Settings) -> bool:
-    """Whether a Garmin sync can run at all (the daemon schedules it only then): a key, or saved tokens."""
-    if settings.garmin.method == "personal_api":
-        try:
-            return bool(settings.garmin.resolved_api_key())
-        except Exception:
-            return False
-    return (default_token_dir(settings.home) / TOKEN_FILE_NAME).is_file()
-
-
-# --------------------------------------------------------------------------------------------------------------
-# `advisor garmin status`
-
-
-@dataclass(frozen=True)
-class GarminStatus:
-    method: str
-    credential_present: bool
-    credential_where: str
-    last_success_at: datetime | None
-    synced_up_to: datetime | None
-    last_error: str | None
-    retry_after: datetime | None
-    login_needed: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        def iso(value: datetime | None) -> str | None:
-            return value.isoformat() if value else None
-
-        return {
-            "method": self.method,
-            "credential_present": self.credential_present,
-            "credential_where": self.credential_where,
-            "last_success_at": iso(self.last_success_at),
-            "synced_up_to": iso(self.synced_up_to),
-            "last_error": self.last_error,
-            "retry_after": iso(self.retry_after),
-            "login_needed": self.login_needed,
-        }
-
-
-def garmin_status(rt: Runtime) -> GarminStatus:
-    """What `advisor garmin status` shows: how Garmin is set up and how far the sync got. No secrets."""
-    settings = rt.settings
-    state = _load_state(rt)
-    if settings.garmin.method == "personal_api":
-        where = str(settings.garmin.api_key_file) if settings.garmin.api_key_file else "ADVISOR_GARMIN__API_KEY"
-        present = garmin_configured(settings)
-    else:
-        path = default_token_dir(settings.home) / TOKEN_FILE_NAME
-        where, present = str(path), path.is_file()
-    return GarminStatus(
-        method=settings.garmin.method,
-        credential_present=present,
-        credential_where=where,
-        last_success_at=state.last_success_at,
-        synced_up_to=state.synced_up_to,
-        last_error=state.last_error,
-        retry_after=state.retry_after,
-        login_needed=_auth_refusal(settings),
-    )
 
 
 # --------------------------------------------------------------------------------------------------------------
