@@ -179,3 +179,18 @@ def test_a_database_that_cannot_be_written_is_one_sentence(tmp_path: Path, cli, 
     assert result.returncode == 1
     assert result.stderr.startswith("advisor: cannot use the database") and "nothing half-written" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_text_follows_profile_units_and_json_stays_si(tmp_path: Path, cli, monkeypatch) -> None:
+    """A runner in miles reads miles in every sentence and cap row; --json keeps metres (plus km)."""
+    runs = [(date(2026, 3, 2) + timedelta(days=d), 8.0) for d in range(0, 28, 2)]
+    import_runs(cli, tmp_path / "a", runs)
+    before = status(cli, "2026-03-28")
+    monkeypatch.setenv("ADVISOR_PROFILE__UNITS", "mi")
+    page = cli("status", "--as-of", "2026-03-28").stdout
+    # next run 1.1 × 8 km = 8.8 km = 5.47 mi, shown to one decimal; the cap sentence (in --json) says 5.47 mi
+    assert "5.5 mi" in page and " km" not in page
+    monkeypatch.setenv("COLUMNS", "200")
+    full = json.loads(cli("status", "--as-of", "2026-03-28", "--json").stdout)
+    assert "5.47 mi" in next(a["message"] for a in full["advice"] if a["code"] == "cap_next_run")
+    assert status(cli, "2026-03-28")["caps"] == before["caps"]

@@ -338,3 +338,13 @@ def test_every_flag_and_advice_item_has_its_source_as_a_footnote() -> None:
         assert f'id="source-{number}"' in rendered.html
     for flag in report.flags:
         assert f"{flag.message} [{sources.index(flag.source) + 1}]" in rendered.text
+
+
+def test_the_mail_follows_profile_units(monkeypatch: pytest.MonkeyPatch) -> None:
+    rt = runtime()
+    seed_history(rt)
+    monkeypatch.setenv("ADVISOR_PROFILE__UNITS", "mi")
+    rendered = build_summary(Runtime(load_settings()), WEEK, today=MONDAY + timedelta(days=6))
+    # week 2025-W10: 5 + 6 + 12 km = 23 km = 14.3 mi
+    assert "14.3 mi" in rendered.subject and " km" not in rendered.subject
+    assert "Distance: 14.3 mi" in rendered.text

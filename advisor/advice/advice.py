@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from advisor.advice.caps import CapsAt, caps_at
 from advisor.advice.rehab import RehabProgress, RehabRoutine
-from advisor.risk.aggregates import km, m1
+from advisor.risk.aggregates import Units, dist, km, m1
 from advisor.risk.flags import RiskAssessment
 from advisor.risk.model import Number, Profile, RehabSession, Thresholds
 from advisor.risk.referral import is_new_pain
@@ -231,7 +231,7 @@ def build_advice(
     th = risk.threshold
     rtr = return_to_run(c)
     if rtr is not None:
-        out.append(_return_advice(rtr, t))
+        out.append(_return_advice(rtr, t, risk.units))
     else:
         out.append(_weekly_advice(caps, d7, risk, t))
         out.append(_next_run_advice(caps, risk, t))
@@ -249,8 +249,9 @@ def build_advice(
         out.append(
             advice(
                 "cross_train",
-                f"Replace the {km(cut):g} km you're cutting with about {minutes:.0f} minutes of {CROSS_TRAINING} — "
-                "cycling is not automatically knee-safe, so keep it easy with a light gear and stop if it hurts.",
+                f"Replace the {dist(cut, risk.units)} you're cutting with about {minutes:.0f} minutes of "
+                f"{CROSS_TRAINING} — cycling is not automatically knee-safe, so keep it easy with a light gear and "
+                "stop if it hurts.",
                 {
                     "minutes": minutes,
                     "distance_cut_m": m1(cut),
@@ -308,7 +309,7 @@ def build_advice(
     return sorted(out, key=lambda a: ADVICE_ORDER.index(a.code))
 
 
-def _return_advice(r: ReturnToRun, t: Thresholds) -> Advice:
+def _return_advice(r: ReturnToRun, t: Thresholds, u: Units) -> Advice:
     why = {
         "break": "after a break",
         "red_flag": "after the red-flag pause",
@@ -316,9 +317,9 @@ def _return_advice(r: ReturnToRun, t: Thresholds) -> Advice:
     }[r.cause]
     return advice(
         "return_to_run",
-        f"Restart gradually {why}: week {r.week + 1} of a return to running — at most {r.cap_km:g} km over the next "
-        f"7 days in runs of at most {km(r.next_run_m):g} km (run-walk is fine). Each week your knee tolerates adds "
-        f"{t.return_step_pct:g} %, back up to your usual {r.reference_km:g} km; pain steps back a week.",
+        f"Restart gradually {why}: week {r.week + 1} of a return to running — at most {dist(r.cap_m, u)} over the next "
+        f"7 days in runs of at most {dist(r.next_run_m, u)} (run-walk is fine). Each week your knee tolerates adds "
+        f"{t.return_step_pct:g} %, back up to your usual {dist(r.reference_m, u)}; pain steps back a week.",
         {
             "week": r.week,
             "cap_m": r.cap_m,
@@ -345,16 +346,17 @@ def _weekly_advice(caps: Caps, d7: float, risk: RiskAssessment, t: Thresholds) -
     }
     if caps.weekly_distance_m is None:
         return advice("cap_weekly_distance", caps.weekly_reason or "", numbers)
-    cap = f"{caps.weekly_distance_km:g} km"
+    u = risk.units
+    cap = dist(caps.weekly_distance_m, u)
     basis = caps.weekly_basis
     if basis == "pain_threshold":
         assert th.distance_7d_km is not None
         msg = (
-            f"Keep the next 7 days to {cap} at most — {t.threshold_factor * 100:g} % of the {th.distance_7d_km:g} km "
-            "a week at which your knee has hurt."
+            f"Keep the next 7 days to {cap} at most — {t.threshold_factor * 100:g} % of the "
+            f"{dist(th.distance_7d_m, u)} a week at which your knee has hurt."
         )
     elif basis == "step_back":
-        msg = f"Step back to {cap} over the next 7 days (you ran {km(d7):g} km): your knee hurt this week."
+        msg = f"Step back to {cap} over the next 7 days (you ran {dist(d7, u)}): your knee hurt this week."
     elif basis == "spike_limit":
         msg = (
             f"Keep the next 7 days to {cap} at most — no more than {t.weekly_step_up_pct:g} % above your usual week, "
@@ -382,12 +384,12 @@ def _next_run_advice(caps: Caps, risk: RiskAssessment, t: Thresholds) -> Advice:
         msg = caps.next_run_reason or ""
     else:
         if caps.next_run_basis == "single_run_pain_threshold":
-            why = f"below the {risk.threshold.single_run_km:g} km run that has hurt before"
+            why = f"below the {dist(risk.threshold.single_run_m or 0.0, risk.units)} run that has hurt before"
         elif caps.next_run_basis == "weekly_cap":
             why = "no more than the whole week's cap"
         else:
             why = f"{t.next_run_factor:.2f} × your longest recent run (runs that were themselves jumps don't count)"
-        msg = f"Make your longest run in the next 7 days no more than {caps.next_run_km:g} km — {why}."
+        msg = f"Make your longest run in the next 7 days no more than {dist(caps.next_run_m, risk.units)} — {why}."
     return advice(
         "cap_next_run", msg, {"cap_m": caps.next_run_m, "cap_km": caps.next_run_km, "basis": caps.next_run_basis}
     )

@@ -72,7 +72,7 @@ def assess(
     """Flags, caps and advice for the runner as of the end of `as_of` (their local day)."""
     t = thresholds
     sessions = [r for r in rehab if r.day <= as_of]
-    risk = evaluate(list(runs), list(pain), list(stairs), as_of, t, assessments)
+    risk = evaluate(list(runs), list(pain), list(stairs), as_of, t, assessments, profile.units)
     c = caps_at(risk, as_of)
     caps = build_caps(risk, c)
     routine = rehab_routine(profile.sex)

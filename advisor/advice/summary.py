@@ -77,6 +77,8 @@ class SummaryView:
     red_flag: Flag | None
     profile_name: str
     generated_on: date
+    units: str = "km"
+    """km | mi: how the mail writes distances."""
 
     @property
     def next_week_start(self) -> date:

@@ -13,10 +13,12 @@ import re
 from datetime import date
 from functools import lru_cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
 
 from advisor.advice.summary import CHART_CID, CHART_WEEKS, RenderedSummary, SummaryView
 from advisor.render.chart import weekly_chart_png
+from advisor.risk.aggregates import METRES_PER_MILE
 
 __all__ = ["render_html", "render_summary", "render_text", "standalone_html", "subject_line"]
 
@@ -25,8 +27,17 @@ SEVERITY_WORDS = {"high": "Warning", "caution": "Caution", "info": "Note"}
 WHEN_WORDS = {"during": "during a run", "after": "after a run", "morning": "next morning"}
 
 
-def _km(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
+def _in_units(value_km: float | None, units: str) -> str:
+    """A distance given in km, written in km or miles (one decimal); the unit word is the caller's."""
+    if value_km is None:
+        return "—"
+    return f"{value_km * 1000 / METRES_PER_MILE:.1f}" if units == "mi" else f"{value_km:.1f}"
+
+
+@pass_context
+def _km(context: Context, value: float | None) -> str:
+    """The template filter: `{{ x_km | km }} {{ unit }}` in the view's units."""
+    return _in_units(value, str(context.get("unit", "km")))
 
 
 def _metres(value: float | None) -> str:
@@ -69,11 +80,12 @@ def subject_line(view: SummaryView) -> str:
     """The subject: the week and its distance against its cap, or the red-flag call to action."""
     if view.red_flag is not None:
         return f"Knee summary {view.week}: red flag — see a clinician before running again"
-    subject = f"Knee summary {view.week}: {_km(view.last_week.distance_km)} km"
+    u = "mi" if view.units == "mi" else "km"
+    subject = f"Knee summary {view.week}: {_in_units(view.last_week.distance_km, u)} {u}"
     if view.last_week_cap_km is not None:
-        subject += f" of a {_km(view.last_week_cap_km)} km cap"
+        subject += f" of a {_in_units(view.last_week_cap_km, u)} {u} cap"
     if view.report.caps.weekly_distance_km is not None:
-        subject += f"; this week up to {_km(view.report.caps.weekly_distance_km)} km"
+        subject += f"; this week up to {_in_units(view.report.caps.weekly_distance_km, u)} {u}"
     return subject
 
 
@@ -94,6 +106,7 @@ def _context(view: SummaryView) -> dict[str, object]:
         "rehab_advice": next((a for a in report.advice if a.code == "rehab_routine"), None),
         "routine": report.rehab,
         "subject": subject_line(view),
+        "unit": "mi" if view.units == "mi" else "km",
     }
 
 

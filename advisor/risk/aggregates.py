@@ -19,6 +19,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -34,6 +35,23 @@ as_of, not at the first stored day, is what makes `--as-of D` independent of whe
 def km(metres: float) -> float:
     """Kilometres for people to read (2 decimals)."""
     return round(metres / 1000.0, 2)
+
+
+METRES_PER_MILE = 1609.344
+METRES_PER_FOOT = 0.3048
+Units = Literal["km", "mi"]
+
+
+def dist(metres: float, units: Units = "km") -> str:
+    """A distance in a sentence, in the runner's units: '12.4 km' or '7.71 mi' (2 decimals at most)."""
+    if units == "mi":
+        return f"{round(metres / METRES_PER_MILE, 2):g} mi"
+    return f"{km(metres):g} km"
+
+
+def elev(metres: float, units: Units = "km") -> str:
+    """A climb or descent in a sentence: metres with km, feet with miles."""
+    return f"{metres / METRES_PER_FOOT:.0f} ft" if units == "mi" else f"{metres:.0f} m"
 
 
 def m1(metres: float) -> float:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from advisor.risk.aggregates import DailySeries, build_daily
+from advisor.risk.aggregates import DailySeries, Units, build_daily
 from advisor.risk.load import LoadRatios, load_ratios, weekly_spike_flag
 from advisor.risk.model import Assessment, Flag, PainEntry, Run, StairDay, Thresholds
 from advisor.risk.pain import (
@@ -117,6 +117,8 @@ class RiskAssessment:
     red_flags: RedFlagState
     not_improving: NotImproving | None
     flags: list[Flag]
+    units: Units = "km"
+    """Distances in sentences follow the runner's units; numbers stay SI."""
     _thresholds_at: dict[date, PainThreshold] = field(default_factory=dict)
 
     def has(self, code: str) -> bool:
@@ -169,6 +171,7 @@ def evaluate(
     as_of: date,
     thresholds: Thresholds,
     assessments: Iterable[Assessment] = (),
+    units: Units = "km",
 ) -> RiskAssessment:
     """Run every knee-risk rule on the data on or before `as_of`."""
     t = thresholds
@@ -187,13 +190,15 @@ def evaluate(
         red_flag(red, as_of, t),
         pain_not_improving_flag(pattern, t),
         pain_reported_flag(pd, as_of, t),
-        over_pain_threshold_flag(pd, as_of, t),
-        session_spike_flag(spikes, as_of),
-        weekly_spike_flag(ratios, usual if series.first_run_day else None, t),
-        downhill_spike_flag(series, t),
-        steep_downhill_flag(series, t),
+        over_pain_threshold_flag(pd, as_of, t, units),
+        session_spike_flag(spikes, as_of, units),
+        weekly_spike_flag(ratios, usual if series.first_run_day else None, t, units),
+        downhill_spike_flag(series, t, units),
+        steep_downhill_flag(series, t, units),
         stairs_spike_flag(series, t),
         low_cadence_flag(series, t),
     ]
     flags = order_flags(f for f in candidates if f is not None)
-    return RiskAssessment(as_of, t, series, spikes, entries, done, events, pd, threshold, ratios, red, pattern, flags)
+    return RiskAssessment(
+        as_of, t, series, spikes, entries, done, events, pd, threshold, ratios, red, pattern, flags, units
+    )

@@ -20,7 +20,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from advisor.risk.aggregates import DailySeries, km, m1
+from advisor.risk.aggregates import DailySeries, Units, dist, m1
 from advisor.risk.model import Flag, Thresholds
 from advisor.risk.sources import make_flag
 
@@ -114,7 +114,9 @@ def load_ratios(series: DailySeries, t: Thresholds, day: date | None = None) -> 
     )
 
 
-def weekly_spike_flag(ratios: LoadRatios, usual_week_m: float | None, t: Thresholds) -> Flag | None:
+def weekly_spike_flag(
+    ratios: LoadRatios, usual_week_m: float | None, t: Thresholds, units: Units = "km"
+) -> Flag | None:
     """`weekly_spike` on the EWMA ratio: > acwr_high is high, > acwr_caution is caution; never without history.
 
     The daily EWMA ripples within a week (a steady runner's acute average peaks right after the long run), so the
@@ -133,7 +135,7 @@ def weekly_spike_flag(ratios: LoadRatios, usual_week_m: float | None, t: Thresho
         "weekly_spike",
         severity,
         (
-            f"Your last 7 days ({km(weekly):g} km) put your load at {r:.2f}× its longer-term average: a jump "
+            f"Your last 7 days ({dist(weekly, units)}) put your load at {r:.2f}× its longer-term average: a jump "
             "(weak evidence for runners)."
         ),
         {

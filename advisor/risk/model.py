@@ -187,6 +187,8 @@ class Profile:
     flat_feet: bool = False
     orthotics: bool = False
     timezone: str = "UTC"
+    units: Literal["km", "mi"] = "km"
+    """Distances in the report's sentences; every number stays in metres."""
 
 
 # --- thresholds ---------------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from advisor.risk.aggregates import DailySeries, iso_week, km, m1
+from advisor.risk.aggregates import DailySeries, Units, dist, iso_week, km, m1
 from advisor.risk.model import Flag, PainEntry, Thresholds
 from advisor.risk.sources import make_flag
 
@@ -293,7 +293,7 @@ def pain_reported_flag(pd: PainDays, day: date, t: Thresholds) -> Flag | None:
     )
 
 
-def over_pain_threshold_flag(pd: PainDays, day: date, t: Thresholds) -> Flag | None:
+def over_pain_threshold_flag(pd: PainDays, day: date, t: Thresholds, units: Units = "km") -> Flag | None:
     """The last 7 days at or above a threshold set by an event more than 7 days before (never the same week)."""
     s = pd.series
     older = day - timedelta(days=WEEK + 1)
@@ -321,7 +321,7 @@ def over_pain_threshold_flag(pd: PainDays, day: date, t: Thresholds) -> Flag | N
         "over_pain_threshold",
         "caution",
         (
-            f"You ran {km(d7):g} km in the last 7 days, at or above the {km(value):g} km of the 7 days to "
+            f"You ran {dist(d7, units)} in the last 7 days, at or above the {dist(value, units)} of the 7 days to "
             f"{e.judged_day.isoformat()} (week {iso_week(e.judged_day)}), when your knee hurt ({e.entry.score}/10)."
         ),
         {

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from advisor.risk.aggregates import DailySeries, km, m1
+from advisor.risk.aggregates import DailySeries, Units, dist, elev, km, m1
 from advisor.risk.model import Flag, Run, Thresholds
 from advisor.risk.sources import make_flag
 
@@ -114,7 +114,7 @@ def _recent_spikes(spikes: Sequence[SessionSpike], first: date) -> list[SessionS
     return out
 
 
-def session_spike_flag(spikes: Sequence[SessionSpike], as_of: date) -> Flag | None:
+def session_spike_flag(spikes: Sequence[SessionSpike], as_of: date, units: Units = "km") -> Flag | None:
     """The biggest session spike among runs of the last 7 days (one flag, the count in evidence)."""
     first = as_of - timedelta(days=WEEK - 1)
     recent = [s for s in _recent_spikes(spikes, first) if s.tier is not None and s.run.local_day <= as_of]
@@ -125,8 +125,8 @@ def session_spike_flag(spikes: Sequence[SessionSpike], as_of: date) -> Flag | No
     pct = round(worst.increase_pct)
     severity = "high" if worst.tier == "large" else "caution"
     msg = (
-        f"Your {km(worst.run.distance_m):g} km run on {worst.run.local_day.isoformat()} was {pct} % longer than "
-        f"your longest of the 30 days before ({km(worst.baseline_m):g} km): a {worst.tier} jump."
+        f"Your {dist(worst.run.distance_m, units)} run on {worst.run.local_day.isoformat()} was {pct} % longer than "
+        f"your longest of the 30 days before ({dist(worst.baseline_m, units)}): a {worst.tier} jump."
     )
     return make_flag(
         "session_spike",
@@ -187,7 +187,7 @@ def _ratio(value: float, usual: float) -> float | None:
     return round(value / usual, 2) if usual > 0 else None
 
 
-def downhill_spike_flag(series: DailySeries, t: Thresholds) -> Flag | None:
+def downhill_spike_flag(series: DailySeries, t: Thresholds, units: Units = "km") -> Flag | None:
     """Descent (runs, walks, hikes) of the last 7 days vs usual, or one run descending far more than usual."""
     as_of = series.as_of
     acute = series.total(series.descent_m, as_of, WEEK)
@@ -226,19 +226,19 @@ def downhill_spike_flag(series: DailySeries, t: Thresholds) -> Flag | None:
         return None
     if week_hit:
         msg = (
-            f"You descended {acute:.0f} m in the last 7 days, well above your usual {usual:.0f} m a week — "
-            "downhill running brakes hard through the bent knee."
+            f"You descended {elev(acute, units)} in the last 7 days, well above your usual {elev(usual, units)} a "
+            "week — downhill running brakes hard through the bent knee."
         )
     else:
         assert run_hit is not None
         msg = (
-            f"Your run on {run_hit.local_day.isoformat()} descended {run_hit.descent_m:.0f} m, more than twice your "
-            "usual per run — downhill running brakes hard through the bent knee."
+            f"Your run on {run_hit.local_day.isoformat()} descended {elev(run_hit.descent_m, units)}, more than "
+            "twice your usual per run — downhill running brakes hard through the bent knee."
         )
     return make_flag("downhill_spike", "caution", msg, evidence)
 
 
-def steep_downhill_flag(series: DailySeries, t: Thresholds) -> Flag | None:
+def steep_downhill_flag(series: DailySeries, t: Thresholds, units: Units = "km") -> Flag | None:
     """Distance on grades steeper than -10 % in 7 days: over 1 km while in pain, or over 2 × usual."""
     as_of = series.as_of
     acute = series.total(series.steep_downhill_m, as_of, WEEK)
@@ -251,13 +251,13 @@ def steep_downhill_flag(series: DailySeries, t: Thresholds) -> Flag | None:
         return None
     if pain_hit:
         msg = (
-            f"You covered {km(acute):g} km on steep descents (steeper than -10 %) in the last 7 days while your knee "
-            "hurts — walk the steep downhills for now."
+            f"You covered {dist(acute, units)} on steep descents (steeper than -10 %) in the last 7 days while your "
+            "knee hurts — walk the steep downhills for now."
         )
     else:
         msg = (
-            f"You covered {km(acute):g} km on steep descents (steeper than -10 %) in the last 7 days, more than twice "
-            "your usual — steep downhills load the knee most."
+            f"You covered {dist(acute, units)} on steep descents (steeper than -10 %) in the last 7 days, more than "
+            "twice your usual — steep downhills load the knee most."
         )
     return make_flag(
         "steep_downhill",

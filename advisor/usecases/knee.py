@@ -159,6 +159,7 @@ def assess_history(db: Database, athlete_id: int, settings: Settings, as_of: dat
         flat_feet=settings.profile.flat_feet,
         orthotics=settings.profile.orthotics,
         timezone=settings.profile.timezone,
+        units=settings.profile.units,
     )
     return assess(runs, pain, stairs, profile, settings.thresholds, as_of, assessments, rehab)
 

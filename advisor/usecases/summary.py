@@ -154,6 +154,7 @@ def summary_view(rt: Runtime, week: str | None = None, today: date | None = None
         chart=chart,
         red_flag=next((f for f in main.flags if f.code == "red_flag"), None),
         profile_name=settings.profile.name,
+        units=settings.profile.units,
         generated_on=today,
     )
 
