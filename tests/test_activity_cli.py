@@ -221,3 +221,18 @@ def test_an_unknown_sport_is_refused_with_a_suggestion(cli, stored: date) -> Non
     assert result.exit_code == 2
     assert "unknown sport 'runing'" in result.stderr and "running" in result.stderr
     assert json.loads(cli("activity", str(run["id"]), "--json").stdout)["sport"] == run["sport"]
+
+
+def test_the_detail_names_the_flags_the_run_raised(cli, stored: date) -> None:
+    """The long run is the week's session spike: its detail says so, in words and in --json; excluded, it raises
+    nothing."""
+    long_run = next(a for a in listed(cli) if a["name"] == LONG_NAME)
+    page = " ".join(cli("activity", str(long_run["id"])).stdout.split())
+    assert "longer than your longest of the 30 days before" in page
+    document = json.loads(cli("activity", str(long_run["id"]), "--json").stdout)
+    assert "session_spike" in [f["code"] for f in document["flags"]]
+    assert all(f["evidence"]["activity_id"] == long_run["id"] for f in document["flags"])
+    other = next(a for a in listed(cli) if a["id"] != long_run["id"] and a["sport"] == "running")
+    assert json.loads(cli("activity", str(other["id"]), "--json").stdout)["flags"] == []
+    cli("activity", "exclude", str(long_run["id"]))
+    assert json.loads(cli("activity", str(long_run["id"]), "--json").stdout)["flags"] == []

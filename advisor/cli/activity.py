@@ -99,10 +99,17 @@ def show_command(ctx: typer.Context, activity_id: ID, as_json: JSON = False) -> 
     sources = activity_sources(rt.db, rt.athlete_id, activity)
     tz = rt.settings.tz
     if as_json:
-        typer.echo(json.dumps(activity_detail_json(activity_json(activity, tz), sources), indent=2))
+        from advisor.usecases.knee import activity_flags
+
+        document = activity_detail_json(activity_json(activity, tz), sources)
+        raised = activity_flags(rt.db, rt.athlete_id, rt.settings, activity)
+        document["flags"] = [f.model_dump(mode="json") for f in raised]
+        typer.echo(json.dumps(document, indent=2))
         return
-    # The flags this run raised belong to the knee engine: pass them as `flags=[...]` once it can say so per run.
-    print_activity(activity, sources, tz, rt.settings.profile.units, flags=None)
+    from advisor.usecases.knee import activity_flags
+
+    flags = [f"{f.severity.upper()}: {f.message}" for f in activity_flags(rt.db, rt.athlete_id, rt.settings, activity)]
+    print_activity(activity, sources, tz, rt.settings.profile.units, flags=flags)
 
 
 @activity_app.command("exclude")

@@ -18,7 +18,7 @@ from advisor.advice.report import KneeReport, assess
 from advisor.config import Settings
 from advisor.errors import InputError
 from advisor.risk.aggregates import HISTORY_DAYS
-from advisor.risk.model import Assessment, PainEntry, PainWhen, Profile, RehabSession, Run, StairDay
+from advisor.risk.model import Assessment, Flag, PainEntry, PainWhen, Profile, RehabSession, Run, StairDay
 from advisor.store.db import Database
 from advisor.store.models import Activity, ClinicianAssessment, DailyStairs, PainEntryRow, RehabSessionRow
 
@@ -231,3 +231,13 @@ def newest_activity_day(db: Database, athlete_id: int, settings: Settings, as_of
         ).all()
         days = [r.local_day for r in (_run(a, settings.tz) for a in newest) if r.local_day <= as_of]
     return max(days, default=None)
+
+
+def activity_flags(db: Database, athlete_id: int, settings: Settings, activity: Activity) -> list[Flag]:
+    """The flags a run raised, as the report of its own day says: the session spike, downhill or steep-downhill
+    flag whose evidence names this activity. (A flag names only the worst run of its week.)"""
+    if activity.excluded:
+        return []
+    day = _run(activity, settings.tz).local_day
+    report = assess_history(db, athlete_id, settings, day)
+    return [f for f in report.flags if f.evidence.get("activity_id") == activity.id]
