@@ -212,6 +212,13 @@ def run_command(
     if outcome is None:
         raise typer.Exit(1)
     typer.echo(outcome)
+    if job in ("outbox", "summary"):
+        from advisor.usecases.outbox import pending_count
+
+        if pending_count(rt):
+            # for cron users: mail still waiting is a job not done
+            typer.echo("Mail is still waiting in the outbox.", err=True)
+            raise typer.Exit(1)
 
 
 @app.command("summary", epilog=SUMMARY_EPILOG)
@@ -224,6 +231,9 @@ def summary_command(
         Path | None, typer.Option("--preview", help="Write the summary as a standalone HTML file for a browser.")
     ] = None,
     send: Annotated[bool, typer.Option("--send", help="Queue the summary and send it now.")] = False,
+    again: Annotated[
+        bool, typer.Option("--resend", help="With --send: send a week again (after an interrupted send).")
+    ] = False,
 ) -> None:
     """The weekly summary email: --preview FILE.html to look at it, --send to mail it (once per week)."""
     from advisor.render.summary import render_summary, standalone_html
@@ -252,6 +262,11 @@ def summary_command(
                 fail(f"cannot write {preview}: {error.strerror}")
             typer.echo(f"Wrote the summary for {rendered.week} to {preview}.")
             return
+        if again:
+            from advisor.usecases.outbox import resend
+            from advisor.usecases.summary import week_just_ended
+
+            resend(rt, week or week_just_ended(rt.settings.today()))
         row = queue_summary(rt, render_summary, week)
         if row.status == "sent":
             sent_at = row.sent_at or datetime.now(UTC)
@@ -267,7 +282,10 @@ def summary_command(
         from advisor.store.models import OutboxMail
 
         stored = session.get(OutboxMail, row.id)
-        still_pending = stored is not None and stored.status != "sent"
-    if still_pending:
+        status = stored.status if stored is not None else "sent"
+    if status == "sending":
+        typer.echo(f"Another process is sending the summary for {row.week} right now; it is sent once.")
+        return
+    if status != "sent":
         typer.echo("It stays in the outbox; the daemon (or the next --send) tries again.", err=True)
         raise typer.Exit(1)

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from advisor.errors import StoreError
 from advisor.store.models import Athlete
 
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -48,6 +48,22 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+ATHLETE_LOCK_NAMESPACE = 0x4B4E  # "KN": this application's advisory locks, apart from anyone else's
+
+
+def lock_athlete(session: Session, athlete_id: int) -> None:
+    """Serialise writers of one athlete's activities until the transaction ends.
+
+    On PostgreSQL two importers (the daemon's inbox and Garmin jobs, or two machines) could both find no activity
+    starting within a minute and both insert one; a transaction-scoped advisory lock per athlete makes the check
+    and the insert one step. SQLite allows one writer at a time already, so nothing is needed there.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:ns, :athlete)"), {"ns": ATHLETE_LOCK_NAMESPACE, "athlete": athlete_id}
+        )
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:

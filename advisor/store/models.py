@@ -200,6 +200,10 @@ class OutboxMail(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When a sender claimed the row (status `sending`): the database, not a local lock, decides who sends."""
+    claimed_by: Mapped[str | None] = mapped_column(Text)
+    """host:pid of the claiming sender, for the runner reading `daemon status` after a crash."""
 
 
 class ClinicianAssessment(Base):

@@ -52,7 +52,7 @@ from advisor.sources.files import (
     discover,
 )
 from advisor.sources.strava import ActivityHint
-from advisor.store.db import Database
+from advisor.store.db import Database, lock_athlete
 from advisor.store.models import Activity, DailyStairs, SourceFile
 
 Status = Literal["imported", "duplicate", "skipped", "failed"]
@@ -264,6 +264,7 @@ def _store(
     measured: list[_Measured],
     garmin_activity_id: int | None,
 ) -> FileResult:
+    lock_athlete(session, ctx.athlete_id)  # the same-activity check and the insert, one importer at a time
     source = SourceFile(
         athlete_id=ctx.athlete_id,
         sha256=sha256,

@@ -6,24 +6,24 @@
 - `send_pending` sends every pending row and marks it sent only after the SMTP server accepted it. A server that is
   down leaves the row pending with the attempt and the error recorded; the next call sends the very same bytes.
 
-Two processes on one home (the daemon and `advisor summary --send`) never send the same row at once: sending holds
-an `flock` on `ADVISOR_HOME/outbox.lock`, which the kernel drops if the holder dies, so it never goes stale. The
-renderer is handed in by the entrypoint (`render=`), so this use case imports no renderer.
+The database decides who sends: a sender claims a row with a conditional UPDATE (pending → sending) before it
+talks to the server, so two daemons on two machines sharing one PostgreSQL never send a week twice. A sender killed
+mid-send leaves a stale claim, which becomes `uncertain` and is resent only when the runner asks (`--resend`): the
+server may have accepted it, and at most once beats twice.
+The renderer is handed in by the entrypoint (`render=`), so this use case imports no renderer.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, date, datetime
+import socket
+from datetime import UTC, date, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from advisor.advice.summary import CHART_CID, Render
@@ -31,13 +31,16 @@ from advisor.config import Settings
 from advisor.mail.transport import MailError, build_message, send_message
 from advisor.store.models import OutboxMail
 from advisor.usecases.runtime import Runtime
-from advisor.usecases.summary import SummaryNotConfigured, build_summary, parse_week, week_just_ended
+from advisor.usecases.summary import SummaryError, SummaryNotConfigured, build_summary, parse_week, week_just_ended
 
 log = logging.getLogger(__name__)
 
-OUTBOX_LOCK_FILE = "outbox.lock"
 PENDING = "pending"
+SENDING = "sending"
 SENT = "sent"
+UNCERTAIN = "uncertain"
+STALE_CLAIM = timedelta(minutes=10)
+"""A send takes seconds; a claim older than this belongs to a sender that died."""
 
 
 def mail_settings_problem(settings: Settings) -> str | None:
@@ -130,76 +133,119 @@ def pending_count(rt: Runtime) -> int:
     return len(rows)
 
 
-@contextmanager
-def _outbox_lock(rt: Runtime) -> Iterator[None]:
-    """Serialise senders on this home (threads and processes alike: each call opens its own descriptor)."""
-    rt.settings.home.mkdir(parents=True, exist_ok=True)
-    fd = os.open(rt.settings.home / OUTBOX_LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
-
-
 def _parse(data: bytes) -> EmailMessage:
     parsed = BytesParser(policy=policy.default).parsebytes(data)
     assert isinstance(parsed, EmailMessage)
     return parsed
 
 
+def _claim(rt: Runtime, row_id: int, now: datetime) -> bool:
+    """Move one pending row to `sending` in the database; True when this sender won it (a conditional UPDATE, so
+    of two senders on two machines exactly one sees a row count of 1)."""
+    with rt.db.transaction() as session:
+        result = session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == row_id, OutboxMail.status == PENDING)
+            .values(status=SENDING, claimed_at=now, claimed_by=f"{socket.gethostname()}:{os.getpid()}")
+        )
+        return result.rowcount == 1
+
+
+def _settle_stale_claims(rt: Runtime, now: datetime) -> list[str]:
+    """A `sending` row older than STALE_CLAIM belongs to a sender that died mid-send. The server may have accepted
+    the mail before it died, so it is never resent on its own (at most once): it becomes `uncertain`, and the runner
+    is told how to send it again if it did not arrive."""
+    outcomes: list[str] = []
+    with rt.db.transaction() as session:
+        stale = session.scalars(
+            select(OutboxMail).where(
+                OutboxMail.athlete_id == rt.athlete_id,
+                OutboxMail.status == SENDING,
+                OutboxMail.claimed_at < now - STALE_CLAIM,
+            )
+        ).all()
+        for row in stale:
+            row.status = UNCERTAIN
+            row.last_error = f"the sender ({row.claimed_by}) stopped while sending it; it may or may not have arrived"
+            outcomes.append(
+                f"The summary for {row.week} may not have arrived (its sender stopped mid-send); it is not resent "
+                f"on its own so it never arrives twice: `advisor summary --week {row.week} --send --resend` sends "
+                "it again."
+            )
+    return outcomes
+
+
+def resend(rt: Runtime, week: str) -> OutboxMail:
+    """Put an `uncertain` (or already sent) week back in the queue, at the runner's explicit request."""
+    with rt.db.transaction() as session:
+        row = session.scalar(select(OutboxMail).where(OutboxMail.athlete_id == rt.athlete_id, OutboxMail.week == week))
+        if row is None:
+            raise SummaryError(f"the summary for {week} was never queued; send it with `advisor summary --send`")
+        if row.status == SENDING:
+            raise SummaryError(f"the summary for {week} is being sent right now ({row.claimed_by})")
+        row.status, row.claimed_at, row.claimed_by = PENDING, None, None
+        return row
+
+
 def send_pending(rt: Runtime) -> list[str]:
     """Send every pending summary of this athlete, oldest week first; one sentence per mail.
 
-    A row is marked sent only after the server accepted it. Any failure (temporary or not) leaves it pending with
-    `attempts` and `last_error` updated, so nothing is lost: a wrong password, once fixed, still gets the mail out.
+    Each row is claimed in the database before it is sent, so several processes on several machines sharing the
+    database never send the same week twice. A row is marked sent only after the server accepted it; a refusal
+    or a dead server puts it back to pending with `attempts` and `last_error`, so nothing is lost.
     """
     settings = rt.settings
-    outcomes: list[str] = []
-    with _outbox_lock(rt):
+    now = datetime.now(UTC)
+    outcomes = _settle_stale_claims(rt, now)
+    with rt.db.transaction() as session:
+        pending = session.execute(
+            select(OutboxMail.id, OutboxMail.week, OutboxMail.recipient)
+            .where(OutboxMail.athlete_id == rt.athlete_id, OutboxMail.status == PENDING)
+            .order_by(OutboxMail.week, OutboxMail.id)
+        ).all()
+    if not pending:
+        return outcomes
+    problem = mail_settings_problem(settings)
+    if problem:
+        raise SummaryNotConfigured(f"{len(pending)} summary mail(s) are waiting, but {problem}")
+    smtp = settings.smtp
+    password = smtp.resolved_password()
+    for row_id, week, recipient in pending:
+        if not _claim(rt, row_id, datetime.now(UTC)):
+            continue  # another sender has it (or sent it) already
         with rt.db.transaction() as session:
-            pending = session.scalars(
-                select(OutboxMail)
-                .where(OutboxMail.athlete_id == rt.athlete_id, OutboxMail.status == PENDING)
-                .order_by(OutboxMail.week, OutboxMail.id)
-            ).all()
-        if not pending:
-            return outcomes
-        problem = mail_settings_problem(settings)
-        if problem:
-            raise SummaryNotConfigured(f"{len(pending)} summary mail(s) are waiting, but {problem}")
-        smtp = settings.smtp
-        password = smtp.resolved_password()
-        for row in pending:
-            error: MailError | None = None
-            try:
-                send_message(
-                    _parse(row.message),
-                    str(smtp.host),
-                    smtp.port,
-                    smtp.security,
-                    smtp.username,
-                    password,
-                    ssl_context=smtp.ssl_context(),
-                )
-            except MailError as err:
-                error = err
-            with rt.db.transaction() as session:
-                stored = session.get(OutboxMail, row.id)
-                assert stored is not None
-                stored.attempts = (stored.attempts or 0) + 1
-                if error is None:
-                    stored.status = SENT
-                    stored.sent_at = datetime.now(UTC)
-                    stored.last_error = None
-                else:
-                    stored.last_error = str(error)
+            message = session.get(OutboxMail, row_id).message  # type: ignore[union-attr]
+        error: MailError | None = None
+        try:
+            send_message(
+                _parse(message),
+                str(smtp.host),
+                smtp.port,
+                smtp.security,
+                smtp.username,
+                password,
+                ssl_context=smtp.ssl_context(),
+            )
+        except MailError as err:
+            error = err
+        with rt.db.transaction() as session:
+            stored = session.get(OutboxMail, row_id)
+            assert stored is not None
+            stored.attempts = (stored.attempts or 0) + 1
             if error is None:
-                outcomes.append(f"Sent the summary for {row.week} to {row.recipient}.")
+                stored.status = SENT
+                stored.sent_at = datetime.now(UTC)
+                stored.last_error = None
             else:
-                later = "will try again later" if error.temporary else "fix the setting; it stays queued"
-                outcomes.append(f"The summary for {row.week} is still queued ({later}): {error}.")
-                if error.temporary:
-                    # The same server will refuse the next row too; keep the rest for the next attempt.
-                    break
+                stored.status = PENDING
+                stored.last_error = str(error)
+            stored.claimed_at = stored.claimed_by = None
+        if error is None:
+            outcomes.append(f"Sent the summary for {week} to {recipient}.")
+        else:
+            later = "will try again later" if error.temporary else "fix the setting; it stays queued"
+            outcomes.append(f"The summary for {week} is still queued ({later}): {error}.")
+            if error.temporary:
+                # The same server will refuse the next row too; keep the rest for the next attempt.
+                break
     return outcomes
