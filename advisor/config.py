@@ -2,9 +2,9 @@
 
 Precedence, highest first: values passed in code, environment variables, the TOML file, the defaults below.
 The TOML file is `--config PATH`, else `$ADVISOR_CONFIG`, else `$ADVISOR_HOME/advisor.toml`, else
-`advisor.toml` in the user's config directory, if present. Secrets (SMTP password, Garmin API key, the web page's password) are read
-only from the environment or from a secret file named in the config: a TOML file that holds one is refused, so a
-config file can be shared or committed without leaking anything.
+`advisor.toml` in the user's config directory, if present. Secrets (SMTP password, Garmin API key, the web page's
+password) are read only from the environment or from a secret file named in the config: a TOML file that holds one
+is refused, so a config file can be shared or committed without leaking anything.
 
 `config/advisor.example.toml` documents every key; a test checks it covers every field here.
 """
