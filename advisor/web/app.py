@@ -25,7 +25,7 @@ from advisor.web import forms, pages
 from advisor.web.common import Forbidden, checked_form, render, templates_for
 from advisor.web.security import SECURITY_HEADERS, LoginThrottle, new_csrf_token, password_matches, session_key
 
-OPEN_PATHS = {"/login", "/style.css"}
+OPEN_PATHS = {"/login", "/style.css", "/favicon.ico"}
 """What a visitor without a session may see: the login form and the style sheet it uses."""
 SESSION_COOKIE = "advisor_session"
 SESSION_DAYS = 30
@@ -90,6 +90,11 @@ async def style(_request: Request) -> Response:
     return Response(css, media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
 
+async def no_icon(_request: Request) -> Response:
+    """Browsers ask for an icon on every visit; an empty answer keeps a 404 out of their console."""
+    return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})
+
+
 def create_app(settings: Settings, password: str | None = None, runtime: Runtime | None = None) -> Starlette:
     """The web application over `settings`' database. `password` None means no login (loopback only: the caller,
     `advisor serve` or the daemon, checks the address with `advisor.web.security.bind_problem` first)."""
@@ -99,6 +104,7 @@ def create_app(settings: Settings, password: str | None = None, runtime: Runtime
         Route("/login", login, methods=["POST"]),
         Route("/logout", logout, methods=["POST"]),
         Route("/style.css", style, methods=["GET"]),
+        Route("/favicon.ico", no_icon, methods=["GET"]),
         *pages.routes,
         *forms.routes,
     ]

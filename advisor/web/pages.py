@@ -55,7 +55,7 @@ async def chart(request: Request) -> Response:
     """The weekly email's chart for the 12 weeks up to today, sized for a phone held upright (the page scales it)."""
 
     def build() -> bytes:
-        return weekly_chart_png(chart_weeks(runtime(request), today(request)), width_px=720, height_px=480, dpi=110)
+        return weekly_chart_png(chart_weeks(runtime(request), today(request)), width_px=720, height_px=560, dpi=160)
 
     return Response(await call(build), media_type="image/png")
 
