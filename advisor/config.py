@@ -2,9 +2,9 @@
 
 Precedence, highest first: values passed in code, environment variables, the TOML file, the defaults below.
 The TOML file is `--config PATH`, else `$ADVISOR_CONFIG`, else `$ADVISOR_HOME/advisor.toml`, else
-`advisor.toml` in the user's config directory, if present. Secrets (SMTP password, Garmin API key) are read
-only from the environment or from a secret file named in the config: a TOML file that holds one is refused, so a
-config file can be shared or committed without leaking anything.
+`advisor.toml` in the user's config directory, if present. Secrets (SMTP password, Garmin API key, the web page's
+password) are read only from the environment or from a secret file named in the config: a TOML file that holds one
+is refused, so a config file can be shared or committed without leaking anything.
 
 `config/advisor.example.toml` documents every key; a test checks it covers every field here.
 """
@@ -136,7 +136,22 @@ def _secret(value: SecretStr | None, path: Path | None) -> str | None:
     return None
 
 
-SECRET_KEYS = {("smtp", "password"), ("garmin", "api_key")}
+class ServeSettings(Section):
+    """`advisor serve`: the local web page. Loopback needs no password; any other address refuses to start
+    without one, so a phone on the home network never reaches the pain log of an open server by accident."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=1, le=65535)
+    enabled: bool = False
+    """Also serve the page from `advisor daemon` (one systemd unit for both)."""
+    password: SecretStr | None = None
+    password_file: Path | None = None
+
+    def resolved_password(self) -> str | None:
+        return _secret(self.password, self.password_file) or None
+
+
+SECRET_KEYS = {("smtp", "password"), ("garmin", "api_key"), ("serve", "password")}
 
 
 class Settings(BaseSettings):
@@ -155,6 +170,7 @@ class Settings(BaseSettings):
     inbox: InboxSettings = InboxSettings()
     schedule: ScheduleSettings = ScheduleSettings()
     smtp: SmtpSettings = SmtpSettings()
+    serve: ServeSettings = ServeSettings()
     thresholds: Thresholds = Field(default_factory=Thresholds)
 
     _toml_file: Path | None = None

@@ -12,6 +12,9 @@ Schedules (from `[schedule]`):
   so it stays at local time across DST changes), plus, at start, the most recent summary if it was missed while the
   daemon was not running (`missed_summary_due`, measured from the latest week in the outbox).
 
+With `serve.enabled` the web page (advisor.web) is served from a thread of the daemon as well, on `serve.host`
+and `serve.port`, with the same password rules as `advisor serve`.
+
 One daemon per `ADVISOR_HOME` (`jobs.lock`). SIGTERM and SIGINT stop the scheduler after the jobs in hand finish;
 the process then exits 0. `--once` takes the same lock, runs what is due and returns.
 """
@@ -25,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advisor.config import Settings
 from advisor.usecases.jobruns import list_job_runs, run_recorded
@@ -36,6 +39,9 @@ from jobs.garmin import garmin_configured, sync_garmin
 from jobs.inbox import NOTHING_NEW, scan_inbox
 from jobs.lock import acquire_daemon_lock
 from jobs.schedule import interval_trigger, missed_summary_due, next_summary_time, summary_trigger
+
+if TYPE_CHECKING:
+    from advisor.web.server import ServerThread
 
 __all__ = [
     "JOB_INBOX",
@@ -282,18 +288,31 @@ def run_daemon(settings: Settings, once: bool = False) -> int:
 
         scheduler.add_listener(on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
 
+        web = _start_web(settings)
         scheduler.start()
         _log_start(settings, lock.pid, layout)
         while not stop.wait(timeout=60):
             pass
         log.info("Waiting for running jobs to finish.")
         scheduler.shutdown(wait=True)
+        if web is not None:
+            web.stop()
         log.info("The advisor daemon stopped.")
         return 0
     finally:
         _restore(previous_handlers)
         rt.close()
         lock.release()
+
+
+def _start_web(settings: Settings) -> ServerThread | None:
+    """With `serve.enabled`, the web page runs in a thread beside the scheduler, so one systemd unit gives both.
+    Its address is checked like `advisor serve`'s (a ConfigError ends the start before any job runs)."""
+    if not settings.serve.enabled:
+        return None
+    from advisor.web.server import ServerThread
+
+    return ServerThread(settings, settings.serve.host, settings.serve.port).start()
 
 
 def _restore(handlers: dict[signal.Signals, Any]) -> None:

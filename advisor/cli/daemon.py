@@ -76,6 +76,7 @@ def daemon_command(
     """Run until SIGTERM/SIGINT (then finish the job in hand and exit 0), or with --once run what is due and exit."""
     if ctx.invoked_subcommand is not None:
         return
+    from advisor.config import ConfigError
     from advisor.store.db import StoreError
     from jobs.daemon import run_daemon
     from jobs.lock import AlreadyRunning
@@ -87,7 +88,7 @@ def daemon_command(
     except AlreadyRunning as error:
         pid = f" (pid {error.pid})" if error.pid is not None else ""
         fail(f"another advisor daemon is already running for {settings.home}{pid}; stop it first", 1)
-    except StoreError as error:
+    except (StoreError, ConfigError) as error:
         fail(str(error))
     raise typer.Exit(code)
 

@@ -76,6 +76,44 @@ _SIGNS = (
 )
 
 
+def _chart(rt: Runtime, monday: date, as_of: date) -> tuple[list[KneeReport], list[WeekPoint]]:
+    """The 12 chart weeks ending with the week of `monday` (cut at `as_of`): each week's report and its bar.
+
+    Reports at the end of each of the 12 chart weeks, plus the Sunday before the first: week k's cap is the cap
+    the engine gave on the Sunday before it, its threshold what the engine knew at its end.
+    """
+
+    def report(day: date) -> KneeReport:
+        return assess_history(rt.db, rt.athlete_id, rt.settings, day)
+
+    first_monday = monday - timedelta(weeks=CHART_WEEKS - 1)
+    before = report(first_monday - timedelta(days=1))
+    week_reports = [report(min(first_monday + timedelta(weeks=k, days=6), as_of)) for k in range(CHART_WEEKS)]
+    caps_before = [before, *week_reports[:-1]]
+    scores: dict[str, list[int]] = {}
+    for p in list_pain(rt.db, rt.athlete_id, since=first_monday):
+        if p.day <= as_of:
+            scores.setdefault(iso_week(p.day), []).append(p.score)
+    chart = [
+        WeekPoint(
+            label=f"W{r.weeks[-1].start.isocalendar().week:02d}",
+            distance_km=r.weeks[-1].distance_km,
+            cap_km=c.caps.weekly_distance_km,
+            threshold_km=r.pain_threshold.distance_7d_km,
+            pain_scores=scores.get(r.weeks[-1].week, []),
+        )
+        for r, c in zip(week_reports, caps_before, strict=True)
+    ]
+    return week_reports, chart
+
+
+def chart_weeks(rt: Runtime, today: date) -> list[WeekPoint]:
+    """The 12 weeks up to and including this one (cut at `today`), as the weekly email's chart draws them;
+    the web page shows the same chart for the week in progress."""
+    monday = today - timedelta(days=today.weekday())
+    return _chart(rt, monday, today)[1]
+
+
 def summary_view(rt: Runtime, week: str | None = None, today: date | None = None) -> SummaryView:
     """Gather the summary of `week` ('YYYY-Www'; default the week just ended) from the store and the knee engine."""
     settings = rt.settings
@@ -87,35 +125,11 @@ def summary_view(rt: Runtime, week: str | None = None, today: date | None = None
     sunday = monday + timedelta(days=6)
     as_of = min(sunday, today)
 
-    def report(day: date) -> KneeReport:
-        return assess_history(rt.db, rt.athlete_id, settings, day)
-
-    # Reports at the end of each of the 12 chart weeks, plus the Sunday before the first: week k's cap is the
-    # cap the engine gave on the Sunday before it, its threshold what the engine knew at its end.
     first_monday = monday - timedelta(weeks=CHART_WEEKS - 1)
-    before = report(first_monday - timedelta(days=1))
-    week_reports: list[KneeReport] = []
-    for k in range(CHART_WEEKS):
-        end = first_monday + timedelta(weeks=k, days=6)
-        week_reports.append(report(min(end, as_of)))
+    week_reports, chart = _chart(rt, monday, as_of)
     finished = week_reports[-1]
-    main = report(today) if today > as_of else finished
-    caps_before = [before, *week_reports[:-1]]
-
+    main = assess_history(rt.db, rt.athlete_id, settings, today) if today > as_of else finished
     pain_rows = [p for p in list_pain(rt.db, rt.athlete_id, since=first_monday) if p.day <= as_of]
-    scores: dict[str, list[int]] = {}
-    for p in pain_rows:
-        scores.setdefault(iso_week(p.day), []).append(p.score)
-    chart = [
-        WeekPoint(
-            label=f"W{r.weeks[-1].start.isocalendar().week:02d}",
-            distance_km=r.weeks[-1].distance_km,
-            cap_km=c.caps.weekly_distance_km,
-            threshold_km=r.pain_threshold.distance_7d_km,
-            pain_scores=scores.get(r.weeks[-1].week, []),
-        )
-        for r, c in zip(week_reports, caps_before, strict=True)
-    ]
 
     tz = settings.tz
     activities = [
@@ -147,8 +161,8 @@ def summary_view(rt: Runtime, week: str | None = None, today: date | None = None
         end=sunday,
         report=main,
         last_week=finished.weeks[-1],
-        last_week_cap_km=caps_before[-1].caps.weekly_distance_km,
-        last_week_next_run_cap_km=caps_before[-1].caps.next_run_km,
+        last_week_cap_km=week_reports[-2].caps.weekly_distance_km,
+        last_week_next_run_cap_km=week_reports[-2].caps.next_run_km,
         activities=activities,
         pain=pain,
         chart=chart,

@@ -1,0 +1,178 @@
+"""The writing pages: the pain log (`/pain`), the rehab checklist (`/rehab`) and a clinician's assessment (`/assessed`).
+
+Each POST goes through the same use case as its CLI command (`advisor pain log`, `advisor rehab log`, `advisor pain
+assessed`), so the checks and their sentences are the same: bad input is that one sentence on the page (400) and
+nothing is stored; a stored entry redirects back (303), so reloading the page never logs it twice.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from advisor.usecases.knee import InputError, PainInput, assess_history, list_pain, log_pain
+from advisor.usecases.rehab import RehabInput, list_assessments, list_rehab, log_rehab, record_assessment
+from advisor.web.common import call, checked_form, render, runtime, today
+
+RED_FLAGS = (
+    ("swelling", "Swelling", "The knee is swollen."),
+    ("locking", "Locking", "The knee locks or catches."),
+    ("giving_way", "Giving way", "The knee gives way."),
+    ("rest_pain", "Pain at rest or at night", "It hurts when still, or wakes you."),
+)
+WHEN = (("during", "During a run"), ("after", "After a run"), ("morning", "The next morning"))
+PAIN_SHOWN_DAYS = 120
+
+
+def _sentence(error: Exception) -> str:
+    """The use case's sentence, with the CLI's option dashes dropped (`--score` reads `score` on a form)."""
+    text = re.sub(r"--(?=\w)", "", str(error))
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def _day(text: str | None, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"{field} must be a date as YYYY-MM-DD, got {text!r}") from None
+
+
+def _whole(text: str | None, field: str, allowed: str) -> int | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise InputError(f"{field} must be a whole number {allowed}, got {text!r}") from None
+
+
+def _pain_input(fields: dict[str, str]) -> PainInput:
+    score = _whole(fields.get("score"), "score", "from 0 (no pain) to 10 (worst)")
+    if score is None:
+        raise InputError("choose a pain score from 0 (no pain) to 10 (worst)")
+    return PainInput(
+        score=score,
+        when=fields.get("when") or "after",
+        day=_day(fields.get("date"), "date"),
+        swelling="swelling" in fields,
+        locking="locking" in fields,
+        giving_way="giving_way" in fields,
+        rest_or_night_pain="rest_pain" in fields,
+        note=fields.get("note") or None,
+    )
+
+
+async def pain_page(request: Request, error: str | None = None, form: dict[str, str] | None = None) -> Response:
+    rt = runtime(request)
+    day = today(request)
+    entries = await call(list_pain, rt.db, rt.athlete_id, day - timedelta(days=PAIN_SHOWN_DAYS))
+    context = {
+        "entries": list(reversed(entries)),
+        "today": day,
+        "error": error,
+        "form": form or {},
+        "red_flags": RED_FLAGS,
+        "when_choices": WHEN,
+    }
+    return render(request, "pain.html", context, 400 if error else 200)
+
+
+async def pain_post(request: Request) -> Response:
+    fields = await checked_form(request)
+    rt = runtime(request)
+    try:
+        entry = _pain_input(fields)
+        await call(log_pain, rt.db, rt.athlete_id, entry, today(request))
+    except InputError as error:
+        return await pain_page(request, _sentence(error), fields)
+    return RedirectResponse("/pain?logged=1", status_code=303)
+
+
+async def rehab_page(request: Request, error: str | None = None) -> Response:
+    rt = runtime(request)
+    day = today(request)
+
+    report = await call(assess_history, rt.db, rt.athlete_id, rt.settings, day)
+    sessions = await call(list_rehab, rt.db, rt.athlete_id, day - timedelta(days=28))
+    progress = report.rehab_progress
+    step = next((s for s in report.rehab.steps if s.number == progress.step), None)
+    context = {
+        "routine": report.rehab,
+        "progress": progress,
+        "step": step,
+        "sessions": list(reversed(sessions)),
+        "today": day,
+        "error": error,
+    }
+    return render(request, "rehab.html", context, 400 if error else 200)
+
+
+async def rehab_post(request: Request) -> Response:
+    """A ticked strength move makes it a strength session, a ticked stretch or roll a mobility one."""
+    fields = await checked_form(request)
+    rt = runtime(request)
+    try:
+        entry = RehabInput(
+            day=_day(fields.get("date"), "date"),
+            strength=bool(fields.get("strength_move")),
+            mobility=bool(fields.get("mobility_move")),
+            band="band" in fields,
+            pain=_whole(fields.get("pain"), "pain", "from 0 to 10"),
+            note=fields.get("note") or None,
+        )
+        if not (entry.strength or entry.mobility):
+            raise InputError("tick at least one move you did: a strength move, a stretch or a foam-rolling area")
+        await call(log_rehab, rt.db, rt.athlete_id, entry, today(request))
+    except InputError as error:
+        return await rehab_page(request, _sentence(error))
+    return RedirectResponse("/rehab?logged=1", status_code=303)
+
+
+async def assessed_page(request: Request, error: str | None = None) -> Response:
+    rt = runtime(request)
+    found = await call(list_assessments, rt.db, rt.athlete_id)
+    context = {"assessments": list(reversed(found)), "today": today(request), "error": error}
+    return render(request, "assessed.html", context, 400 if error else 200)
+
+
+async def assessed_post(request: Request) -> Response:
+    fields = await checked_form(request)
+    rt = runtime(request)
+    decision = fields.get("cleared")
+    try:
+        if decision not in ("yes", "no"):
+            raise InputError("say what the clinician decided: cleared to run, or not yet")
+        day = _day(fields.get("date"), "date")
+        note = fields.get("note") or None
+        await call(record_assessment, rt.db, rt.athlete_id, decision == "yes", day, note, today(request))
+    except InputError as error:
+        return await assessed_page(request, _sentence(error))
+    return RedirectResponse("/", status_code=303)
+
+
+async def _pain_get(request: Request) -> Response:
+    return await pain_page(request)
+
+
+async def _rehab_get(request: Request) -> Response:
+    return await rehab_page(request)
+
+
+async def _assessed_get(request: Request) -> Response:
+    return await assessed_page(request)
+
+
+routes = [
+    Route("/pain", _pain_get, methods=["GET"]),
+    Route("/pain", pain_post, methods=["POST"]),
+    Route("/rehab", _rehab_get, methods=["GET"]),
+    Route("/rehab", rehab_post, methods=["POST"]),
+    Route("/assessed", _assessed_get, methods=["GET"]),
+    Route("/assessed", assessed_post, methods=["POST"]),
+]

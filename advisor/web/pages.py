@@ -1,0 +1,118 @@
+"""The reading pages: this week (`/`), the 12-week chart, the activities and one activity, with exclude/include.
+
+The week is the same `KneeReport` as `advisor status`, split the same way (advisor.render.status): the referral
+first, the red-flag pause, the flags with their sources, the caps, then the rest of the advice.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from advisor.advice.report import KneeReport
+from advisor.render.activity import detail_rows
+from advisor.render.chart import weekly_chart_png
+from advisor.render.status import SHOWN_AS_CAPS, data_note
+from advisor.render.tables import pace_or_speed, sport_label
+from advisor.usecases.corrections import CorrectionError, exclude_activity, get_activity, include_activity
+from advisor.usecases.knee import assess_history, newest_activity_day
+from advisor.usecases.listing import list_activities, local_date
+from advisor.usecases.summary import chart_weeks
+from advisor.web.common import call, checked_form, render, runtime, today
+
+ACTIVITIES_SHOWN = 100
+
+
+def _week(request: Request, day: date) -> tuple[KneeReport, date | None]:
+    rt = runtime(request)
+    report = assess_history(rt.db, rt.athlete_id, rt.settings, day)
+    newest = report.newest_data or newest_activity_day(rt.db, rt.athlete_id, rt.settings, day)
+    return report, newest
+
+
+async def home(request: Request) -> Response:
+    report, newest = await call(_week, request, today(request))
+    clinician = next((a for a in report.advice if a.code == "see_clinician"), None)
+    others = [a for a in report.advice if a.code != "see_clinician" and a.code not in SHOWN_AS_CAPS]
+    return render(
+        request,
+        "home.html",
+        {
+            "report": report,
+            "clinician": clinician,
+            "advice": others,
+            "note": data_note(report, newest),
+            "newest": newest,
+            "progress": report.rehab_progress,
+        },
+    )
+
+
+async def chart(request: Request) -> Response:
+    """The weekly email's chart for the 12 weeks up to today, sized for a phone held upright (the page scales it)."""
+
+    def build() -> bytes:
+        return weekly_chart_png(chart_weeks(runtime(request), today(request)), width_px=720, height_px=560, dpi=160)
+
+    return Response(await call(build), media_type="image/png")
+
+
+async def activities(request: Request) -> Response:
+    rt = runtime(request)
+    tz = rt.settings.tz
+    units = rt.settings.profile.units
+
+    def rows() -> list[dict[str, object]]:
+        found = list_activities(rt.db, rt.athlete_id, tz=tz, include_excluded=True, limit=ACTIVITIES_SHOWN)
+        return [
+            {
+                "id": a.id,
+                "day": local_date(a, tz),
+                "sport": sport_label(a),
+                "name": a.name,
+                "distance_m": a.distance_m,
+                "pace": pace_or_speed(a, units),
+                "excluded": a.excluded,
+            }
+            for a in reversed(found)
+        ]
+
+    return render(request, "activities.html", {"activities": await call(rows)})
+
+
+async def activity(request: Request) -> Response:
+    rt = runtime(request)
+    activity_id = int(request.path_params["activity_id"])
+    try:
+        found = await call(get_activity, rt.db, rt.athlete_id, activity_id)
+    except CorrectionError as error:
+        return render(request, "message.html", {"title": "No such activity", "message": str(error)}, 404)
+    rows = detail_rows(found, rt.settings.tz, rt.settings.profile.units)
+    return render(request, "activity.html", {"activity": found, "rows": rows, "title": sport_label(found)})
+
+
+async def set_excluded(request: Request) -> Response:
+    """POST /activities/ID/exclude or /include: the same correction as `advisor activity exclude|include`."""
+    await checked_form(request)
+    if request.path_params["action"] not in ("exclude", "include"):
+        return render(request, "message.html", {"title": "Not found", "message": "There is no such page."}, 404)
+    rt = runtime(request)
+    activity_id = int(request.path_params["activity_id"])
+    change = exclude_activity if request.path_params["action"] == "exclude" else include_activity
+    try:
+        await call(change, rt.db, rt.athlete_id, activity_id)
+    except CorrectionError as error:
+        return render(request, "message.html", {"title": "No such activity", "message": str(error)}, 404)
+    return RedirectResponse(f"/activities/{activity_id}", status_code=303)
+
+
+routes = [
+    Route("/", home, methods=["GET"]),
+    Route("/chart.png", chart, methods=["GET"]),
+    Route("/activities", activities, methods=["GET"]),
+    Route("/activities/{activity_id:int}", activity, methods=["GET"]),
+    Route("/activities/{activity_id:int}/{action:str}", set_excluded, methods=["POST"]),
+]

@@ -1,0 +1,166 @@
+"""The web page's routes through Starlette's test client, on the real SQLite and PostgreSQL databases.
+
+Everything a form stores is read back through the same use cases the CLI uses, so a route that stored nothing,
+or stored the wrong thing, fails here.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fitgen import track_from_segments, write_activity
+from starlette.testclient import TestClient
+
+from advisor.config import load_settings
+from advisor.usecases.knee import list_pain
+from advisor.usecases.rehab import list_assessments, list_rehab
+from advisor.usecases.runtime import Runtime
+from advisor.web.app import create_app
+
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf(page: str) -> str:
+    match = CSRF.search(page)
+    assert match, "every page with a form carries a CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def rt(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", database_url)
+    runtime = Runtime(load_settings())
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def client(rt: Runtime) -> TestClient:
+    with TestClient(create_app(rt.settings, runtime=rt)) as c:
+        yield c
+
+
+def test_pain_form_stores_through_the_use_case_and_redirects(client: TestClient, rt: Runtime) -> None:
+    page = client.get("/pain")
+    assert page.status_code == 200
+    for field in ('name="score"', 'name="when"', 'name="date"', 'name="note"', 'name="swelling"', 'name="locking"'):
+        assert field in page.text
+    assert 'name="giving_way"' in page.text and 'name="rest_pain"' in page.text
+    day = rt.settings.today() - timedelta(days=1)
+    answer = client.post(
+        "/pain",
+        data={"csrf_token": csrf(page.text), "score": "4", "when": "morning", "date": day.isoformat(), "swelling": "1"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"].startswith("/pain")
+    [entry] = list_pain(rt.db, rt.athlete_id)
+    assert (entry.score, entry.when, entry.day, entry.swelling, entry.locking) == (4, "morning", day, True, False)
+    log = client.get("/pain").text
+    assert f"{day.isoformat()} · morning" in log and "4/10" in log and "swelling" in log
+
+
+@pytest.mark.parametrize(
+    ("fields", "sentence"),
+    [
+        ({"score": "11"}, "Score must be a whole number from 0 (no pain) to 10 (worst), got 11."),
+        ({"score": "x"}, "Score must be a whole number from 0 (no pain) to 10 (worst), got &#39;x&#39;."),
+        ({"score": "3", "when": "noon"}, "When must be one of during, after, morning, got &#39;noon&#39;."),
+        ({"score": "3", "date": "2999-01-01"}, "Date 2999-01-01 is in the future"),
+    ],
+)
+def test_bad_pain_input_is_one_sentence_and_nothing_is_stored(
+    client: TestClient, rt: Runtime, fields: dict[str, str], sentence: str
+) -> None:
+    token = csrf(client.get("/pain").text)
+    answer = client.post("/pain", data={"csrf_token": token, **fields})
+    assert answer.status_code == 400
+    assert sentence in answer.text
+    assert list_pain(rt.db, rt.athlete_id) == []
+
+
+def test_week_page_shows_the_referral_first_and_the_red_flag_pause(client: TestClient, rt: Runtime) -> None:
+    empty = client.get("/")
+    assert empty.status_code == 200 and "No knee-risk flags this week." in empty.text
+    assert "Next 7 days" in empty.text and 'src="/chart.png"' in empty.text
+    token = csrf(client.get("/pain").text)
+    client.post("/pain", data={"csrf_token": token, "score": "6", "giving_way": "1"})
+    page = client.get("/").text
+    referral, paused, flags = page.index('id="referral"'), page.index('id="paused"'), page.index('id="flags"')
+    assert referral < paused < flags
+    assert "red_flag" not in page  # codes are for --json; the page says it in words
+    assert "Step 1" in page and "strength 0/3" in page
+
+
+def test_chart_is_a_png(client: TestClient) -> None:
+    answer = client.get("/chart.png")
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/png"
+    assert answer.content.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def _import_one_run(rt: Runtime, tmp_path: Path) -> int:
+    day = rt.settings.today() - timedelta(days=2)
+    start = datetime(day.year, day.month, day.day, 6, 0, tzinfo=UTC)
+    points = track_from_segments([(5000.0, 0.0)], speed=3.0, interval_s=5.0, noise_m=0.2, seed=7)
+    path = tmp_path / "run.fit"
+    write_activity(path, points, start=start, utc_offset_s=0)
+    from advisor.usecases.importing import import_paths
+
+    summary = import_paths(rt.import_context("file"), [path])
+    [result] = summary.results
+    [activity_id] = result.activity_ids
+    return activity_id
+
+
+def test_activities_list_detail_and_exclude_include(client: TestClient, rt: Runtime, tmp_path: Path) -> None:
+    activity_id = _import_one_run(rt, tmp_path)
+    listing = client.get("/activities").text
+    assert f'href="/activities/{activity_id}"' in listing and "running" in listing
+    detail = client.get(f"/activities/{activity_id}")
+    assert detail.status_code == 200 and "distance" in detail.text and "Exclude this activity" in detail.text
+    answer = client.post(
+        f"/activities/{activity_id}/exclude", data={"csrf_token": csrf(detail.text)}, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    from advisor.usecases.corrections import get_activity
+
+    assert get_activity(rt.db, rt.athlete_id, activity_id).excluded is True
+    again = client.get(f"/activities/{activity_id}").text
+    assert "Include it again" in again
+    client.post(f"/activities/{activity_id}/include", data={"csrf_token": csrf(again)})
+    assert get_activity(rt.db, rt.athlete_id, activity_id).excluded is False
+    assert client.get("/activities/999999").status_code == 404
+
+
+def test_rehab_checklist_logs_a_session(client: TestClient, rt: Runtime) -> None:
+    page = client.get("/rehab")
+    assert 'value="clamshell"' in page.text and 'value="hamstring_stretch"' in page.text
+    token = csrf(page.text)
+    nothing = client.post("/rehab", data={"csrf_token": token, "note": "tired"})
+    assert nothing.status_code == 400 and "Tick at least one move" in nothing.text
+    assert list_rehab(rt.db, rt.athlete_id) == []
+    answer = client.post(
+        "/rehab",
+        data={"csrf_token": token, "strength_move": ["clamshell", "donkey_kick"], "pain": "1"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    [row] = list_rehab(rt.db, rt.athlete_id)
+    assert (row.strength, row.mobility, row.pain) == (True, False, 1)
+    assert "strength 1/3" in client.get("/").text
+
+
+def test_assessment_is_recorded(client: TestClient, rt: Runtime) -> None:
+    token = csrf(client.get("/assessed").text)
+    assert client.post("/assessed", data={"csrf_token": token}).status_code == 400
+    day = rt.settings.today() - timedelta(days=3)
+    answer = client.post(
+        "/assessed",
+        data={"csrf_token": token, "cleared": "yes", "date": day.isoformat(), "note": "patellofemoral, no tear"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    [row] = list_assessments(rt.db, rt.athlete_id)
+    assert (row.cleared, row.note) == (True, "patellofemoral, no tear")
