@@ -57,12 +57,13 @@ def test_main_commands_show_examples_and_exit_codes(cli, command: tuple[str, ...
 
 def test_shell_completion_can_be_shown_and_installed(cli, monkeypatch) -> None:
     assert "--install-completion" in cli("--help").stdout
-    # Typer detects the shell from the parent process, so ask from inside a real bash, as a user would.
+    # Typer detects the shell from the parent process, so ask from inside a real bash, as a user would (the
+    # trailing `exit` keeps bash from exec-ing the command in its own place, which would hide it).
     import subprocess
     import sys
 
     script = f"{sys.executable} -m advisor --show-completion"
-    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(["bash", "-c", f"{script}; exit $?"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "_ADVISOR_COMPLETE" in result.stdout or "complete" in result.stdout
 
