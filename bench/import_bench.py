@@ -152,27 +152,48 @@ def native_loop(data: bytes) -> None:
 
 @dataclass
 class _Watch:
-    """Per descendant process: last CPU seconds and peak RSS seen in /proc (the pool's fork server and workers)."""
+    """CPU seconds and peak RSS (VmHWM) per process, from /proc: `root` itself (with `own`) and its descendants
+    (the pool's fork server, resource tracker and workers). Descendants are looked up every 0.2 s, sampled every
+    0.05 s: light enough not to compete with what it measures."""
 
     root: int
+    own: bool = True
     cpu: dict[int, float] = field(default_factory=dict)
     rss: dict[int, float] = field(default_factory=dict)
     stop: threading.Event = field(default_factory=threading.Event)
 
-    def run(self) -> None:
+    def __post_init__(self) -> None:
+        self.pids = _descendants(self.root) | ({self.root} if self.own else set())
+        self.sample()
+        self.baseline = dict(self.cpu)
+
+    def sample(self) -> None:
         tick = os.sysconf("SC_CLK_TCK")
+        for pid in self.pids:
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            self.cpu[pid] = (int(stat[11]) + int(stat[12])) / tick
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    self.rss[pid] = max(self.rss.get(pid, 0.0), int(line.split()[1]) / 1024)
+
+    def run(self) -> None:
+        tick = 0
         while not self.stop.is_set():
-            for pid in _descendants(self.root):
-                try:
-                    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    status = Path(f"/proc/{pid}/status").read_text()
-                except OSError:
-                    continue
-                self.cpu[pid] = (int(stat[11]) + int(stat[12])) / tick
-                for line in status.splitlines():
-                    if line.startswith("VmHWM:"):
-                        self.rss[pid] = max(self.rss.get(pid, 0.0), int(line.split()[1]) / 1024)
-            time.sleep(0.02)
+            if tick % 4 == 0:
+                self.pids |= _descendants(self.root)
+            self.sample()
+            tick += 1
+            time.sleep(0.05)
+
+    def cpu_used(self, exclude_root: bool = False) -> float:
+        return sum(v - self.baseline.get(p, 0.0) for p, v in self.cpu.items() if not (exclude_root and p == self.root))
+
+    def others_rss(self) -> list[float]:
+        return [v for p, v in self.rss.items() if p != self.root]
 
 
 def _descendants(root: int) -> set[int]:
@@ -212,11 +233,11 @@ def import_command(folder: Path, jobs: int, expected: int) -> Sample:
         if process.returncode != 0 or imported != expected:
             problem = Path(f"{home}/err.txt").read_text()[-800:]
             raise SystemExit(f"import: exit {process.returncode}, {imported} of {expected} imported: {problem}")
-    workers = list(watch.rss.values())
+    workers = watch.others_rss()
     return Sample(
         wall,
-        usage.ru_utime + usage.ru_stime + sum(watch.cpu.values()),
-        usage.ru_maxrss / 1024,
+        usage.ru_utime + usage.ru_stime + watch.cpu_used(exclude_root=True),
+        watch.rss.get(process.pid, 0.0),
         max(workers, default=0.0),
         sum(workers),
     )
@@ -232,8 +253,7 @@ def import_in_process(paths: list[Path], jobs: int) -> Sample:
     with tempfile.TemporaryDirectory() as home:
         db = open_database(f"sqlite:///{home}/bench.db")
         ctx = ImportContext(db=db, athlete_id=default_athlete_id(db), decoder="fitfast", jobs=jobs)
-        watch = _Watch(os.getpid())
-        before = dict(watch.cpu)
+        watch = _Watch(os.getpid(), own=False)
         thread = threading.Thread(target=watch.run, daemon=True)
         started, cpu = time.perf_counter(), time.process_time()
         thread.start()
@@ -244,7 +264,7 @@ def import_in_process(paths: list[Path], jobs: int) -> Sample:
         db.dispose()
     if summary.count("imported") != len(paths):
         raise SystemExit(f"benchmark import did not import every file: {summary.line()}")
-    return Sample(wall, own + sum(watch.cpu.values()) - sum(before.values()))
+    return Sample(wall, own + watch.cpu_used())
 
 
 def median(samples: list[Sample], attr: str) -> float:
@@ -288,6 +308,7 @@ def main() -> None:
         contenders["advisor import --jobs 1"] = lambda: import_command(folder, 1, len(paths))
     contenders["advisor import, empty folder"] = lambda: import_command(empty, 1, 0)
     contenders[f"import_paths, jobs {args.jobs} (in-process)"] = lambda: import_in_process(paths, args.jobs)
+    contenders["import_paths, jobs 1 (in-process)"] = lambda: import_in_process(paths, 1)
     samples: dict[str, list[Sample]] = {name: [] for name in contenders} if args.rounds else {}
     for round_ in range(args.rounds):
         for name, run in contenders.items():
@@ -307,7 +328,7 @@ def main() -> None:
         print(
             f"scale: {size} runs, --jobs {args.jobs}: {got.wall_s:.1f} s wall, {got.cpu_s:.1f} s cpu, "
             f"{size / got.wall_s:.1f} files/s, {size * RECORDS_PER_RUN / got.wall_s:,.0f} records/s, "
-            f"peak RSS {got.peak_rss_mib:.0f} MiB (command), workers {got.workers_rss_max_mib:.0f} MiB max / "
+            f"peak RSS {got.peak_rss_mib:.0f} MiB (command), pool processes {got.workers_rss_max_mib:.0f} MiB max / "
             f"{got.workers_rss_sum_mib:.0f} MiB summed; load average {os.getloadavg()[0]:.2f}"
         )
 

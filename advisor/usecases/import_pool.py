@@ -12,7 +12,8 @@ What keeps it safe and flat:
   re-run finds the committed ones as `duplicate` (same bytes), exactly as without the pool;
 - workers send back a `Prepared` without the record stream (a few kB), not the decoded run;
 - a worker dies with the parent: each one watches the parent's pid and exits when it is gone, so a killed
-  import leaves no orphans decoding into the void.
+  import leaves no orphans decoding into the void;
+- `ImportContext.jobs` defaults to 1, so library callers (the inbox, Garmin sync) stay in-process unless they ask.
 
 The `forkserver` start method: forking the parent directly would copy its threads' locks (Rich's progress bar
 runs a thread), and `spawn` re-imports everything per worker; the fork server preloads the decoding modules once.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -36,6 +38,10 @@ from advisor.usecases.importing import FileResult, ImportContext, Prepared, comm
 from advisor.usecases.measuring import prepare
 
 IN_FLIGHT_PER_WORKER = 2
+POOL_MIN_FILES = 40
+"""Below this many payloads an import without `--jobs` stays in-process: starting the pool (a fork server that
+imports the decoders, then the workers) costs about 0.5 s of CPU, what decoding ~30 one-hour runs costs, and at
+40 runs the pool and the in-process import measured the same on 2 cores (`bench/import_bench.py`)."""
 PRELOAD = ["advisor.usecases.measuring", "advisor.decode.fitfast_backend", "advisor.decode.fitdecode_backend"]
 
 
@@ -85,7 +91,10 @@ def _prepare(decoder: str, profile: HeartRateProfile, name: str, data: bytes, hi
 
 
 def _watch_parent(parent_pid: int) -> None:
-    """Worker initializer: exit when the importing process is gone (after a kill -9 nobody shuts the pool)."""
+    """Worker initializer: exit when the importing process is gone (after a kill -9 nobody shuts the pool), and
+    leave Ctrl-C to it (the whole process group gets SIGINT; the command stops the pool itself, without a
+    traceback from every worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while _alive(parent_pid):

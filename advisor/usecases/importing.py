@@ -68,7 +68,9 @@ class ImportContext:
     origin: str = "file"
     limits: Limits = Limits()
     jobs: int = 1
-    """Worker processes for `import_paths` (1: decode in this process, no pool); `advisor import --jobs`."""
+    """Worker processes for `import_paths` (1: decode in this process, no pool); `advisor import --jobs`. 0: every
+    core for `import_pool.POOL_MIN_FILES` payloads or more, in-process below that (what `advisor import` does
+    without `--jobs`)."""
 
 
 @dataclass
@@ -103,10 +105,16 @@ def import_paths(
         candidates = discover(paths, stack, ctx.limits)
         if on_total:
             on_total(len(candidates))
-        if ctx.jobs > 1 and sum(isinstance(c, FitCandidate) for c in candidates) > 1:
+        payloads = sum(isinstance(c, FitCandidate) for c in candidates)
+        jobs = ctx.jobs
+        if jobs == 0:
+            from advisor.usecases.import_pool import POOL_MIN_FILES, available_cores
+
+            jobs = available_cores() if payloads >= POOL_MIN_FILES else 1
+        if jobs > 1 and payloads > 1:
             from advisor.usecases.import_pool import import_in_pool
 
-            results: Iterable[FileResult] = import_in_pool(ctx, candidates)
+            results: Iterable[FileResult] = import_in_pool(replace(ctx, jobs=jobs), candidates)
         else:
             results = (_import_candidate(ctx, candidate) for candidate in candidates)
         for result in results:
