@@ -62,8 +62,9 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The unmutated file's stored metrics, from a database of its own (SQLite)."""
     from typer.testing import CliRunner
 
-    from advisor.outputs.cli import app
+    from advisor.outputs.cli import _register_subcommands, app
 
+    _register_subcommands()  # `activities` lives in its own module: without this the fixture needs another test first
     folder = tmp_path_factory.mktemp("clean")
     (folder / "run.fit").write_bytes(original())
     env = {"ADVISOR_HOME": str(folder / "home")}
