@@ -14,7 +14,8 @@ Everything that arrives (a file on disk, an archive member, an inbox drop, a Gar
   in front of the risk engine: only finite, plausible numbers reach the store and, from it, the flags and caps.
 A file that names no sport takes it from the export's activities.csv (`hint`), else is assumed to be a run, and
 the detail says so. Decoding and measuring happen before the transaction opens, so the database is locked only
-for the writes.
+for the writes: they are `measuring.prepare` (no database), which `import_pool` runs in worker processes, and
+`commit` here, which always runs in the importing process.
 """
 
 from __future__ import annotations
