@@ -99,7 +99,7 @@ def import_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Decoding processes (default: every core; 1: in this process)."),
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores for 40+ files; 1: in-process)."),
     ] = None,
 ) -> None:
     """Import runs from FIT files, folders (recursive) and Garmin .zip exports."""
