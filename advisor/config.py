@@ -68,7 +68,7 @@ class DatabaseSettings(Section):
 
 
 class FitSettings(Section):
-    decoder: Literal["fitdecode", "fitparse"] = "fitdecode"
+    decoder: Literal["fitdecode", "fitparse", "fitfast"] = "fitfast"
 
 
 class ImportSettings(Section):

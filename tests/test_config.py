@@ -24,7 +24,7 @@ def test_defaults_put_all_state_under_advisor_home(isolated_home: Path) -> None:
     assert settings.home == isolated_home
     assert settings.database_url == f"sqlite:///{isolated_home / 'advisor.db'}"
     assert settings.inbox_path == isolated_home / "inbox"
-    assert settings.fit.decoder == "fitdecode"
+    assert settings.fit.decoder == "fitfast"
 
 
 def test_toml_file_then_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -53,7 +53,10 @@ def test_config_found_through_advisor_config_and_home(tmp_path: Path, isolated_h
     ("toml", "expected"),
     [
         ("[profile]\nmax_hr = 999\n", r"profile\.max_hr: Input should be less than or equal to 230 \(got 999\)"),
-        ('[fit]\ndecoder = "fast"\n', r"fit\.decoder: Input should be 'fitdecode' or 'fitparse' \(got 'fast'\)"),
+        (
+            '[fit]\ndecoder = "fast"\n',
+            r"fit\.decoder: Input should be 'fitdecode', 'fitparse' or 'fitfast' \(got 'fast'\)",
+        ),
         ('[profile]\ntimezone = "Mars/Olympus"\n', r"profile\.timezone: unknown time zone 'Mars/Olympus'"),
         ("[profile]\nshoe = 1\n", r"profile\.shoe: Extra inputs are not permitted"),
         ("[profil]\nmax_hr = 180\n", r"unknown section \[profil\]"),

@@ -102,8 +102,9 @@ def test_corpus_file_decodes_or_fails_as_expected(row: dict[str, str], backend: 
 
 @requires_corpus
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r["file"])
-def test_backends_agree(row: dict[str, str]) -> None:
-    a, b = (_decoded(row["file"], backend) for backend in BACKENDS)
+@pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "fitdecode"])
+def test_backends_agree(row: dict[str, str], backend: str) -> None:
+    a, b = _decoded(row["file"], "fitdecode"), _decoded(row["file"], backend)
     if isinstance(a, FitDecodeError) or isinstance(b, FitDecodeError):
         assert (type(a), str(a)) == (type(b), str(b))
     else:

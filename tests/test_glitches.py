@@ -64,8 +64,7 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     from advisor.cli import cli_app
 
-    app = cli_app()
-
+    app = cli_app()  # every group registered: `activities` lives in its own module
     folder = tmp_path_factory.mktemp("clean")
     (folder / "run.fit").write_bytes(original())
     env = {"ADVISOR_HOME": str(folder / "home")}

@@ -214,9 +214,38 @@ def test_piped_output_has_a_line_per_file_and_a_summary(tmp_path: Path, cli) -> 
     assert any(line.startswith("imported") and "a.fit" in line for line in lines)
 
 
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (children, grandchildren: the pool's fork server and its workers), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a zombie has exited; it only waits for its parent to read its status)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def test_a_killed_import_leaves_no_half_stored_run_and_a_rerun_finishes(tmp_path: Path, database_url: str) -> None:
-    """SIGKILL a real `advisor import` process mid-batch: every stored activity has its source file row (one
-    transaction per file), and running the command again stores exactly the rest."""
+    """SIGKILL a real `advisor import` process mid-batch (decoding in a pool of two workers): every stored activity
+    has its source file row (one transaction per file), no worker outlives it, and running the command again
+    stores exactly the rest."""
     import os
     import signal
     import subprocess
@@ -230,15 +259,22 @@ def test_a_killed_import_leaves_no_half_stored_run_and_a_rerun_finishes(tmp_path
         points = track_from_segments([(3000, 0.0)], speed=3.0, interval_s=2.0, seed=i)
         write_activity(folder / f"run{i:02d}.fit", points, start=START + timedelta(days=i))
     env = {**os.environ, "ADVISOR_DATABASE__URL": database_url, "ADVISOR_FIT__DECODER": "fitparse"}
-    command = [sys.executable, "-m", "advisor", "import", str(folder)]
+    command = [sys.executable, "-m", "advisor", "import", str(folder), "--jobs", "2"]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
+    workers: set[int] = set()
     while time.monotonic() < deadline and process.poll() is None:
+        workers |= descendants(process.pid)
         if count_rows(database_url, Activity) >= 2:
             break
         time.sleep(0.05)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    assert len(workers) >= 2, "the import should have decoded in worker processes"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(running(pid) for pid in workers):
+        time.sleep(0.1)
+    assert not any(running(pid) for pid in workers), "a worker outlived the killed import"
     stored = count_rows(database_url, Activity)
     assert 0 < stored < total, "the kill should land mid-batch"
     assert count_rows(database_url, SourceFile) == stored

@@ -66,13 +66,20 @@ def import_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="FIT files, folders, .fit.gz or .zip archives.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores for 40+ files; 1: in-process)."),
+    ] = None,
 ) -> None:
     """Import runs from FIT files, folders (recursive) and Garmin .zip exports."""
+    from dataclasses import replace
+
     from advisor.cli.progress import import_with_progress
 
     rt = open_runtime(ctx)
     try:
-        summary = import_with_progress(rt.import_context("file"), paths, as_json=as_json)
+        import_ctx = replace(rt.import_context("file"), jobs=jobs or 0)  # 0: every core, for 40 files or more
+        summary = import_with_progress(import_ctx, paths, as_json=as_json)
     except StoreError as error:
         fail(f"{error}. Files finished before this are stored; run the same command again to finish the job.", 1)
     if as_json:

@@ -28,7 +28,7 @@ from advisor.decode.model import (
     TruncatedFileError,
 )
 
-BACKENDS: Final = ("fitdecode", "fitparse")
+BACKENDS: Final = ("fitdecode", "fitparse", "fitfast")
 ACTIVITY_SUFFIXES: Final = (".fit", ".gpx", ".tcx")
 """Names (after an optional `.gz`) that promise an activity file; other named files are not ours."""
 NOT_AN_ACTIVITY: Final = "not an activity file"
@@ -48,6 +48,10 @@ def decode_fit(data: bytes, backend: str = "fitdecode") -> DecodedActivity:
         from advisor.decode import fitparse_backend
 
         return fitparse_backend.decode(data)
+    if backend == "fitfast":
+        from advisor.decode import fitfast_backend
+
+        return fitfast_backend.decode(data)
     raise ValueError(f"unknown FIT decoder {backend!r}; expected one of {', '.join(BACKENDS)}")
 
 

@@ -203,6 +203,9 @@ class Assembler:
     _records: list[tuple[Any, ...]] = field(default_factory=list)
     """(chained-file index, timestamp, distance, altitude, speed, heart rate, cadence, fractional cadence) as
     decoded, per record: a tuple, not the message, so a 10-hour run stays a few MiB until `finish`."""
+    _posix_records: list[tuple[Any, ...]] = field(default_factory=list)
+    """(POSIX seconds, distance, altitude, speed, heart rate, cadence, fractional cadence) from `add_posix_records`:
+    a decoder that already gives absolute POSIX times skips the per-record `Message` and datetime."""
     _sessions: list[tuple[int, Message]] = field(default_factory=list)
     _shift: dict[int, int] = field(default_factory=dict)
     """Chained-file index -> seconds to add to a relative FIT time to make it absolute FIT time."""
@@ -219,6 +222,13 @@ class Assembler:
         handler = _HANDLERS.get(msg.name)
         if handler is not None:
             handler(self, msg)
+
+    def add_posix_records(self, rows: list[tuple[Any, ...]]) -> None:
+        """Records whose times are already absolute POSIX seconds (see `_posix_records`), as the same values
+        `_on_record` keeps (altitude and speed already the enhanced field, else the 16-bit one). Only for a file
+        without chained files or monitoring messages: these records skip the bookkeeping `add` does for those."""
+        self._messages += len(rows)
+        self._posix_records.extend(rows)
 
     @property
     def _last_fit_ts(self) -> int | None:
@@ -364,6 +374,17 @@ class Assembler:
                         plus(cadence, fraction),
                     )
                 )
+        for time_s, distance, altitude, speed, heart_rate, cadence, fraction in self._posix_records:
+            rows.append(
+                (
+                    float(time_s),
+                    distance if type(distance) is float else num(distance),
+                    altitude if type(altitude) is float else num(altitude),
+                    speed if type(speed) is float else num(speed),
+                    heart_rate if type(heart_rate) is int else integer(heart_rate),
+                    plus(cadence, fraction),
+                )
+            )
         if not rows:
             return RecordStream()
         columns = [list(column) for column in zip(*rows, strict=True)]

@@ -14,34 +14,24 @@ Everything that arrives (a file on disk, an archive member, an inbox drop, a Gar
   in front of the risk engine: only finite, plausible numbers reach the store and, from it, the flags and caps.
 A file that names no sport takes it from the export's activities.csv (`hint`), else is assumed to be a run, and
 the detail says so. Decoding and measuring happen before the transaction opens, so the database is locked only
-for the writes.
+for the writes: they are `measuring.prepare` (no database), which `import_pool` runs in worker processes, and
+`commit` here, which always runs in the importing process.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from advisor.decode import (
-    UNKNOWN_SPORT,
-    DecodedActivity,
-    FitDecodeError,
-    SessionTotals,
-    TruncatedFileError,
-    decode_activity,
-)
-from advisor.decode.sports import sport_from_text
-from advisor.metrics import HeartRateProfile, RunMetrics, compute_run_metrics, split_sessions
-from advisor.metrics.plausibility import gate_stream, implausible
+from advisor.decode import DecodedActivity
+from advisor.metrics import HeartRateProfile
 from advisor.sources.files import (
     FitCandidate,
     IncompleteSourceError,
@@ -54,25 +44,18 @@ from advisor.sources.files import (
 from advisor.sources.strava import ActivityHint
 from advisor.store.db import Database, lock_athlete
 from advisor.store.models import Activity, DailyStairs, SourceFile
+from advisor.usecases.measuring import (
+    FileResult,
+    Measured,
+    Prepared,
+    Status,
+    digest,
+    prepare,
+)
 
-Status = Literal["imported", "duplicate", "skipped", "failed"]
 SAME_START_TOLERANCE_S = 60
 METRES_PER_FLOOR = 3.048
 """Garmin counts one floor per 10 ft (3.048 m) of barometric climb."""
-IGNORED_SPORTS = {"transition"}
-ASSUMED_SPORT = "running"
-"""What a file that names no sport (and has no export listing to ask) is taken to be: this is a runner's tool."""
-
-
-@dataclass(frozen=True)
-class FileResult:
-    name: str
-    status: Status
-    detail: str = ""
-    file_type: str | None = None
-    activity_ids: tuple[int, ...] = ()
-    incomplete: bool = False
-    """A `failed` file whose data simply stops (truncated): it may still be arriving (the inbox waits for it)."""
 
 
 @dataclass(frozen=True)
@@ -85,15 +68,10 @@ class ImportContext:
     hr_profile: HeartRateProfile = HeartRateProfile()
     origin: str = "file"
     limits: Limits = Limits()
-
-
-@dataclass
-class _Measured:
-    session: SessionTotals
-    metrics: RunMetrics
-    n_records: int
-    key: str
-    dropped: int = 0
+    jobs: int = 1
+    """Worker processes for `import_paths` (1: decode in this process, no pool); `advisor import --jobs`. 0: every
+    core for `import_pool.POOL_MIN_FILES` payloads or more, in-process below that (what `advisor import` does
+    without `--jobs`)."""
 
 
 @dataclass
@@ -118,14 +96,29 @@ def import_paths(
     on_total: Callable[[int], None] | None = None,
     on_result: Callable[[FileResult], None] | None = None,
 ) -> ImportSummary:
-    """Import every FIT payload under `paths`; a failure of one never stops the others."""
+    """Import every activity payload under `paths`; a failure of one never stops the others.
+
+    With `ctx.jobs` > 1 the files are decoded and measured in a process pool (`import_pool`); the results, the
+    transactions (one per file) and the callbacks stay in this process and in the order of `discover`.
+    """
     summary = ImportSummary()
     with ExitStack() as stack:
         candidates = discover(paths, stack, ctx.limits)
         if on_total:
             on_total(len(candidates))
-        for candidate in candidates:
-            result = _import_candidate(ctx, candidate)
+        payloads = sum(isinstance(c, FitCandidate) for c in candidates)
+        jobs = ctx.jobs
+        if jobs == 0:
+            from advisor.usecases.import_pool import POOL_MIN_FILES, available_cores
+
+            jobs = available_cores() if payloads >= POOL_MIN_FILES else 1
+        if jobs > 1 and payloads > 1:
+            from advisor.usecases.import_pool import import_in_pool
+
+            results: Iterable[FileResult] = import_in_pool(replace(ctx, jobs=jobs), candidates)
+        else:
+            results = (_import_candidate(ctx, candidate) for candidate in candidates)
+        for result in results:
             summary.results.append(result)
             if on_result:
                 on_result(result)
@@ -133,15 +126,45 @@ def import_paths(
 
 
 def _import_candidate(ctx: ImportContext, candidate: FitCandidate | Skipped | Unreadable) -> FileResult:
+    data = read_candidate(candidate)
+    if isinstance(data, FileResult):
+        return data
+    return import_payload(ctx, candidate.label, data, hint=candidate.hint)  # type: ignore[union-attr]
+
+
+def read_candidate(candidate: FitCandidate | Skipped | Unreadable) -> bytes | FileResult:
+    """The candidate's bytes, or its result when there is nothing to decode (listed skipped, unreadable)."""
     if isinstance(candidate, Unreadable):
         return FileResult(candidate.label, "failed", candidate.reason)
     if isinstance(candidate, Skipped):
         return FileResult(candidate.label, "skipped", candidate.reason)
     try:
-        data = candidate.read()
+        return candidate.read()
     except SourceError as error:
         return FileResult(candidate.label, "failed", str(error), incomplete=isinstance(error, IncompleteSourceError))
-    return import_payload(ctx, candidate.label, data, hint=candidate.hint)
+
+
+def seen_before(ctx: ImportContext, sha256: str) -> FileResult | None:
+    """`duplicate` when these exact bytes are already stored for the athlete."""
+    with ctx.db.transaction() as session:
+        seen = session.scalar(
+            select(SourceFile.name).where(SourceFile.athlete_id == ctx.athlete_id, SourceFile.sha256 == sha256)
+        )
+    return None if seen is None else FileResult("", "duplicate", f"same content as {seen}")
+
+
+def commit(ctx: ImportContext, prepared: Prepared, garmin_activity_id: int | None = None) -> FileResult:
+    """Store a prepared payload in one transaction (or give its outcome); the caller checked `seen_before`."""
+    name, decoded = prepared.name, prepared.decoded
+    if prepared.outcome is not None or decoded is None:
+        return prepared.outcome or FileResult(name, "failed", "nothing decoded")
+    if decoded.file_type != "activity":
+        return _skip_non_activity(ctx, name, decoded)
+    try:
+        with ctx.db.transaction() as session:
+            return _store(session, ctx, prepared, garmin_activity_id)
+    except IntegrityError:
+        return FileResult(name, "duplicate", "stored meanwhile by another import", "activity")
 
 
 def import_payload(
@@ -154,36 +177,13 @@ def import_payload(
     """Decode, measure and store one activity file's bytes; see the module docstring for the statuses.
 
     `name` also tells the format sniffer what the file claims to be (`advisor.decode.decode_activity`); `hint` is
-    what an export's listing says about it (name, sport).
+    what an export's listing says about it (name, sport). Same bytes already stored: not decoded at all.
     """
-    sha256 = hashlib.sha256(data).hexdigest()
-    with ctx.db.transaction() as session:
-        seen = session.scalar(
-            select(SourceFile.name).where(SourceFile.athlete_id == ctx.athlete_id, SourceFile.sha256 == sha256)
-        )
-    if seen is not None:
-        return FileResult(name, "duplicate", f"same content as {seen}")
-    try:
-        decoded = decode_activity(data, name, ctx.decoder)
-    except FitDecodeError as error:
-        return FileResult(name, "failed", str(error), incomplete=isinstance(error, TruncatedFileError))
-    if decoded.skip_reason is not None:
-        return FileResult(name, "skipped", decoded.skip_reason, decoded.file_type)
-    if decoded.file_type != "activity":
-        return _skip_non_activity(ctx, name, decoded)
-    _apply_hint(decoded, hint)
-    measured = _measure(decoded, ctx.hr_profile)
-    if isinstance(measured, str):
-        return FileResult(name, "failed", f"impossible values: {measured}", "activity")
-    if not measured:
-        return FileResult(
-            name, "skipped", "activity file without a session or timed records: nothing to measure", "activity"
-        )
-    try:
-        with ctx.db.transaction() as session:
-            return _store(session, ctx, name, data, sha256, decoded, measured, garmin_activity_id)
-    except IntegrityError:
-        return FileResult(name, "duplicate", "stored meanwhile by another import", "activity")
+    sha256 = digest(data)
+    duplicate = seen_before(ctx, sha256)
+    if duplicate is not None:
+        return replace(duplicate, name=name)
+    return commit(ctx, prepare(ctx.decoder, ctx.hr_profile, name, data, hint, sha256), garmin_activity_id)
 
 
 def _skip_non_activity(ctx: ImportContext, name: str, decoded: DecodedActivity) -> FileResult:
@@ -212,64 +212,15 @@ def _skip_non_activity(ctx: ImportContext, name: str, decoded: DecodedActivity) 
     )
 
 
-def _apply_hint(decoded: DecodedActivity, hint: ActivityHint | None) -> None:
-    """Name and, where the file has none, sport from the export's listing; else running, with a note."""
-    if hint is not None and hint.name:
-        decoded.activity_name = hint.name
-    listed = sport_from_text(hint.sport_text) if hint is not None else None
-    for i, session in enumerate(decoded.sessions):
-        if session.sport != UNKNOWN_SPORT:
-            continue
-        if listed is not None:
-            decoded.sessions[i] = replace(session, sport=listed[0], sub_sport=listed[1])
-            decoded.notes.append(f"sport {listed[0]} from activities.csv ({hint.sport_text})")  # type: ignore[union-attr]
-        else:
-            decoded.sessions[i] = replace(session, sport=ASSUMED_SPORT, sub_sport=None)
-            decoded.notes.append(f"the file names no sport: taken as {ASSUMED_SPORT}")
-
-
-def _measure(decoded: DecodedActivity, profile: HeartRateProfile) -> list[_Measured] | str:
-    """Metrics per session; a multisport file gives one activity per leg (transitions are dropped).
-
-    Each leg's stream goes through the plausibility gate first; a leg that is still impossible makes the whole
-    file fail (the answer is then the reason, a string): half a file stored would be a run with a missing leg.
-    """
-    sessions = list(decoded.sessions)
-    records = decoded.records
-    if not sessions and len(records):
-        start = datetime.fromtimestamp(records.time_s[0], UTC)
-        sessions = [SessionTotals(sport="generic", sub_sport=None, start_time=start)]
-    sessions.sort(key=lambda s: s.start_time)
-    measured = []
-    for session, stream in zip(sessions, split_sessions(records, sessions), strict=True):
-        if session.sport in IGNORED_SPORTS:
-            continue
-        gated = gate_stream(stream, session.sport, session.sub_sport)
-        metrics = compute_run_metrics(gated.records, session.sport, profile, session)
-        problem = implausible(metrics, session, session.sport, session.sub_sport, gated.records, gated.dropped)
-        if problem is not None:
-            return problem
-        key = str(int(session.start_time.timestamp()))
-        measured.append(_Measured(session, metrics, len(gated.records), key, gated.dropped))
-    return measured
-
-
-def _store(
-    session: Session,
-    ctx: ImportContext,
-    name: str,
-    data: bytes,
-    sha256: str,
-    decoded: DecodedActivity,
-    measured: list[_Measured],
-    garmin_activity_id: int | None,
-) -> FileResult:
+def _store(session: Session, ctx: ImportContext, prepared: Prepared, garmin_activity_id: int | None) -> FileResult:
+    name, decoded, measured = prepared.name, prepared.decoded, prepared.measured
+    assert decoded is not None
     lock_athlete(session, ctx.athlete_id)  # the same-activity check and the insert, one importer at a time
     source = SourceFile(
         athlete_id=ctx.athlete_id,
-        sha256=sha256,
+        sha256=prepared.sha256,
         name=name,
-        size=len(data),
+        size=prepared.size,
         file_type=decoded.file_type,
         status="imported",
         origin=ctx.origin,
@@ -319,7 +270,7 @@ def _activity_row(
     athlete_id: int,
     source_file_id: int,
     decoded: DecodedActivity,
-    item: _Measured,
+    item: Measured,
     garmin_activity_id: int | None,
 ) -> Activity:
     s, m = item.session, item.metrics
@@ -355,3 +306,18 @@ def _activity_row(
         session_avg_heart_rate=s.avg_heart_rate,
         session_avg_cadence=s.avg_cadence,
     )
+
+
+__all__ = [
+    "SAME_START_TOLERANCE_S",
+    "FileResult",
+    "ImportContext",
+    "ImportSummary",
+    "Prepared",
+    "Status",
+    "commit",
+    "import_paths",
+    "import_payload",
+    "read_candidate",
+    "seen_before",
+]

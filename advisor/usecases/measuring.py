@@ -1,0 +1,147 @@
+"""Decoding and measuring one activity payload: the half of an import that needs no database.
+
+Split from `importing` so a process-pool worker (`import_pool`) runs exactly the code an in-process import runs,
+and sends back a `Prepared` — the decoded file's summary and its runs' metrics, without the record stream, so the
+pickle is a few kilobytes whatever the run's length. The statuses and reasons are the ones `importing`'s
+docstring lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Literal
+
+from advisor.decode import (
+    UNKNOWN_SPORT,
+    DecodedActivity,
+    FitDecodeError,
+    RecordStream,
+    SessionTotals,
+    TruncatedFileError,
+    decode_activity,
+)
+from advisor.decode.sports import sport_from_text
+from advisor.metrics import HeartRateProfile, RunMetrics, compute_run_metrics, split_sessions
+from advisor.metrics.plausibility import gate_stream, implausible
+from advisor.sources.strava import ActivityHint
+
+Status = Literal["imported", "duplicate", "skipped", "failed"]
+IGNORED_SPORTS = {"transition"}
+ASSUMED_SPORT = "running"
+"""What a file that names no sport (and has no export listing to ask) is taken to be: this is a runner's tool."""
+
+
+@dataclass(frozen=True)
+class FileResult:
+    name: str
+    status: Status
+    detail: str = ""
+    file_type: str | None = None
+    activity_ids: tuple[int, ...] = ()
+    incomplete: bool = False
+    """A `failed` file whose data simply stops (truncated): it may still be arriving (the inbox waits for it)."""
+
+
+@dataclass
+class Measured:
+    session: SessionTotals
+    metrics: RunMetrics
+    n_records: int
+    key: str
+    dropped: int = 0
+
+
+@dataclass
+class Prepared:
+    """Everything about one payload that needs no database: what a pool worker sends back (no record stream,
+    so the pickle stays small). `outcome` is the final answer for a file that will not be stored."""
+
+    name: str
+    sha256: str
+    size: int
+    outcome: FileResult | None = None
+    decoded: DecodedActivity | None = None
+    measured: list[Measured] = field(default_factory=list)
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def prepare(
+    decoder: str, profile: HeartRateProfile, name: str, data: bytes, hint: ActivityHint | None, sha256: str = ""
+) -> Prepared:
+    """Decode and measure one payload (pure: no database, safe in a worker process)."""
+    prepared = Prepared(name, sha256 or digest(data), len(data))
+    try:
+        decoded = decode_activity(data, name, decoder)
+    except FitDecodeError as error:
+        prepared.outcome = FileResult(name, "failed", str(error), incomplete=isinstance(error, TruncatedFileError))
+        return prepared
+    if decoded.skip_reason is not None:
+        prepared.outcome = FileResult(name, "skipped", decoded.skip_reason, decoded.file_type)
+        return prepared
+    if decoded.file_type == "activity":
+        _measured(prepared, decoded, hint, profile)
+    decoded.records = RecordStream()  # measured now, never stored: not kept, not sent back from a worker
+    prepared.decoded = decoded
+    return prepared
+
+
+def _measured(
+    prepared: Prepared, decoded: DecodedActivity, hint: ActivityHint | None, profile: HeartRateProfile
+) -> None:
+    name = prepared.name
+    _apply_hint(decoded, hint)
+    measured = _measure(decoded, profile)
+    if isinstance(measured, str):
+        prepared.outcome = FileResult(name, "failed", f"impossible values: {measured}", "activity")
+    elif not measured:
+        reason = "activity file without a session or timed records: nothing to measure"
+        prepared.outcome = FileResult(name, "skipped", reason, "activity")
+    else:
+        prepared.measured = measured
+
+
+def _apply_hint(decoded: DecodedActivity, hint: ActivityHint | None) -> None:
+    """Name and, where the file has none, sport from the export's listing; else running, with a note."""
+    if hint is not None and hint.name:
+        decoded.activity_name = hint.name
+    listed = sport_from_text(hint.sport_text) if hint is not None else None
+    for i, session in enumerate(decoded.sessions):
+        if session.sport != UNKNOWN_SPORT:
+            continue
+        if listed is not None:
+            decoded.sessions[i] = replace(session, sport=listed[0], sub_sport=listed[1])
+            decoded.notes.append(f"sport {listed[0]} from activities.csv ({hint.sport_text})")  # type: ignore[union-attr]
+        else:
+            decoded.sessions[i] = replace(session, sport=ASSUMED_SPORT, sub_sport=None)
+            decoded.notes.append(f"the file names no sport: taken as {ASSUMED_SPORT}")
+
+
+def _measure(decoded: DecodedActivity, profile: HeartRateProfile) -> list[Measured] | str:
+    """Metrics per session; a multisport file gives one activity per leg (transitions are dropped).
+
+    Each leg's stream goes through the plausibility gate first; a leg that is still impossible makes the whole
+    file fail (the answer is then the reason, a string): half a file stored would be a run with a missing leg.
+    """
+    sessions = list(decoded.sessions)
+    records = decoded.records
+    if not sessions and len(records):
+        start = datetime.fromtimestamp(records.time_s[0], UTC)
+        sessions = [SessionTotals(sport="generic", sub_sport=None, start_time=start)]
+    sessions.sort(key=lambda s: s.start_time)
+    measured = []
+    for session, stream in zip(sessions, split_sessions(records, sessions), strict=True):
+        if session.sport in IGNORED_SPORTS:
+            continue
+        gated = gate_stream(stream, session.sport, session.sub_sport)
+        metrics = compute_run_metrics(gated.records, session.sport, profile, session)
+        problem = implausible(metrics, session, session.sport, session.sub_sport, gated.records, gated.dropped)
+        if problem is not None:
+            return problem
+        key = str(int(session.start_time.timestamp()))
+        measured.append(Measured(session, metrics, len(gated.records), key, gated.dropped))
+    return measured

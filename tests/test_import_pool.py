@@ -1,0 +1,98 @@
+"""`advisor import` on every core: the pool gives exactly the in-process results, in the same order, with a
+bounded amount of work in flight, and leaves no worker behind."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fitgen import Day, track_from_segments, write_activity, write_monitoring, write_non_activity
+
+from advisor.sources.files import FitCandidate
+from advisor.store.db import default_athlete_id, open_database
+from advisor.usecases.import_pool import IN_FLIGHT_PER_WORKER, import_in_pool
+from advisor.usecases.importing import ImportContext
+
+START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
+
+
+def mixed_folder(root: Path) -> Path:
+    """Every status, every format path: runs, a re-encoded copy, the same bytes twice, non-activities, a monitoring
+    file, broken files, gz, zip, a .txt, and a run in the chained/compressed shapes that go to fitdecode."""
+    folder = root / "mixed"
+    folder.mkdir()
+    for i in range(7):
+        points = track_from_segments([(2500 + 300 * i, 0.02 * (i % 3 - 1))], speed=3.0, noise_m=0.3, seed=i)
+        write_activity(folder / f"run{i}.fit", points, start=START + timedelta(days=i), enhanced=i % 2 == 0)
+    (folder / "run0-copy.fit").write_bytes((folder / "run0.fit").read_bytes())
+    points = track_from_segments([(2500, -0.02)], speed=3.0, noise_m=0.3, seed=0)
+    write_activity(folder / "run0-download.fit", points, start=START, enhanced=False, serial_number=999)
+    good = (folder / "run1.fit").read_bytes()
+    (folder / "truncated.fit").write_bytes(good[: len(good) // 2])
+    (folder / "chained.fit").write_bytes(good + (folder / "run2.fit").read_bytes())
+    (folder / "run3.fit.gz").write_bytes(gzip.compress((folder / "run3.fit").read_bytes()))
+    with zipfile.ZipFile(folder / "export.zip", "w") as archive:
+        archive.writestr("a/run4.fit", (folder / "run4.fit").read_bytes())
+        archive.writestr("a/late.fit", write_activity(None, points[:600], start=START + timedelta(days=30)))
+    write_non_activity(folder / "workout.fit", "workout")
+    write_monitoring(folder / "monitor.fit", [Day(START.date(), ascent_m=30.48, descent_m=60.96, steps=9000)])
+    (folder / "notes.txt").write_text("not an activity")
+    return folder
+
+
+def listing(cli) -> list[dict]:
+    activities = json.loads(cli("activities", "--json").stdout)["activities"]
+    for activity in activities:
+        activity.pop("id")
+    return activities
+
+
+def test_pool_gives_the_in_process_results_in_the_same_order(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = mixed_folder(tmp_path)
+    alone = cli("import", str(folder), "--json", "--jobs", "1")
+    stored_alone = listing(cli)
+    monkeypatch.setenv("ADVISOR_HOME", str(tmp_path / "second-home"))
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", f"sqlite:///{tmp_path / 'second.db'}")
+    pooled = cli("import", str(folder), "--json", "--jobs", "2")
+    assert (alone.exit_code, pooled.exit_code) == (1, 1)  # truncated.fit fails in both
+    files_alone, files_pooled = (
+        [{k: v for k, v in f.items() if k != "activity_ids"} for f in json.loads(r.stdout)["files"]]
+        for r in (alone, pooled)
+    )
+    assert files_pooled == files_alone
+    statuses = [f["status"] for f in files_alone]
+    assert {"imported", "duplicate", "skipped", "failed"} <= set(statuses)
+    assert listing(cli) == stored_alone and len(stored_alone) == 8  # seven runs and late.fit; the rest are copies
+
+
+def test_work_in_flight_is_bounded_whatever_the_number_of_files(tmp_path: Path, database_url: str) -> None:
+    """The pool reads a payload only when fewer than jobs x IN_FLIGHT_PER_WORKER are waiting: memory stays flat."""
+    data = [
+        write_activity(None, track_from_segments([(1500, 0.0)], seed=i), start=START + timedelta(days=i))
+        for i in range(12)
+    ]
+    reads: list[int] = []
+
+    def reader(i: int):
+        def read() -> bytes:
+            reads.append(i)
+            return data[i]
+
+        return read
+
+    db = open_database(database_url)
+    ctx = ImportContext(db=db, athlete_id=default_athlete_id(db), decoder="fitfast", jobs=2)
+    candidates = [FitCandidate(f"run{i}.fit", reader(i)) for i in range(len(data))]
+    ahead = []
+    for done, result in enumerate(import_in_pool(ctx, candidates), start=1):
+        assert result.status == "imported" and result.name == f"run{done - 1}.fit"
+        ahead.append(len(reads) - done)
+    db.dispose()
+    assert max(ahead) == ctx.jobs * IN_FLIGHT_PER_WORKER
+    assert reads == list(range(len(data)))
