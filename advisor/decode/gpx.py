@@ -70,13 +70,13 @@ def decode(data: bytes, checked: bool = False) -> DecodedActivity:
             for element in extension.iter():
                 key = xml_safe.local(element.tag).lower()
                 if key in _HR:
-                    hr = _number(element.text)
+                    hr = xml_safe.number(element.text)
                 elif key in _CADENCE:
-                    cadence = _number(element.text)
+                    cadence = xml_safe.number(element.text)
                 elif key == "speed":
-                    speed = _number(element.text)
+                    speed = xml_safe.number(element.text)
                 elif key == "distance":
-                    distance = _number(element.text)
+                    distance = xml_safe.number(element.text)
         records.append(
             when.timestamp(),
             distance,
@@ -104,15 +104,6 @@ def decode(data: bytes, checked: bool = False) -> DecodedActivity:
         out.notes.append(f"GPX type {track_type!r} is not a sport we know")
     out.records = records
     return out
-
-
-def _number(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
 
 
 __all__ = ["decode"]

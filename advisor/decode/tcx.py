@@ -94,26 +94,26 @@ def _trackpoint(point: Element, records: RecordStream, lat: list[float | None], 
         if name == "Time":
             when = _time(child.text)
         elif name == "DistanceMeters":
-            distance = _number(child.text)
+            distance = xml_safe.number(child.text)
         elif name == "AltitudeMeters":
-            altitude = _number(child.text)
+            altitude = xml_safe.number(child.text)
         elif name == "HeartRateBpm":
             hr = _int(child.findtext("{*}Value"))
         elif name == "Cadence":
-            cadence = _number(child.text)
+            cadence = xml_safe.number(child.text)
         elif name == "Position":
             for part in child:
                 if local(part.tag) == "LatitudeDegrees":
-                    latitude = _number(part.text)
+                    latitude = xml_safe.number(part.text)
                 elif local(part.tag) == "LongitudeDegrees":
-                    longitude = _number(part.text)
+                    longitude = xml_safe.number(part.text)
         elif name == "Extensions":
             for element in child.iter():
                 key = local(element.tag)
                 if key == "Speed":
-                    speed = _number(element.text)
+                    speed = xml_safe.number(element.text)
                 elif key == "RunCadence" and cadence is None:
-                    cadence = _number(element.text)
+                    cadence = xml_safe.number(element.text)
     if when is None:
         return 1
     records.append(when.timestamp(), distance, altitude, speed, hr, cadence)
@@ -124,12 +124,12 @@ def _trackpoint(point: Element, records: RecordStream, lat: list[float | None], 
 
 def _totals(laps: list[Element], start: datetime, sport: tuple[str, str | None] | None) -> SessionTotals:
     """The laps' own totals summed: what the device wrote, kept beside what we compute (as FIT session totals)."""
-    timer = _sum(_number(lap.findtext("{*}TotalTimeSeconds")) for lap in laps)
-    distance = _sum(_number(lap.findtext("{*}DistanceMeters")) for lap in laps)
-    calories = _sum(_number(lap.findtext("{*}Calories")) for lap in laps)
+    timer = _sum(xml_safe.number(lap.findtext("{*}TotalTimeSeconds")) for lap in laps)
+    distance = _sum(xml_safe.number(lap.findtext("{*}DistanceMeters")) for lap in laps)
+    calories = _sum(xml_safe.number(lap.findtext("{*}Calories")) for lap in laps)
     max_hrs = [h for lap in laps if (h := _int(lap.findtext("{*}MaximumHeartRateBpm/{*}Value"))) is not None]
     weighted = [
-        (h, _number(lap.findtext("{*}TotalTimeSeconds")) or 0.0)
+        (h, xml_safe.number(lap.findtext("{*}TotalTimeSeconds")) or 0.0)
         for lap in laps
         if (h := _int(lap.findtext("{*}AverageHeartRateBpm/{*}Value"))) is not None
     ]
@@ -162,18 +162,8 @@ def _time(text: str | None) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
-def _number(text: str | None) -> float | None:
-    """A float as written ("NaN" and "inf" included: the plausibility gates in metrics deal with those)."""
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
 def _int(text: str | None) -> int | None:
-    number = _number(text)
+    number = xml_safe.number(text)
     return int(number) if number is not None and math.isfinite(number) else None
 
 

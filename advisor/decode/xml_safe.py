@@ -82,3 +82,14 @@ def local(tag: object) -> str:
 
 
 __all__ = ["local", "looks_like_xml", "parse", "strip_prolog_space", "text_of"]
+
+
+def number(text: str | None) -> float | None:
+    """A float as an XML file writes it, None when absent or not a number ("NaN" and "inf" pass through: the
+    plausibility gates in metrics deal with those)."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
