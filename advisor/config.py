@@ -86,6 +86,8 @@ class GarminSettings(Section):
     max_retries: int = Field(3, ge=0, le=10)
     api_key: SecretStr | None = None
     api_key_file: Path | None = None
+    token_dir: Path | None = None
+    """Where the saved Garmin login lives (default: ADVISOR_HOME/garmin; another athlete's is a folder inside)."""
 
     def resolved_api_key(self) -> str | None:
         return _secret(self.api_key, self.api_key_file)
@@ -192,6 +194,10 @@ class Settings(BaseSettings):
     @property
     def database_url(self) -> str:
         return self.database.url or f"sqlite:///{self.home / 'advisor.db'}"
+
+    @property
+    def garmin_token_dir(self) -> Path:
+        return self.garmin.token_dir or self.home / "garmin"
 
     @property
     def inbox_path(self) -> Path:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from advisor.store.db import SCHEMA_REVISION
+
 PYTHON_TYPES = re.compile(r"<(bool|int|float|str|text|path|Path|list\[[^\]]*\]|datetime)>")
 
 
@@ -83,7 +85,8 @@ def test_doctor_shows_sources_and_hides_secrets(cli, monkeypatch, database_url: 
     assert values["smtp.password"] == {"key": "smtp.password", "value": "set (hidden)", "source": "environment"}
     assert values["smtp.host"]["source"] == "environment" and values["smtp.port"]["source"] == "default"
     checks = {c["name"]: c for c in document["checks"]}
-    assert checks["database"]["ready"] and "schema revision 0005 (current)" in checks["database"]["detail"]
+    assert checks["database"]["ready"]
+    assert f"schema revision {SCHEMA_REVISION} (current)" in checks["database"]["detail"]
     assert checks["weekly email (SMTP)"]["ready"] and checks["data directory"]["ready"]
     assert not checks["Garmin"]["ready"] and "advisor garmin login" in checks["Garmin"]["detail"]
 

@@ -7,7 +7,6 @@ import fcntl
 import pytest
 
 from advisor.config import load_settings
-from advisor.sources.garmin import default_token_dir
 from advisor.usecases.runtime import Runtime
 from advisor.usecases.sync import sync_garmin
 
@@ -15,7 +14,7 @@ from advisor.usecases.sync import sync_garmin
 def test_a_second_sync_while_one_runs_is_skipped(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADVISOR_DATABASE__URL", database_url)
     rt = Runtime(load_settings())
-    token_dir = default_token_dir(rt.settings.home)
+    token_dir = rt.settings.garmin_token_dir
     token_dir.mkdir(parents=True, exist_ok=True)
     with open(token_dir / "sync.lock", "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)

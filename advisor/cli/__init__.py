@@ -21,8 +21,8 @@ app = typer.Typer(
     cls=RootGroup,
     name="advisor",
     help="Knee-aware training load advisor for runners. Guidance, not a diagnosis.",
-    epilog="Every command takes --config FILE, before or after its name. Exit codes: 0 ok, 1 some input failed "
-    "(the rest was done), 2 usage or configuration error.",
+    epilog="Every command takes --config FILE and --athlete NAME, before or after its name. Exit codes: 0 ok, "
+    "1 some input failed (the rest was done), 2 usage or configuration error.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -45,11 +45,21 @@ def _root(
             "--config", metavar="FILE", help="TOML config file (default: $ADVISOR_CONFIG, then $ADVISOR_HOME)."
         ),
     ] = None,
+    athlete: Annotated[
+        str | None,
+        typer.Option(
+            "--athlete",
+            metavar="NAME",
+            envvar="ADVISOR_ATHLETE",
+            show_envvar=False,
+            help="The athlete this command is for (default: $ADVISOR_ATHLETE, then the config's default athlete).",
+        ),
+    ] = None,
     version: Annotated[
         bool, typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True)
     ] = False,
 ) -> None:
-    ctx.obj = {"config": config}
+    ctx.obj = {"config": config, "athlete": athlete}
 
 
 IMPORT_EPILOG = """Examples:
@@ -103,11 +113,11 @@ def import_command(
 def _register_subcommands() -> None:
     """Each command group lives in its own module with its own Typer app; they are added to the root here, the
     one place that knows them all, so no module imports the root back."""
-    from advisor.cli import activity, daemon, doctor, garmin, knee, rehab, serve
+    from advisor.cli import activity, athlete, daemon, doctor, garmin, knee, rehab, serve
 
     if getattr(app, "_advisor_registered", False):
         return
-    for module in (activity, knee, rehab, garmin, daemon, doctor, serve):
+    for module in (activity, knee, rehab, garmin, daemon, doctor, serve, athlete):
         app.add_typer(module.app)
     app._advisor_registered = True  # type: ignore[attr-defined]
 

@@ -19,19 +19,21 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def runtime(ctx: typer.Context) -> Runtime:
-    """The settings and database for this command, loaded once; configuration errors end the command (exit 2)."""
+    """The settings, database and athlete (`--athlete`) for this command, loaded once; configuration errors and an
+    unknown athlete end the command (exit 2)."""
     from advisor.config import load_settings
     from advisor.usecases.runtime import Runtime, ensure_home
 
     if not isinstance(ctx.obj, Runtime):
-        config_path = ctx.obj.get("config") if isinstance(ctx.obj, dict) else None
+        options = ctx.obj if isinstance(ctx.obj, dict) else {}
         try:
-            settings = load_settings(config_path)
+            settings = load_settings(options.get("config"))
             ensure_home(settings.home)
-        except ConfigError as error:
+            rt = Runtime.for_athlete(settings, options.get("athlete") or None)
+        except (ConfigError, StoreError) as error:
             fail(str(error))
-        ctx.obj = Runtime(settings)
-        ctx.call_on_close(ctx.obj.close)
+        ctx.obj = rt
+        ctx.call_on_close(rt.close)
     return ctx.obj
 
 

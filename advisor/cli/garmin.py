@@ -38,7 +38,6 @@ def login_command(
         GarminAuthError,
         GarminError,
         GarminRateLimited,
-        default_token_dir,
         login_interactive,
     )
     from advisor.usecases.sync import note_new_login
@@ -53,7 +52,7 @@ def login_command(
             f"password: {KEY_HINT}. Never put the key in the TOML file. Then run `advisor sync`."
         )
         return
-    token_dir = default_token_dir(settings.home)
+    token_dir = settings.garmin_token_dir
     try:
         if email is None:
             email = typer.prompt("Garmin email")

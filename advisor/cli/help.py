@@ -2,7 +2,7 @@
 
 Both are done here, once, for every command and sub-app, instead of in each command module:
 - `advisor status --config f.toml` is what people type; Click only accepts a group's option before the
-  subcommand, so `--config FILE` (or `--config=FILE`) is moved to the front before parsing;
+  subcommand, so `--config FILE` and `--athlete NAME` (or `--config=FILE`) are moved to the front before parsing;
 - Typer 0.29 prints each parameter's Python type in the help (`<bool>`, `<int>`, `<list[Path]>`); options get
   a metavar a person reads (`N`, `DATE`, `TEXT`, none for flags) and arguments lose the type column (their name
   says it). An explicit `metavar=` on a parameter is kept.
@@ -18,8 +18,13 @@ from typer.core import TyperArgument, TyperGroup, TyperOption
 TYPE_WORDS = {"int": "N", "float": "NUMBER", "str": "TEXT", "Path": "PATH", "datetime": "DATE", "bool": ""}
 
 
+FRONT_OPTIONS = ("--config", "--athlete")
+"""The root's options that may stand anywhere on the line: `advisor status --athlete ana`."""
+
+
 def move_config_first(args: list[str]) -> list[str]:
-    """`[..., 'status', '--config', 'f.toml']` → `['--config', 'f.toml', ..., 'status']`; stops at `--`."""
+    """`[..., 'status', '--config', 'f.toml']` → `['--config', 'f.toml', ..., 'status']` (and `--athlete`); stops
+    at `--`."""
     moved: list[str] = []
     rest: list[str] = []
     i = 0
@@ -28,11 +33,11 @@ def move_config_first(args: list[str]) -> list[str]:
         if arg == "--":
             rest.extend(args[i:])
             break
-        if arg == "--config" and i + 1 < len(args):
+        if arg in FRONT_OPTIONS and i + 1 < len(args):
             moved.extend(args[i : i + 2])
             i += 2
             continue
-        if arg.startswith("--config="):
+        if arg.startswith(tuple(f"{option}=" for option in FRONT_OPTIONS)):
             moved.append(arg)
         else:
             rest.append(arg)

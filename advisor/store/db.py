@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from advisor.errors import StoreError
 from advisor.store.models import Athlete
 
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

@@ -55,11 +55,24 @@ class Base(DeclarativeBase):
 
 
 class Athlete(Base):
+    """A runner. The profile columns are overrides of the config file's `[profile]` (NULL: as the config says), and
+    `thresholds` is a JSON object of `[thresholds]` keys this athlete's physio changed; the default athlete of a
+    single-runner install has none, so the config file alone describes them."""
+
     __tablename__ = "athletes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sex: Mapped[str | None] = mapped_column(String(20))
+    flat_feet: Mapped[bool | None] = mapped_column(Boolean)
+    orthotics: Mapped[bool | None] = mapped_column(Boolean)
+    max_hr: Mapped[int | None] = mapped_column(Integer)
+    resting_hr: Mapped[int | None] = mapped_column(Integer)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    email: Mapped[str | None] = mapped_column(Text)
+    units: Mapped[str | None] = mapped_column(String(2))
+    thresholds: Mapped[str | None] = mapped_column(Text)
 
 
 class SourceFile(Base):
@@ -174,7 +187,8 @@ class JobRun(Base):
 
     __tablename__ = "job_runs"
 
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    """The job, and for any athlete but the default one, whose: `inbox`, `inbox:ana`."""
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -152,12 +152,11 @@ def _smtp_check(settings: Settings) -> Check:
 
 
 def _garmin_check(settings: Settings) -> Check:
-    from advisor.sources.garmin.factory import default_token_dir
     from advisor.usecases.sync import garmin_configured
 
     method = settings.garmin.method
     if garmin_configured(settings):
-        where = "API key set" if method == "personal_api" else f"saved login in {default_token_dir(settings.home)}"
+        where = "API key set" if method == "personal_api" else f"saved login in {settings.garmin_token_dir}"
         return Check("Garmin", True, f"{method}: {where}")
     if method == "personal_api":
         return Check("Garmin", False, "personal_api: no API key (ADVISOR_GARMIN__API_KEY or garmin.api_key_file)")

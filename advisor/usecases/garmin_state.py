@@ -11,9 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from advisor.config import Settings
-from advisor.sources.garmin import (
-    default_token_dir,
-)
 from advisor.sources.garmin.model import ensure_private_dir
 from advisor.store.models import SyncState
 from advisor.usecases.runtime import Runtime
@@ -81,7 +78,7 @@ def _credential_fingerprint(settings: Settings) -> str:
         except Exception:  # an unreadable key file: that too is "the same broken credential"
             key = None
         return "key:" + (hashlib.sha256(key.encode()).hexdigest()[:16] if key else "none")
-    path = default_token_dir(settings.home) / TOKEN_FILE_NAME
+    path = settings.garmin_token_dir / TOKEN_FILE_NAME
     try:
         st = path.stat()
     except OSError:
@@ -90,7 +87,7 @@ def _credential_fingerprint(settings: Settings) -> str:
 
 
 def _marker_path(settings: Settings) -> Path:
-    return default_token_dir(settings.home) / AUTH_MARKER_NAME
+    return settings.garmin_token_dir / AUTH_MARKER_NAME
 
 
 def _remember_auth_failure(settings: Settings, message: str, at: datetime) -> None:
@@ -138,7 +135,7 @@ def garmin_configured(settings: Settings) -> bool:
             return bool(settings.garmin.resolved_api_key())
         except Exception:
             return False
-    return (default_token_dir(settings.home) / TOKEN_FILE_NAME).is_file()
+    return (settings.garmin_token_dir / TOKEN_FILE_NAME).is_file()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -180,7 +177,7 @@ def garmin_status(rt: Runtime) -> GarminStatus:
         where = str(settings.garmin.api_key_file) if settings.garmin.api_key_file else "ADVISOR_GARMIN__API_KEY"
         present = garmin_configured(settings)
     else:
-        path = default_token_dir(settings.home) / TOKEN_FILE_NAME
+        path = settings.garmin_token_dir / TOKEN_FILE_NAME
         where, present = str(path), path.is_file()
     return GarminStatus(
         method=settings.garmin.method,

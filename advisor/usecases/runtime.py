@@ -1,4 +1,9 @@
-"""What a command or a job needs at hand: the settings, the database (opened on first use) and the athlete."""
+"""What a command or a job needs at hand: the settings, the database (opened on first use) and the athlete.
+
+A runtime serves one athlete. The default athlete's needs nothing but the config file, so `advisor status` of a
+single runner opens the database only when it reads; another athlete's (`--athlete NAME`) is made by
+`for_athlete`, which reads their profile from the database and hands the use cases settings that already hold it.
+"""
 
 from __future__ import annotations
 
@@ -35,8 +40,42 @@ def ensure_home(home: Path) -> None:
 @dataclass
 class Runtime:
     settings: Settings
+    """The settings in effect for this runtime's athlete (their profile, thresholds, inbox and Garmin folder)."""
     _db: Database | None = field(default=None, repr=False)
     _athlete_id: int | None = None
+    base_settings: Settings | None = field(default=None, repr=False)
+    """The config file's settings before any athlete's own values (None: the same as `settings`)."""
+    owns_db: bool = field(default=True, repr=False)
+
+    @classmethod
+    def for_athlete(cls, settings: Settings, name: str | None, db: Database | None = None) -> Runtime:
+        """The runtime of athlete `name` (None or the default name: the default athlete, opened lazily).
+
+        Raises `advisor.usecases.athletes.AthleteError` when no such athlete was added. With `db`, the runtime
+        shares that database (the daemon serves every athlete from one engine) and leaves it open on `close`.
+        """
+        if name is None or name == settings.profile.name:
+            return cls(settings, _db=db, owns_db=db is None)
+        from advisor.usecases.athletes import find_athlete, settings_for
+
+        rt = cls(settings, _db=db, owns_db=db is None)
+        athlete = find_athlete(rt.db, settings, name)
+        return cls(
+            settings_for(settings, athlete),
+            _db=rt.db,
+            _athlete_id=athlete.id,
+            base_settings=settings,
+            owns_db=rt.owns_db,
+        )
+
+    @property
+    def config(self) -> Settings:
+        """The config file's own settings (what every athlete starts from)."""
+        return self.base_settings or self.settings
+
+    @property
+    def athlete_name(self) -> str:
+        return self.settings.profile.name
 
     @property
     def db(self) -> Database:
@@ -73,6 +112,6 @@ class Runtime:
         )
 
     def close(self) -> None:
-        if self._db is not None:
+        if self._db is not None and self.owns_db:
             self._db.dispose()
-            self._db = None
+        self._db = None

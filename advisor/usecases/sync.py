@@ -47,7 +47,6 @@ from advisor.sources.garmin import (
     GarminError,
     GarminRateLimited,
     GarminSource,
-    default_token_dir,
     open_garmin_source_from_settings,
 )
 from advisor.sources.garmin.model import ensure_private_dir
@@ -164,7 +163,7 @@ def sync_garmin(
     daemon syncs): Garmin rotates refresh tokens, so two rounds at once could log each other out."""
     import fcntl
 
-    token_dir = default_token_dir(rt.settings.home)
+    token_dir = rt.settings.garmin_token_dir
     ensure_private_dir(token_dir)
     with open(token_dir / "sync.lock", "a") as lock_file:
         try:

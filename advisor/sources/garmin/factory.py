@@ -52,7 +52,7 @@ def open_garmin_source_from_settings(settings: Settings, **policy_overrides: flo
     policy = RequestPolicy(**(values | policy_overrides))  # type: ignore[arg-type]
     return open_garmin_source(
         garmin.method,
-        token_dir=default_token_dir(settings.home),
+        token_dir=settings.garmin_token_dir,
         base_url=garmin.base_url,
         api_key=garmin.resolved_api_key() if garmin.method == "personal_api" else None,
         policy=policy,

@@ -1,0 +1,222 @@
+"""Athletes of a coach or a clinic: each with a profile and thresholds of their own, on one database.
+
+The config file's `[profile]` and `[thresholds]` describe the default athlete, and are the starting point of every
+other one: an athlete row stores only what differs (NULL profile columns, a JSON object of changed thresholds), so a
+clinic sets its own defaults once in the config file and a single runner never meets this module.
+
+`settings_for` turns the config's settings and an athlete into the settings every use case already reads
+(`rt.settings.profile`, `.thresholds`, `.inbox_path`, the Garmin token folder), so no use case needs to know whether
+it serves the default athlete or the fortieth.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from advisor.config import InboxSettings, ProfileSettings, Settings
+from advisor.errors import ConfigError
+from advisor.risk.model import Thresholds
+from advisor.store.db import Database, default_athlete_id
+from advisor.store.models import Athlete
+
+PROFILE_FIELDS = ("sex", "flat_feet", "orthotics", "max_hr", "resting_hr", "timezone", "email", "units")
+NAME_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+"""A name is also a folder (`inbox/NAME/`, the Garmin login's folder), so it is kept to what every file system takes."""
+RESERVED_NAMES = {"processed", "failed"}
+"""The inbox's own folders: an athlete of that name would have their inbox inside the processed files."""
+
+
+class AthleteError(ConfigError):
+    """An athlete that does not exist, a bad name or a bad profile value: one sentence, exit code 2."""
+
+
+@dataclass(frozen=True)
+class AthleteInfo:
+    id: int
+    name: str
+    is_default: bool
+    profile: ProfileSettings
+    """The profile in effect: the config's `[profile]` with this athlete's own values over it."""
+    own_profile: dict[str, Any]
+    """Only the values stored for this athlete (the rest come from the config file)."""
+    own_thresholds: dict[str, float]
+    created_at: datetime
+
+
+def check_name(name: str) -> str:
+    if not NAME_RULE.fullmatch(name) or name.lower() in RESERVED_NAMES:
+        raise AthleteError(
+            f"athlete name {name!r} is not allowed: use 1-40 letters, digits, '.', '-' or '_', starting with a letter "
+            "or digit (it names the athlete's inbox folder), and not 'processed' or 'failed'"
+        )
+    return name
+
+
+def add_athlete(
+    db: Database, settings: Settings, name: str, profile: Mapping[str, Any], thresholds: Mapping[str, float]
+) -> AthleteInfo:
+    """Store a new athlete; their profile and thresholds are checked exactly as the config file's would be."""
+    check_name(name)
+    if name == settings.profile.name:
+        raise AthleteError(f"{name!r} is the default athlete, whose profile is the config file's [profile]")
+    _effective_profile(settings, name, dict(profile))
+    _effective_thresholds(settings, dict(thresholds))
+    try:
+        with db.transaction() as session:
+            row = Athlete(name=name, created_at=datetime.now(UTC))
+            _write(row, profile, thresholds)
+            session.add(row)
+    except IntegrityError:
+        raise AthleteError(
+            f"an athlete named {name!r} exists already; change them with `advisor athlete set`"
+        ) from None
+    return find_athlete(db, settings, name)
+
+
+def set_athlete(
+    db: Database,
+    settings: Settings,
+    name: str,
+    profile: Mapping[str, Any],
+    thresholds: Mapping[str, float],
+    clear: Iterable[str] = (),
+) -> AthleteInfo:
+    """Change some of an athlete's values; `clear` names values that go back to the config file's."""
+    if name == settings.profile.name:
+        raise AthleteError(
+            f"{name!r} is the default athlete: their profile and thresholds are the config file's [profile] and "
+            "[thresholds]; change them there"
+        )
+    clear = list(clear)
+    unknown = [key for key in clear if key not in PROFILE_FIELDS and key not in Thresholds.model_fields]
+    if unknown:
+        raise AthleteError(f"cannot clear {', '.join(unknown)}: not a profile field or threshold")
+    with db.transaction() as session:
+        row = session.scalar(select(Athlete).where(Athlete.name == name))
+        if row is None:
+            raise _missing(name)
+        own_profile = {**_own_profile(row), **profile}
+        own_thresholds = {**_own_thresholds(row), **thresholds}
+        for key in clear:
+            own_profile.pop(key, None)
+            own_thresholds.pop(key, None)
+        _effective_profile(settings, name, own_profile)
+        _effective_thresholds(settings, own_thresholds)
+        for key in PROFILE_FIELDS:
+            setattr(row, key, None)
+        _write(row, own_profile, own_thresholds)
+    return find_athlete(db, settings, name)
+
+
+def list_athletes(db: Database, settings: Settings) -> list[AthleteInfo]:
+    """Every athlete, the default one first (created here when missing, as on any first use)."""
+    default_athlete_id(db, settings.profile.name)
+    with db.transaction() as session:
+        rows = session.scalars(select(Athlete).order_by(Athlete.name)).all()
+    infos = [_info(settings, row) for row in rows]
+    return sorted(infos, key=lambda info: (not info.is_default, info.name))
+
+
+def find_athlete(db: Database, settings: Settings, name: str) -> AthleteInfo:
+    """The athlete called `name`; the default athlete is created on first use, any other must have been added."""
+    if name == settings.profile.name:
+        default_athlete_id(db, name)
+    with db.transaction() as session:
+        row = session.scalar(select(Athlete).where(Athlete.name == name))
+        if row is None:
+            raise _missing(name)
+        return _info(settings, row)
+
+
+def settings_for(settings: Settings, athlete: AthleteInfo) -> Settings:
+    """The settings the use cases read when they serve `athlete` (see the module docstring).
+
+    Another athlete's inbox is the folder of their name inside the inbox, and their Garmin login lives in a folder
+    of their own, so two runners' watches and accounts never meet.
+    """
+    if athlete.is_default:
+        return settings
+    return settings.model_copy(
+        update={
+            "profile": athlete.profile,
+            "thresholds": _effective_thresholds(settings, athlete.own_thresholds),
+            "inbox": InboxSettings(path=settings.inbox_path / athlete.name),
+            "garmin": settings.garmin.model_copy(update={"token_dir": settings.garmin_token_dir / athlete.name}),
+        }
+    )
+
+
+def athlete_folder_names(db: Database, settings: Settings) -> set[str]:
+    """The names of every athlete but the default one: their inbox folders, which the default athlete's scan of the
+    inbox leaves alone."""
+    with db.transaction() as session:
+        names = session.scalars(select(Athlete.name).where(Athlete.name != settings.profile.name)).all()
+    return set(names)
+
+
+def _info(settings: Settings, row: Athlete) -> AthleteInfo:
+    is_default = row.name == settings.profile.name
+    own = {} if is_default else _own_profile(row)
+    return AthleteInfo(
+        id=row.id,
+        name=row.name,
+        is_default=is_default,
+        profile=settings.profile if is_default else _effective_profile(settings, row.name, own),
+        own_profile=own,
+        own_thresholds={} if is_default else _own_thresholds(row),
+        created_at=row.created_at,
+    )
+
+
+def _own_profile(row: Athlete) -> dict[str, Any]:
+    return {key: getattr(row, key) for key in PROFILE_FIELDS if getattr(row, key) is not None}
+
+
+def _own_thresholds(row: Athlete) -> dict[str, float]:
+    return dict(json.loads(row.thresholds)) if row.thresholds else {}
+
+
+def _write(row: Athlete, profile: Mapping[str, Any], thresholds: Mapping[str, float]) -> None:
+    for key, value in profile.items():
+        if key not in PROFILE_FIELDS:
+            raise AthleteError(f"{key} is not a profile field; the fields are {', '.join(PROFILE_FIELDS)}")
+        setattr(row, key, value)
+    row.thresholds = json.dumps(dict(sorted(thresholds.items()))) if thresholds else None
+
+
+def _effective_profile(settings: Settings, name: str, own: dict[str, Any]) -> ProfileSettings:
+    try:
+        return ProfileSettings.model_validate({**settings.profile.model_dump(), **own, "name": name})
+    except ValidationError as error:
+        raise AthleteError(f"athlete {name}: {_first_problem(error)}") from None
+
+
+def _effective_thresholds(settings: Settings, own: Mapping[str, float]) -> Thresholds:
+    if not own:
+        return settings.thresholds
+    try:
+        return Thresholds.model_validate({**settings.thresholds.model_dump(), **own})
+    except ValidationError as error:
+        raise AthleteError(f"thresholds: {_first_problem(error)}") from None
+
+
+def _first_problem(error: ValidationError) -> str:
+    item = error.errors()[0]
+    key = ".".join(str(p) for p in item["loc"])
+    message = item["msg"].removeprefix("Value error, ")
+    if item["type"] == "extra_forbidden":
+        message = "not a known key"
+    return f"{key}: {message} (got {item.get('input')!r})"
+
+
+def _missing(name: str) -> AthleteError:
+    return AthleteError(f"there is no athlete named {name!r}; add them with `advisor athlete add {name}`")
