@@ -27,17 +27,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from advisor.config import Settings
-from advisor.usecases.jobruns import list_job_runs, run_recorded
+from advisor.usecases.jobruns import job_key, list_job_runs, run_recorded
 from advisor.usecases.outbox import last_queued_week, mail_settings_problem, pending_count, queue_summary, send_pending
 from advisor.usecases.runtime import Runtime
 from advisor.usecases.summary import parse_week, week_just_ended
 from jobs.garmin import garmin_configured, sync_garmin
 from jobs.inbox import NOTHING_NEW, scan_inbox
 from jobs.lock import acquire_daemon_lock
+from jobs.roster import Roster
 from jobs.schedule import interval_trigger, missed_summary_due, next_summary_time, summary_trigger
 
 if TYPE_CHECKING:
@@ -158,46 +160,77 @@ def plan(settings: Settings, now: datetime | None = None) -> DaemonPlan:
 
 
 def _sync_due(rt: Runtime, now: datetime) -> bool:
-    for row in list_job_runs(rt.db):
-        if row.name == JOB_SYNC and row.last_run_at is not None:
+    for row in list_job_runs(rt.db, rt.job_athlete):
+        if row.name == job_key(JOB_SYNC, rt.job_athlete) and row.last_run_at is not None:
             return now - row.last_run_at >= timedelta(hours=rt.settings.schedule.sync_every_hours)
     return True
 
 
-def run_once(settings: Settings, now: datetime | None = None) -> int:
-    """Run whatever is due once, holding the daemon lock; 0 when every job succeeded, 1 when one failed.
+def _record(rt: Runtime, job: str, work: Callable[[], str], quiet: tuple[str, ...] = ()) -> str | None:
+    return run_recorded(rt.db, job_key(job, rt.job_athlete), work, quiet=quiet)
+
+
+def _for_each(
+    roster: Roster, job: str, work: Callable[[Runtime], str], when: Callable[[Runtime], bool] = lambda rt: True
+) -> Callable[[], None]:
+    """A scheduled job that does `work` for every athlete of the roster (those `when` accepts), one after another,
+    each recorded under its own name: one athlete's failure is theirs alone."""
+
+    def run() -> None:
+        for rt in roster:
+            if when(rt):
+                _record(rt, job, partial(work, rt), QUIET)
+
+    return run
+
+
+def _once_for(rt: Runtime, now: datetime) -> list[str | None]:
+    """What `--once` runs for one athlete (see `run_once`)."""
+    results = [_record(rt, JOB_INBOX, lambda: scan_inbox(rt))]
+    if garmin_configured(rt.settings) and _sync_due(rt, now):
+        results.append(_record(rt, JOB_SYNC, lambda: sync_garmin(rt)))
+    if mail_settings_problem(rt.settings) is None:
+        week = due_summary_week(rt, now)
+        if week is not None:
+            results.append(_record(rt, JOB_SUMMARY, lambda: summary_job(rt, week)))
+        else:
+            results.append(_record(rt, JOB_OUTBOX, lambda: outbox_job(rt)))
+    return results
+
+
+def run_once(settings: Settings, now: datetime | None = None, athlete: str | None = None) -> int:
+    """Run whatever is due once for every athlete served (or only `athlete`); 0 when every job succeeded, else 1.
 
     Due means: the inbox always; Garmin when set up and its interval has passed since the last sync; the weekly
     summary when its latest slot has passed and that week is not in the outbox yet; unsent summaries always.
-    Raises `jobs.lock.AlreadyRunning` when a daemon holds the lock.
+    Raises `jobs.lock.AlreadyRunning` when a daemon holds this home's lock, and `jobs.roster.NobodyToServe` when
+    other daemons serve every athlete.
     """
     now = now or datetime.now(UTC)
-    with acquire_daemon_lock(settings.home):
-        rt = Runtime(settings)
+    results: list[str | None] = []
+    with acquire_daemon_lock(settings.home, athlete):
+        main = Runtime(settings)
+        roster = Roster(settings, main.db, athlete)
         try:
-            _ = rt.athlete_id
-            results: list[str | None] = [run_recorded(rt.db, JOB_INBOX, lambda: scan_inbox(rt))]
-            # (--once logs every outcome, quiet ones included: cron users read it once per run.)
-            if garmin_configured(settings) and _sync_due(rt, now):
-                results.append(run_recorded(rt.db, JOB_SYNC, lambda: sync_garmin(rt)))
-            if mail_settings_problem(settings) is None:
-                week = due_summary_week(rt, now)
-                if week is not None:
-                    results.append(run_recorded(rt.db, JOB_SUMMARY, lambda: summary_job(rt, week)))
-                else:
-                    results.append(run_recorded(rt.db, JOB_OUTBOX, lambda: outbox_job(rt)))
+            roster.start()
+            for rt in roster:
+                # (--once logs every outcome, quiet ones included: cron users read it once per run.)
+                results.extend(_once_for(rt, now))
         finally:
-            rt.close()
+            roster.release()
+            main.close()
     return 1 if any(r is None for r in results) else 0
 
 
-def run_daemon(settings: Settings, once: bool = False) -> int:
+def run_daemon(settings: Settings, once: bool = False, athlete: str | None = None) -> int:
     """Run the scheduler until SIGTERM or SIGINT, then finish the jobs in hand and return 0.
 
-    Raises `jobs.lock.AlreadyRunning` (naming the other daemon's pid) when one already runs on this home.
+    Serves every athlete in the database that no other daemon serves (or only `athlete`). Raises
+    `jobs.lock.AlreadyRunning` (naming the other daemon's pid) when one already runs on this home, and
+    `jobs.roster.NobodyToServe` when other daemons serve every athlete.
     """
     if once:
-        return run_once(settings)
+        return run_once(settings, athlete=athlete)
 
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
     from apscheduler.executors.pool import ThreadPoolExecutor
@@ -215,21 +248,17 @@ def run_daemon(settings: Settings, once: bool = False) -> int:
     # Handlers first: from the moment the lock shows our pid, a SIGTERM must mean "stop cleanly".
     previous_handlers = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGTERM, signal.SIGINT)}
     try:
-        lock = acquire_daemon_lock(settings.home)
+        lock = acquire_daemon_lock(settings.home, athlete)
     except BaseException:
         _restore(previous_handlers)
         raise
-    rt = Runtime(settings)
+    main = Runtime(settings)
+    roster: Roster | None = None
     try:
-        _ = rt.athlete_id  # open and migrate the database now, so a bad URL ends the start, not the first job
+        roster = Roster(settings, main.db, athlete)  # opens and migrates the database now: a bad URL ends the start
+        roster.start()
         s = settings.schedule
         layout = plan(settings)
-
-        def recorded(name: str, job: Callable[[], str]) -> Callable[[], None]:
-            def run() -> None:
-                run_recorded(rt.db, name, job, quiet=QUIET)
-
-            return run
 
         # One worker per job kind: a long Garmin sync never delays an inbox scan, and each job has
         # max_instances=1 so a slow run is never overlapped by its next tick.
@@ -239,42 +268,59 @@ def run_daemon(settings: Settings, once: bool = False) -> int:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 600},
         )
         now = datetime.now(UTC)
-        every = interval_trigger(minutes=s.inbox_every_minutes)
-        scheduler.add_job(
-            recorded(JOB_INBOX, lambda: scan_inbox(rt)), every, id=JOB_INBOX, name="inbox scan", next_run_time=now
-        )
-        if layout.sync_every_hours is not None:
-            jitter = int(min(300.0, s.sync_every_hours * 360))
+
+        def add_summary_jobs(rt: Runtime) -> None:
+            """The weekly summary at the athlete's own local time, and a catch-up if one was missed."""
+            if mail_settings_problem(rt.settings) is not None:
+                return
+            who = rt.job_athlete
+            tz = rt.settings.profile.timezone
             scheduler.add_job(
-                recorded(JOB_SYNC, lambda: sync_garmin(rt)),
-                interval_trigger(hours=s.sync_every_hours, jitter=jitter),
-                id=JOB_SYNC,
-                name="Garmin sync",
-                next_run_time=now,
-            )
-        if layout.summary_off_reason is None:
-            scheduler.add_job(
-                recorded(JOB_SUMMARY, lambda: summary_job(rt)),
-                summary_trigger(s.summary_weekday, s.summary_hour, settings.profile.timezone),
-                id=JOB_SUMMARY,
-                name="weekly summary",
+                lambda: _record(rt, JOB_SUMMARY, lambda: summary_job(rt), QUIET),
+                summary_trigger(s.summary_weekday, s.summary_hour, tz),
+                id=job_key(JOB_SUMMARY, who),
+                name=f"weekly summary{f' for {who}' if who else ''}",
                 misfire_grace_time=None,  # after a suspend, late is better than never; the outbox keeps it to once
-            )
-            scheduler.add_job(
-                recorded(JOB_OUTBOX, lambda: outbox_job(rt)),
-                interval_trigger(minutes=s.inbox_every_minutes),
-                id=JOB_OUTBOX,
-                name="retry of unsent summaries",
             )
             missed = due_summary_week(rt, now)
             if missed is not None:
                 log.info("The summary for %s was not sent while the daemon was not running; sending it now.", missed)
                 scheduler.add_job(
-                    recorded(JOB_SUMMARY, lambda: summary_job(rt, missed)),
-                    id="summary_catch_up",
+                    lambda: _record(rt, JOB_SUMMARY, lambda: summary_job(rt, missed), QUIET),
+                    id=job_key("summary_catch_up", who),
                     name="missed weekly summary",
                     next_run_time=now,
                 )
+
+        def scan_every_inbox() -> None:
+            assert roster is not None
+            try:
+                for rt in roster.refresh():  # athletes added since the last scan
+                    log.info("Now serving the athlete %s as well.", rt.athlete_name)
+                    add_summary_jobs(rt)
+            except Exception as error:  # the database is down: scan for the athletes already served
+                log.error("Could not look for new athletes: %s", error)
+            _for_each(roster, JOB_INBOX, scan_inbox)()
+
+        every = interval_trigger(minutes=s.inbox_every_minutes)
+        scheduler.add_job(scan_every_inbox, every, id=JOB_INBOX, name="inbox scan", next_run_time=now)
+        if layout.sync_every_hours is not None or any(garmin_configured(rt.settings) for rt in roster):
+            jitter = int(min(300.0, s.sync_every_hours * 360))
+            scheduler.add_job(
+                _for_each(roster, JOB_SYNC, sync_garmin, lambda rt: garmin_configured(rt.settings)),
+                interval_trigger(hours=s.sync_every_hours, jitter=jitter),
+                id=JOB_SYNC,
+                name="Garmin sync",
+                next_run_time=now,
+            )
+        scheduler.add_job(
+            _for_each(roster, JOB_OUTBOX, outbox_job, lambda rt: mail_settings_problem(rt.settings) is None),
+            interval_trigger(minutes=s.inbox_every_minutes),
+            id=JOB_OUTBOX,
+            name="retry of unsent summaries",
+        )
+        for rt in roster:
+            add_summary_jobs(rt)
 
         def on_event(event: JobExecutionEvent) -> None:
             if event.code == EVENT_JOB_MISSED:
@@ -290,7 +336,7 @@ def run_daemon(settings: Settings, once: bool = False) -> int:
 
         web = _start_web(settings)
         scheduler.start()
-        _log_start(settings, lock.pid, layout)
+        _log_start(settings, lock.pid, layout, roster)
         while not stop.wait(timeout=60):
             pass
         log.info("Waiting for running jobs to finish.")
@@ -301,7 +347,9 @@ def run_daemon(settings: Settings, once: bool = False) -> int:
         return 0
     finally:
         _restore(previous_handlers)
-        rt.close()
+        if roster is not None:
+            roster.release()
+        main.close()
         lock.release()
 
 
@@ -320,8 +368,13 @@ def _restore(handlers: dict[signal.Signals, Any]) -> None:
         signal.signal(signum, handler)
 
 
-def _log_start(settings: Settings, pid: int, layout: DaemonPlan) -> None:
+def _log_start(settings: Settings, pid: int, layout: DaemonPlan, roster: Roster) -> None:
     log.info("The advisor daemon started (pid %d) for %s.", pid, settings.home)
+    names = sorted(rt.athlete_name for rt in roster)
+    if names != [settings.profile.name]:
+        log.info("It serves the athletes %s.", ", ".join(names))
+    if roster.elsewhere:
+        log.info("Another daemon serves %s.", ", ".join(sorted(roster.elsewhere)))
     log.info("It scans the inbox %s every %g minutes.", settings.inbox_path, layout.inbox_every_minutes)
     if layout.sync_every_hours is None:
         log.info("Garmin sync is not set up, so it is not scheduled (run `advisor garmin login` to set it up).")

@@ -16,6 +16,8 @@ What happens to a file afterwards, and why:
   for longer than that (a slow USB mount, a sync client waiting for the network), so a file that then fails as
   *truncated* while younger than `TRUNCATED_GRACE_SECONDS` also stays in the inbox: the rest is probably on its way,
   and the next scan tries again. Only an old truncated file is filed as failed;
+- in a clinic's inbox, `inbox/NAME/` is the athlete NAME's (their daemon job scans it); the default athlete's scan
+  leaves those folders alone;
 - the database is unreachable: the exception propagates and every file stays where it is — nothing leaves the inbox
   unless its content was stored or the reason it could not be is written next to it.
 """
@@ -102,12 +104,13 @@ def _is_candidate(path: Path) -> bool:
     return not name.startswith(".") and looks_like_activity(name)
 
 
-def _candidates(inbox: Path) -> list[Path]:
-    """FIT files and archives anywhere below the inbox, except the processed/ and failed/ folders and dot-files."""
+def _candidates(inbox: Path, skip: frozenset[str] = frozenset()) -> list[Path]:
+    """FIT files and archives anywhere below the inbox, except the processed/ and failed/ folders, dot-files, and
+    the top-level folders in `skip` (other athletes' inboxes inside the default athlete's)."""
     found: list[Path] = []
     for path in sorted(inbox.rglob("*")):
         rel = path.relative_to(inbox)
-        if rel.parts[0] in (PROCESSED_DIR, FAILED_DIR) or any(p.startswith(".") for p in rel.parts):
+        if rel.parts[0] in (PROCESSED_DIR, FAILED_DIR, *skip) or any(p.startswith(".") for p in rel.parts):
             continue
         if path.is_file() and _is_candidate(path):
             found.append(path)
@@ -182,13 +185,22 @@ def _reason_text(path: Path, results: list[FileResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _other_athletes_folders(rt: Runtime) -> frozenset[str]:
+    """Another athlete's inbox is `inbox/NAME/`, inside the default athlete's: those folders are theirs to scan."""
+    if not rt.is_default_athlete:
+        return frozenset()
+    from advisor.usecases.athletes import athlete_folder_names
+
+    return frozenset(athlete_folder_names(rt.db, rt.config))
+
+
 def scan_inbox_report(rt: Runtime) -> InboxReport:
     """Scan the inbox once and say what happened to each file (see the module docstring)."""
     inbox = rt.settings.inbox_path
     inbox.mkdir(parents=True, exist_ok=True)
     report = InboxReport()
     now = time.time()
-    files = _candidates(inbox)
+    files = _candidates(inbox, _other_athletes_folders(rt))
     if not files:
         return report
     seen = _OBSERVED.setdefault(inbox.resolve(), {})

@@ -22,7 +22,14 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["LOCK_FILE_NAME", "AlreadyRunning", "DaemonLock", "acquire_daemon_lock", "read_lock_holder"]
+__all__ = [
+    "LOCK_FILE_NAME",
+    "AlreadyRunning",
+    "DaemonLock",
+    "acquire_daemon_lock",
+    "lock_file_name",
+    "read_lock_holder",
+]
 
 LOCK_FILE_NAME = "daemon.lock"
 
@@ -96,14 +103,20 @@ def read_lock_holder(home: Path) -> int | None:
         os.close(fd)
 
 
-def acquire_daemon_lock(home: Path) -> DaemonLock:
+def lock_file_name(athlete: str | None = None) -> str:
+    """``daemon.lock`` for a daemon of every athlete, ``daemon.NAME.lock`` for one that serves only NAME."""
+    return LOCK_FILE_NAME if athlete is None else f"daemon.{athlete}.lock"
+
+
+def acquire_daemon_lock(home: Path, athlete: str | None = None) -> DaemonLock:
     """Take the daemon lock for ``home`` (created if missing) or raise :class:`AlreadyRunning` at once.
 
-    Never waits: a second ``advisor daemon`` should refuse immediately, naming the first one's pid.
+    Never waits: a second ``advisor daemon`` should refuse immediately, naming the first one's pid. Which athletes
+    a daemon serves is decided in the database (``jobs.roster``); this lock only keeps one home to one daemon.
     """
     home = Path(home)
     home.mkdir(parents=True, exist_ok=True)
-    path = home / LOCK_FILE_NAME
+    path = home / lock_file_name(athlete)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

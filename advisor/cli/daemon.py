@@ -80,14 +80,18 @@ def daemon_command(
     from advisor.store.db import StoreError
     from jobs.daemon import run_daemon
     from jobs.lock import AlreadyRunning
+    from jobs.roster import NobodyToServe
 
-    settings = runtime(ctx).settings
+    only = ctx.obj.get("athlete") if isinstance(ctx.obj, dict) else None  # --athlete: serve them alone
+    settings = runtime(ctx).config
     _configure_logging(verbose)
     try:
-        code = run_daemon(settings, once=once)
+        code = run_daemon(settings, once=once, athlete=only or None)
     except AlreadyRunning as error:
         pid = f" (pid {error.pid})" if error.pid is not None else ""
         fail(f"another advisor daemon is already running for {settings.home}{pid}; stop it first", 1)
+    except NobodyToServe as error:
+        fail(f"{error}; stop it first, or serve other athletes with --athlete NAME", 1)
     except (StoreError, ConfigError) as error:
         fail(str(error))
     raise typer.Exit(code)
@@ -108,7 +112,7 @@ def status_command(
     from sqlalchemy import select
 
     from advisor.store.models import OutboxMail
-    from advisor.usecases.jobruns import JOB_TITLES, list_job_runs
+    from advisor.usecases.jobruns import job_title, list_job_runs
     from jobs.daemon import plan
     from jobs.lock import read_lock_holder
 
@@ -117,7 +121,7 @@ def status_command(
     tz = settings.tz
     pid = read_lock_holder(settings.home)
     layout = plan(settings)
-    rows = list_job_runs(rt.db)
+    rows = list_job_runs(rt.db, rt.job_athlete)
     with rt.db.transaction() as session:
         outbox = session.scalars(
             select(OutboxMail).where(OutboxMail.athlete_id == rt.athlete_id).order_by(OutboxMail.week)
@@ -161,7 +165,7 @@ def status_command(
     if not rows:
         typer.echo("No job has run yet.")
     for r in rows:
-        title = JOB_TITLES.get(r.name, r.name)
+        title = job_title(r.name)
         line = f"{r.name} ({title}): last run {_when(r.last_run_at, tz) or 'never'}"
         line += f", last success {_when(r.last_success_at, tz) or 'never'}"
         if r.last_result:
@@ -194,7 +198,7 @@ def run_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debugging detail too.")] = False,
 ) -> None:
     """Run one job now, by hand, recorded like a scheduled run (exit 1 when it fails)."""
-    from advisor.usecases.jobruns import run_recorded
+    from advisor.usecases.jobruns import job_key, run_recorded
     from jobs.daemon import outbox_job, summary_job
     from jobs.garmin import sync_garmin
     from jobs.inbox import scan_inbox
@@ -209,7 +213,7 @@ def run_command(
         "summary": lambda: summary_job(rt),
         "outbox": lambda: outbox_job(rt),
     }
-    outcome = run_recorded(rt.db, job, jobs[job])
+    outcome = run_recorded(rt.db, job_key(job, rt.job_athlete), jobs[job])
     if outcome is None:
         raise typer.Exit(1)
     typer.echo(outcome)

@@ -27,6 +27,19 @@ JOB_TITLES: dict[str, str] = {
 """Every job name the daemon uses, with the words logs and `daemon status` use for it."""
 
 MAX_ERROR_CHARS = 2000
+ATHLETE_SEPARATOR = ":"
+
+
+def job_key(job: str, athlete: str | None = None) -> str:
+    """The `job_runs` name of a job run for one athlete: `inbox` for the default athlete, `inbox:ana` for another,
+    so a single runner's `daemon status` reads as it always did."""
+    return job if athlete is None else f"{job}{ATHLETE_SEPARATOR}{athlete}"
+
+
+def job_title(key: str) -> str:
+    job, _, athlete = key.partition(ATHLETE_SEPARATOR)
+    title = JOB_TITLES.get(job, job)
+    return f"{title} for {athlete}" if athlete else title
 
 
 def _now() -> datetime:
@@ -59,10 +72,13 @@ def record_run(
         return row
 
 
-def list_job_runs(db: Database) -> list[JobRun]:
-    """All recorded jobs, by name."""
+def list_job_runs(db: Database, athlete: str | None = None, *, every_athlete: bool = False) -> list[JobRun]:
+    """The recorded jobs of one athlete (None: the default one), or of everyone with `every_athlete`, by name."""
     with db.transaction() as session:
-        return list(session.scalars(select(JobRun).order_by(JobRun.name)))
+        rows = list(session.scalars(select(JobRun).order_by(JobRun.name)))
+    if every_athlete:
+        return rows
+    return [r for r in rows if (r.name.partition(ATHLETE_SEPARATOR)[2] or None) == athlete]
 
 
 def describe_error(error: BaseException) -> str:
@@ -78,7 +94,7 @@ def run_recorded(db: Database, name: str, job: Callable[[], str], quiet: Collect
     logged too: the scheduler must survive a broken database and try again on the next tick. Outcomes listed in
     `quiet` ("nothing new") are logged at debug level only, so a ten-minute inbox scan does not fill the journal.
     """
-    title = JOB_TITLES.get(name, name)
+    title = job_title(name)
     started = _now()
     error: str | None = None
     outcome: str | None = None

@@ -74,6 +74,15 @@ class Runtime:
         return self.base_settings or self.settings
 
     @property
+    def is_default_athlete(self) -> bool:
+        return self.base_settings is None
+
+    @property
+    def job_athlete(self) -> str | None:
+        """Whose job runs these are, in `job_runs` (None: the default athlete's)."""
+        return None if self.is_default_athlete else self.athlete_name
+
+    @property
     def athlete_name(self) -> str:
         return self.settings.profile.name
 
