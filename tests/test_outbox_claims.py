@@ -155,3 +155,27 @@ def test_two_importers_of_one_run_from_two_files_store_it_once(tmp_path: Path) -
         db.dispose()
     finally:
         next(urls, None)
+
+
+LONG_SUBJECTS = [
+    # the fold right after "Subject:" that came back with a leading space: a first word too long for the line
+    "Knee-summary-for-Antoinette-Marguerite-Elisabeth-de-la-Tour-d-Auvergne-2026-W10: 42.1 km of a 45.0 km cap",
+    # the red-flag subject: an em dash close to where a 78-character line folds
+    "Knee summary 2026-W10 for Ålesund Løpeklubb: red flag — see a clinician before running again",
+    "Knee summary 2026-W10: 142.5 km of a 150.0 km cap; this week up to 130.0 km " * 2,
+]
+
+
+@pytest.mark.parametrize("subject", LONG_SUBJECTS)
+def test_a_long_subject_arrives_exactly_as_written(database_url: str, smtp, monkeypatch, subject: str) -> None:
+    """Queued, stored, re-read from the outbox and sent: the runner's mail client shows the subject as written."""
+    from dataclasses import replace
+
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", database_url)
+    rt = Runtime(load_settings())
+    queue_summary(rt, lambda view: replace(render_summary(view), subject=subject), WEEK)
+    assert send_pending(rt) == [f"Sent the summary for {WEEK} to {RUNNER}."]
+    (mail,) = smtp.messages
+    assert str(mail.parse()["Subject"]) == subject.strip()
+    assert max(len(line) for line in mail.data.splitlines()) <= 78
+    rt.close()

@@ -22,9 +22,11 @@ import socket
 import ssl
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from email.header import Header
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid, parseaddr
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["MailError", "Security", "build_message", "send_message"]
 
@@ -52,6 +54,29 @@ class MailError(Exception):
 
 # ----------------------------------------------------------------------------------------------------
 # Building
+
+
+class _SubjectSafePolicy(EmailPolicy):
+    """The default policy, except that the Subject is folded the one way every parser reads back exactly.
+
+    Python's folder (3.12) mangles some long subjects: a first word that does not fit after `Subject:` is put on the
+    next line, which a parser reads back with a leading space, and a space next to an encoded word can be lost.
+    A subject that fits on one line in ASCII is written as it is; any other is written as RFC 2047 encoded words
+    (UTF-8, cut by `email.header.Header` at character boundaries), whose folds a reader drops without a trace. The
+    stored message is then re-parsed and re-sent from the outbox unchanged, since no line is longer than 78.
+    """
+
+    def _fold(self, name: str, value: Any, refold_binary: bool = False) -> str:
+        if name.lower() != "subject":
+            return super()._fold(name, value, refold_binary)  # type: ignore[misc]
+        text = str(value)
+        if text.isascii() and len(name) + 2 + len(text) <= (self.max_line_length or 78):
+            return f"{name}: {text}{self.linesep}"
+        header = Header(text, "utf-8", header_name=name, maxlinelen=self.max_line_length or 78)
+        return f"{name}: {header.encode(linesep=self.linesep)}{self.linesep}"
+
+
+MAIL_POLICY = _SubjectSafePolicy()
 
 
 def _bare_cid(cid: str) -> str:
@@ -93,8 +118,8 @@ def build_message(
     if not recipients:
         raise ValueError("a mail needs at least one recipient")
 
-    msg = EmailMessage()
-    msg["Subject"] = subject
+    msg = EmailMessage(policy=MAIL_POLICY)
+    msg["Subject"] = " ".join(subject.split())  # one line: no leading, trailing or doubled white space
     msg["From"] = sender
     msg["To"] = ", ".join(recipients)
     msg["Date"] = format_datetime(date) if date is not None else format_datetime(datetime.now().astimezone())
