@@ -232,3 +232,25 @@ def test_each_athlete_gets_their_own_weekly_email(cli, monkeypatch: pytest.Monke
             ("me@example.org",),
             ("me@example.org",),
         ]
+
+
+def test_the_web_page_of_one_athlete_shows_and_stores_only_theirs(cli, database_url: str, monkeypatch) -> None:
+    from starlette.testclient import TestClient
+
+    from advisor.web.app import create_app
+
+    cli("athlete", "add", "ana")
+    cli("pain", "log", "--score", "5", "--note", "the default runner's knee")
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", database_url)
+    settings = load_settings()
+    ana = Runtime.for_athlete(settings, "ana")
+    with TestClient(create_app(ana.settings, runtime=ana)) as client:
+        page = client.get("/pain").text
+        assert "the default runner" not in page
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        fields = {"csrf_token": token, "score": "3", "when": "after", "note": "ana from her phone"}
+        stored = client.post("/pain", data=fields)
+        assert stored.status_code in (200, 303)
+    ana.close()
+    assert "ana from her phone" in cli("--athlete", "ana", "pain", "list").stdout
+    assert "ana from her phone" not in cli("pain", "list").stdout

@@ -35,6 +35,8 @@ def serve_command(
     rt = open_runtime(ctx)  # the database is opened (and migrated) now, so a bad URL ends the start
     settings = rt.settings
     try:
-        serve_forever(settings, host or settings.serve.host, port if port is not None else settings.serve.port)
+        serve_forever(
+            settings, host or settings.serve.host, port if port is not None else settings.serve.port, runtime=rt
+        )
     except ConfigError as error:
         fail(str(error))

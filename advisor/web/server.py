@@ -15,12 +15,16 @@ import socket
 import threading
 from collections.abc import Iterator
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.applications import Starlette
 
 from advisor.config import ConfigError, Settings
 from advisor.web.security import bind_problem
+
+if TYPE_CHECKING:
+    from advisor.usecases.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,9 @@ def url_of(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
-def prepare(settings: Settings, host: str, port: int) -> tuple[Starlette, _Server, socket.socket]:
+def prepare(
+    settings: Settings, host: str, port: int, runtime: Runtime | None = None
+) -> tuple[Starlette, _Server, socket.socket]:
     """The app, its server and the bound socket; `ConfigError` (one sentence) when the address must not or cannot
     be used. The password is checked before anything listens."""
     from advisor.web.app import create_app
@@ -58,7 +64,7 @@ def prepare(settings: Settings, host: str, port: int) -> tuple[Starlette, _Serve
     problem = bind_problem(host, password)
     if problem:
         raise ConfigError(problem)
-    app = create_app(settings, password)
+    app = create_app(settings, password, runtime)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
     try:
         sock = config.bind_socket()
@@ -67,9 +73,12 @@ def prepare(settings: Settings, host: str, port: int) -> tuple[Starlette, _Serve
     return app, _Server(config), sock
 
 
-def serve_forever(settings: Settings, host: str, port: int, announce: bool = True) -> None:
-    """Serve until SIGTERM or SIGINT, then return (the caller exits 0)."""
-    app, server, sock = prepare(settings, host, port)
+def serve_forever(
+    settings: Settings, host: str, port: int, announce: bool = True, runtime: Runtime | None = None
+) -> None:
+    """Serve until SIGTERM or SIGINT, then return (the caller exits 0). `runtime` picks the athlete (`--athlete`);
+    without it, the default athlete's page."""
+    app, server, sock = prepare(settings, host, port, runtime)
     if announce:
         print(f"advisor serve: listening on {url_of(sock)} (Ctrl-C to stop)", flush=True)
     try:
