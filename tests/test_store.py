@@ -23,12 +23,67 @@ def test_schema_revision_constant_is_the_migration_head() -> None:
 
 
 def test_migrations_build_exactly_the_models(database_url: str) -> None:
-    db = open_database(database_url)
-    with db.engine.connect() as connection:
+    """Replayed from nothing, the migrations give the schema an empty database is created with directly."""
+    from advisor.store.db import _create_engine, run_migrations
+
+    engine = _create_engine(database_url)
+    run_migrations(engine, database_url)
+    with engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == SCHEMA_REVISION
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
+    engine.dispose()
+
+
+def test_an_empty_database_is_created_at_the_current_revision(database_url: str) -> None:
+    db = open_database(database_url)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [SCHEMA_REVISION]
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
     db.dispose()
+    # and Alembic agrees it is at the head: nothing to upgrade
+    from advisor.store.db import _create_engine, run_migrations
+
+    engine = _create_engine(database_url)
+    run_migrations(engine, database_url)
+    engine.dispose()
+
+
+def test_a_first_start_that_fails_midway_leaves_nothing_half_created(isolated_home: Path) -> None:
+    """The SQLite schema is one transaction: a CREATE that fails after others ran leaves an empty file (a kill at
+    that moment leaves the same: an uncommitted transaction), and the next start creates the schema whole."""
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{isolated_home / 'half.db'}"
+    script = (
+        "from sqlalchemy import Column, Integer, Table\n"
+        "from sqlalchemy.types import UserDefinedType\n"
+        "from advisor.store import db, models\n"
+        "class Broken(UserDefinedType):\n"
+        "    cache_ok = True\n"
+        "    def get_col_spec(self, **kw):\n"
+        "        return 'INTEGER (('\n"
+        "Table('m_broken', models.Base.metadata, Column('id', Integer, primary_key=True), Column('x', Broken()))\n"
+        f"db.open_database({url!r})\n"
+    )
+    failed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert failed.returncode == 1 and "syntax error" in failed.stderr
+    engine = db_engine(url)
+    with engine.connect() as connection:
+        tables = connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars().all()
+    engine.dispose()
+    assert tables == []  # not even the tables sorted before the broken one
+    database = open_database(url)
+    assert default_athlete_id(database) == 1
+    database.dispose()
+
+
+def db_engine(url: str):
+    from advisor.store.db import _create_engine
+
+    return _create_engine(url)
 
 
 def test_second_open_does_not_migrate_again_and_keeps_rows(database_url: str) -> None:
