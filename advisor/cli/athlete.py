@@ -41,8 +41,11 @@ ThresholdOption = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
 
 
-def _profile(**values: Any) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if value is not None}
+def _profile(options: dict[str, Any]) -> dict[str, Any]:
+    """The profile options given on the line (a command's `locals()`: its parameters are named as the fields)."""
+    from advisor.usecases.athletes import PROFILE_FIELDS
+
+    return {key: options[key] for key in PROFILE_FIELDS if options.get(key) is not None}
 
 
 def _thresholds(pairs: list[str] | None) -> dict[str, float]:
@@ -98,16 +101,7 @@ def add_command(
     from advisor.usecases.athletes import add_athlete
 
     rt = open_runtime(ctx)
-    profile = _profile(
-        email=email,
-        timezone=timezone,
-        sex=sex,
-        max_hr=max_hr,
-        resting_hr=resting_hr,
-        units=units,
-        flat_feet=flat_feet,
-        orthotics=orthotics,
-    )
+    profile = _profile(locals())
     try:
         info = add_athlete(rt.db, rt.config, name, profile, _thresholds(threshold))
     except (ConfigError, StoreError) as error:
@@ -138,16 +132,7 @@ def set_command(
     from advisor.usecases.athletes import set_athlete
 
     rt = open_runtime(ctx)
-    profile = _profile(
-        email=email,
-        timezone=timezone,
-        sex=sex,
-        max_hr=max_hr,
-        resting_hr=resting_hr,
-        units=units,
-        flat_feet=flat_feet,
-        orthotics=orthotics,
-    )
+    profile = _profile(locals())
     try:
         info = set_athlete(rt.db, rt.config, name, profile, _thresholds(threshold), clear or [])
     except (ConfigError, StoreError) as error:
