@@ -16,26 +16,27 @@ GROUP_STYLE = {"referral": "bold red", "high": "red", "other": ""}
 
 
 def week_text(line: TeamLine) -> str:
-    """`31.2 / 35.0 km`, or the distance and why there is no cap (`12.0 km, paused`)."""
+    """`12.4/13.7 mi`: the last 7 days against the weekly cap, or the distance and why there is none."""
     units: Units = "mi" if line.units == "mi" else "km"
     if line.weekly_cap_m is not None:
-        return f"{distance(line.week_distance_m, units, 1, unit=False)} / {distance(line.weekly_cap_m, units, 1)}"
-    why = "paused" if line.paused else "no cap yet"
-    return f"{distance(line.week_distance_m, units, 1)}, {why}"
+        return f"{distance(line.week_distance_m, units, 1, unit=False)}/{distance(line.weekly_cap_m, units, 1)}"
+    return f"{distance(line.week_distance_m, units, 1)} {'paused' if line.paused else 'no cap'}"
 
 
 def pain_text(line: TeamLine) -> str:
+    """`3/10 02 Mar`, with the year when it is not the year of the report."""
     if line.last_pain_score is None or line.last_pain_day is None:
-        return "none logged"
-    return f"{line.last_pain_score}/10 {line.last_pain_day.isoformat()}"
+        return "none"
+    day = line.last_pain_day
+    when = f"{day:%d %b}" if day.year == line.as_of.year else f"{day:%d %b %Y}"
+    return f"{line.last_pain_score}/10 {when}"
 
 
 def sync_text(line: TeamLine) -> str:
+    """`2d garmin`, `9d file` (no Garmin sync: the newest imported file), `never`."""
     if line.days_since_sync is None:
         return "never"
-    days = line.days_since_sync
-    when = "today" if days <= 0 else "1 day" if days == 1 else f"{days} days"
-    return when if line.last_sync_source == "garmin" else f"{when} (import)"
+    return f"{max(line.days_since_sync, 0)}d {'garmin' if line.last_sync_source == 'garmin' else 'file'}"
 
 
 def flags_text(line: TeamLine) -> str:
@@ -45,7 +46,7 @@ def flags_text(line: TeamLine) -> str:
 def referral_text(line: TeamLine) -> str:
     if not line.referral:
         return "no"
-    return "YES, urgent" if line.referral_urgent else "yes"
+    return "URGENT" if line.referral_urgent else "yes"
 
 
 def print_team(status: TeamStatus, console: Console | None = None) -> None:
@@ -53,10 +54,14 @@ def print_team(status: TeamStatus, console: Console | None = None) -> None:
     if not status.lines:
         console.print("No athletes yet: `advisor athlete add NAME`.")
         return
-    head = "Team status"
-    head += f" as of {status.as_of.isoformat()}" if status.as_of else " (each athlete's today)"
+    when = f"as of {status.as_of.isoformat()}" if status.as_of else "today"
+    head = f"Team status {when}: referrals and red flags first, then high flags"
     console.print(Text(head, style="bold"))
-    table = Table("athlete", "worst flags", "referral", "7 days / cap", "last pain", "synced", box=None)
+    table = Table(box=None, padding=(0, 1), pad_edge=False)
+    table.add_column("athlete", overflow="fold")
+    table.add_column("worst flags")
+    for header in ("referral", "7 days/cap", "last pain", "last sync"):
+        table.add_column(header, no_wrap=True)
     for line in status.lines:
         style = GROUP_STYLE[line.group]
         table.add_row(
@@ -68,6 +73,4 @@ def print_team(status: TeamStatus, console: Console | None = None) -> None:
             sync_text(line),
         )
     console.print(table)
-    console.print(
-        Text("Guidance, not a diagnosis. Each runner's report: `advisor --athlete NAME status`.", style="dim")
-    )
+    console.print(Text("Guidance, not a diagnosis. A runner's full report: advisor --athlete NAME status", style="dim"))
