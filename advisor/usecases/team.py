@@ -65,6 +65,15 @@ _ACTIVITY_COLUMNS = (
     Activity.name,
 )
 """Only what `Run` needs: reading 40,000 rows as plain tuples instead of ORM objects is most of the read's time."""
+PAIN_FIELDS = ("id", "day", "when", "score", "swelling", "locking", "giving_way", "rest_or_night_pain", "note")
+STAIR_FIELDS = ("day", "source", "floors_up", "floors_down", "steps")
+ASSESSMENT_FIELDS = ("id", "day", "cleared", "note")
+REHAB_FIELDS = ("day", "strength", "mobility", "band", "pain")
+"""The other tables are read as plain rows too (with `athlete_id`), for the same reason."""
+
+
+def _columns(model: type, fields: tuple[str, ...]) -> list[Any]:
+    return [model.athlete_id, *(getattr(model, name) for name in fields)]  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -274,19 +283,25 @@ def team_status(db: Database, config: Settings, as_of: date | None = None, now: 
             )
             .order_by(Activity.athlete_id, Activity.start_utc)
         ).all()
-        pain = session.scalars(
-            select(PainEntryRow).where(PainEntryRow.athlete_id.in_(ids), PainEntryRow.day <= last)
+        pain = session.execute(
+            select(*_columns(PainEntryRow, PAIN_FIELDS)).where(
+                PainEntryRow.athlete_id.in_(ids), PainEntryRow.day <= last
+            )
         ).all()
-        stairs = session.scalars(
-            select(DailyStairs).where(
+        stairs = session.execute(
+            select(*_columns(DailyStairs, STAIR_FIELDS)).where(
                 DailyStairs.athlete_id.in_(ids), DailyStairs.day >= window_start(first), DailyStairs.day <= last
             )
         ).all()
-        assessments = session.scalars(
-            select(ClinicianAssessment).where(ClinicianAssessment.athlete_id.in_(ids), ClinicianAssessment.day <= last)
+        assessments = session.execute(
+            select(*_columns(ClinicianAssessment, ASSESSMENT_FIELDS)).where(
+                ClinicianAssessment.athlete_id.in_(ids), ClinicianAssessment.day <= last
+            )
         ).all()
-        rehab = session.scalars(
-            select(RehabSessionRow).where(RehabSessionRow.athlete_id.in_(ids), RehabSessionRow.day <= last)
+        rehab = session.execute(
+            select(*_columns(RehabSessionRow, REHAB_FIELDS)).where(
+                RehabSessionRow.athlete_id.in_(ids), RehabSessionRow.day <= last
+            )
         ).all()
         synced = dict(
             session.execute(
