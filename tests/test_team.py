@@ -6,22 +6,21 @@ assessments and athletes go through the real commands, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event, select
+from stored import store_runs
 
 from advisor.store.db import open_database
-from advisor.store.models import Activity, Athlete, DailyStairs, SourceFile, SyncState
+from advisor.store.models import Athlete, DailyStairs, SyncState
 
 MON = date(2026, 3, 2)
 W = timedelta(weeks=1)
 D = timedelta(days=1)
 AS_OF = MON + 5 * W + 6 * D  # Sunday of the sixth week
-_keys = itertools.count(1)
 
 
 def weeks(monday: date, n: int, kms: list[float]) -> list[tuple[date, float]]:
@@ -30,56 +29,6 @@ def weeks(monday: date, n: int, kms: list[float]) -> list[tuple[date, float]]:
 
 
 QUIET = weeks(MON, 6, [5, 0, 5, 0, 5, 0, 5])  # 20 km every week, the same 5 km run
-
-
-def store_runs(url: str, name: str, runs: Iterable[tuple[date, float]], *, imported_at: datetime | None = None) -> None:
-    """Runs of `name` at 07:00 UTC on the days given, as the import would store them (one source file)."""
-    db = open_database(url)
-    try:
-        with db.transaction() as session:
-            athlete_id = session.scalars(select(Athlete.id).where(Athlete.name == name)).one()
-            source = SourceFile(
-                athlete_id=athlete_id,
-                sha256=f"{next(_keys):064d}",
-                name=f"{name}.fit",
-                size=1,
-                file_type="activity",
-                status="imported",
-                origin="file",
-                imported_at=imported_at or datetime(2026, 4, 12, 20, tzinfo=UTC),
-            )
-            session.add(source)
-            session.flush()
-            for day, km in runs:
-                start = datetime.combine(day, time(7), UTC)
-                session.add(
-                    Activity(
-                        athlete_id=athlete_id,
-                        source_file_id=source.id,
-                        activity_key=f"{name}-{start.isoformat()}-{next(_keys)}",
-                        sport="running",
-                        sub_sport="generic",
-                        name=f"{name} run",
-                        start_utc=start,
-                        utc_offset_s=0,
-                        n_records=100,
-                        distance_m=km * 1000.0,
-                        elapsed_s=km * 300.0 + 60,
-                        moving_s=km * 300.0,
-                        ascent_m=0.0,
-                        descent_m=0.0,
-                        descent_steep5_m=0.0,
-                        distance_steep5_m=0.0,
-                        descent_steep10_m=0.0,
-                        distance_steep10_m=0.0,
-                        avg_cadence_spm=176.0,
-                        avg_heart_rate=140.0,
-                        load=km * 10.0,
-                        load_method="duration",
-                    )
-                )
-    finally:
-        db.dispose()
 
 
 @pytest.fixture
