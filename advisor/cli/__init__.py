@@ -113,11 +113,11 @@ def import_command(
 def _register_subcommands() -> None:
     """Each command group lives in its own module with its own Typer app; they are added to the root here, the
     one place that knows them all, so no module imports the root back."""
-    from advisor.cli import activity, athlete, daemon, doctor, garmin, knee, rehab, serve
+    from advisor.cli import activity, athlete, daemon, doctor, garmin, knee, rehab, serve, team
 
     if getattr(app, "_advisor_registered", False):
         return
-    for module in (activity, knee, rehab, garmin, daemon, doctor, serve, athlete):
+    for module in (activity, knee, rehab, garmin, daemon, doctor, serve, athlete, team):
         app.add_typer(module.app)
     app._advisor_registered = True  # type: ignore[attr-defined]
 

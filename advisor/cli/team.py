@@ -1,0 +1,50 @@
+"""`advisor team status`: a coach's or a clinic's list of every athlete in the database, the ones to call first at
+the top (a red flag or a referral, then a high flag, then the rest)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from advisor.cli.common import fail, open_runtime, parse_date
+from advisor.errors import ConfigError, InputError, StoreError
+
+app = typer.Typer()
+"""This module's commands; `advisor.cli` adds them to the root."""
+
+team_app = typer.Typer(help="Every athlete at once: a coach's or a clinic's Monday list.", no_args_is_help=True)
+app.add_typer(team_app, name="team")
+
+TEAM_EPILOG = """Examples:
+
+  advisor team status
+  advisor team status --as-of 2026-03-02 --json
+
+Exit codes: 0 ok, 2 usage or configuration error."""
+
+
+@team_app.command("status", epilog=TEAM_EPILOG)
+def status_command(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD for every athlete (default: each one's own today).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
+) -> None:
+    """One line per athlete: worst flags, referral, the last 7 days against the weekly cap, last pain, last sync."""
+    from advisor.usecases.team import team_document, team_status
+
+    day = parse_date(as_of, "--as-of") if as_of else None
+    rt = open_runtime(ctx)
+    try:
+        status = team_status(rt.db, rt.config, day)
+    except (ConfigError, InputError, StoreError) as error:
+        fail(str(error))
+    if as_json:
+        typer.echo(json.dumps(team_document(status), indent=2))
+        return
+    from advisor.render.team import print_team
+
+    print_team(status)
