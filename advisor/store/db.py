@@ -8,28 +8,45 @@ database is created at the current revision directly (`create_current_schema`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import Engine, create_engine, event, inspect, select, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from typing import TYPE_CHECKING, Any
 
 from advisor.errors import StoreError
-from advisor.store.models import Athlete
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 SCHEMA_REVISION = "0006"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-@dataclass
 class Database:
-    engine: Engine
-    sessions: sessionmaker[Session]
+    """The engine and the session factory, made on first use: `advisor status` on SQLite reads through `read()`
+    alone and never imports SQLAlchemy, whose import is most of that command's time."""
+
+    def __init__(self, url: str, engine: Engine | None = None) -> None:
+        self.url = url
+        self._engine = engine
+        self._sessions: sessionmaker[Session] | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = _create_engine(self.url)
+        return self._engine
+
+    @property
+    def sessions(self) -> sessionmaker[Session]:
+        if self._sessions is None:
+            from sqlalchemy.orm import sessionmaker
+
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return self._sessions
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -38,17 +55,123 @@ class Database:
         A database that cannot be written (disk full, read-only, server gone) becomes a `StoreError` with one
         sentence; a constraint violation stays an `IntegrityError`, which callers use to detect a concurrent write.
         """
+        from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
         try:
             with self.sessions.begin() as session:
                 yield session
         except IntegrityError:
             raise
         except (OperationalError, DBAPIError) as error:
-            where = _safe_url(self.engine.url.render_as_string(hide_password=False))
-            raise StoreError(f"cannot use the database {where}: {_first_line(error)}") from error
+            raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
+
+    @contextmanager
+    def read(self) -> Iterator[Reader]:
+        """One read-only transaction straight on the driver (plain SQL, plain tuples), for the hot read paths.
+
+        A SQLite file is opened with the standard library's `sqlite3` (with the same pragmas as the engine);
+        any other database goes through the engine's pool. Driver errors become the same `StoreError` sentence
+        as `transaction()`'s.
+        """
+        path = _sqlite_file(self.url) if self._engine is None else None
+        if path is not None:
+            import sqlite3
+
+            errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
+            try:
+                connection: Any = sqlite3.connect(path, timeout=30, isolation_level=None)
+                _sqlite_pragmas(connection, None)
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
+            reader = Reader(connection, sqlite=True)
+        else:
+            from sqlalchemy.exc import DBAPIError
+
+            engine = self.engine
+            errors = (engine.dialect.loaded_dbapi.Error,)
+            try:
+                connection = engine.raw_connection()
+            except DBAPIError as error:
+                raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
+            reader = Reader(connection, sqlite=engine.dialect.name == "sqlite")
+        try:
+            if path is not None:
+                connection.execute("BEGIN")
+            yield reader
+        except errors as error:
+            raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
+        finally:
+            try:
+                connection.rollback()
+            finally:
+                connection.close()
+
+    def _where(self) -> str:
+        if self._engine is not None:
+            return _safe_url(self._engine.url.render_as_string(hide_password=False))
+        return _safe_url(self.url)
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+class Reader:
+    """Plain SQL on one DB-API connection, written with `:name` parameters; values are bound and read back as
+    the models' column types do it (UTC instants, dates, booleans), so results match the ORM's exactly."""
+
+    def __init__(self, connection: Any, *, sqlite: bool) -> None:
+        self._connection = connection
+        self.sqlite = sqlite
+
+    def rows(self, sql: str, **params: Any) -> list[Sequence[Any]]:
+        if self.sqlite:
+            params = {k: _sqlite_bind(v) for k, v in params.items()}
+        else:
+            sql = re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
+        cursor = self._connection.cursor()
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def utc(self, value: Any) -> datetime | None:
+        """An instant column (`UTCDateTime`): aware, in UTC."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def day(self, value: Any) -> date | None:
+        """A `Date` column."""
+        return date.fromisoformat(value) if isinstance(value, str) else value
+
+    def flag(self, value: Any) -> bool | None:
+        """A `Boolean` column."""
+        return None if value is None else bool(value)
+
+
+def _sqlite_bind(value: Any) -> Any:
+    """What SQLAlchemy's SQLite types store: naive UTC text for instants, ISO text for dates, 0/1 for booleans."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _sqlite_file(url: str) -> str | None:
+    """The file of a plain `sqlite:///PATH` URL (no driver name, no query, nothing quoted), else None."""
+    if not url.startswith("sqlite:///") or any(c in url for c in "?%#"):
+        return None
+    path = url.removeprefix("sqlite:///")
+    return path if path and path != ":memory:" else None
 
 
 ATHLETE_LOCK_NAMESPACE = 0x4B4E  # "KN": this application's advisory locks, apart from anyone else's
@@ -62,24 +185,58 @@ def lock_athlete(session: Session, athlete_id: int) -> None:
     and the insert one step. SQLite allows one writer at a time already, so nothing is needed there.
     """
     if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import text
+
         session.execute(
             text("SELECT pg_advisory_xact_lock(:ns, :athlete)"), {"ns": ATHLETE_LOCK_NAMESPACE, "athlete": athlete_id}
         )
 
 
 def open_database(url: str, *, migrate: bool = True) -> Database:
-    """Connect, bring the schema up to date, and hand back a session factory."""
+    """Connect, bring the schema up to date, and hand back a session factory.
+
+    A SQLite file whose schema is current is checked with `sqlite3` alone and the engine is made on first use;
+    anything else (no schema yet, an older one, an error, another database) takes the engine path.
+    """
+    if not migrate or _sqlite_revision(url) == SCHEMA_REVISION:
+        return Database(url)
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
     engine = _create_engine(url)
     try:
-        if migrate:
-            _migrate_if_needed(engine, url)
+        _migrate_if_needed(engine, url)
     except (OperationalError, DBAPIError) as error:
         engine.dispose()
         raise StoreError(f"cannot open the database {_safe_url(url)}: {_first_line(error)}") from None
-    return Database(engine, sessionmaker(engine, expire_on_commit=False))
+    return Database(url, engine)
+
+
+def _sqlite_revision(url: str) -> str | None:
+    """The schema revision of a plain SQLite file, read without SQLAlchemy; None on any doubt (no file, no
+    schema, an error), so the engine path decides and reports exactly as before."""
+    path = _sqlite_file(url)
+    if path is None:
+        return None
+    import sqlite3
+
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(path, timeout=30)
+    except (OSError, sqlite3.Error):
+        return None
+    try:
+        _sqlite_pragmas(connection, None)
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
+    except sqlite3.Error:
+        return None
+    finally:
+        connection.close()
 
 
 def _create_engine(url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
@@ -108,6 +265,9 @@ def probe_database(url: str) -> str | None:
 
     A database that cannot be reached is a `StoreError` with one sentence, password left out.
     """
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
     engine = _create_engine(url)
     try:
         with engine.connect() as connection:
@@ -126,6 +286,8 @@ def _migrate_if_needed(engine: Engine, url: str) -> None:
         stored = _stored_revision(engine)
         if stored == SCHEMA_REVISION:
             return
+        from sqlalchemy import inspect
+
         if stored is None and not inspect(engine).get_table_names():
             create_current_schema(engine)
         else:
@@ -172,6 +334,9 @@ def create_current_schema(engine: Engine) -> None:
 
 
 def _stored_revision(engine: Engine) -> str | None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
     with engine.connect() as connection:
         try:
             return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
@@ -201,6 +366,8 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
     elif engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
         with engine.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(74517)"))
             try:
@@ -227,10 +394,15 @@ def run_migrations(engine: Engine, url: str, revision: str = "head") -> None:
 
 def default_athlete_id(db: Database, name: str = "default") -> int:
     """The athlete every row of a single-user install belongs to, created on first use."""
-    with db.transaction() as session:
-        found = session.scalar(select(Athlete.id).where(Athlete.name == name))
-        if found is not None:
-            return found
+    with db.read() as reader:
+        found = reader.rows("SELECT id FROM athletes WHERE name = :name", name=name)
+    if found:
+        return found[0][0]
+    from sqlalchemy import select
+    from sqlalchemy.exc import IntegrityError
+
+    from advisor.store.models import Athlete
+
     try:
         with db.transaction() as session:
             athlete = Athlete(name=name, created_at=datetime.now(UTC))

@@ -4,9 +4,11 @@ the renderers, so neither has to import the other."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from advisor.store.models import Activity
+if TYPE_CHECKING:
+    from advisor.store.models import Activity
 
 BIKE_SPORTS = frozenset({"cycling", "e_biking"})
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import get_args
+from typing import TYPE_CHECKING, NamedTuple, get_args
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
-
 from advisor.advice.report import KneeReport, assess
-from advisor.config import Settings
 from advisor.errors import InputError
 from advisor.risk.aggregates import HISTORY_DAYS
 from advisor.risk.model import Assessment, Flag, PainEntry, PainWhen, Profile, RehabSession, Run, StairDay
-from advisor.store.db import Database
-from advisor.store.models import Activity, ClinicianAssessment, DailyStairs, PainEntryRow, RehabSessionRow
+
+if TYPE_CHECKING:
+    from advisor.config import Settings
+    from advisor.store.db import Database, Reader
+    from advisor.store.models import Activity, PainEntryRow
 
 STAIR_SOURCE_PRIORITY = ("manual", "garmin", "fit_monitoring")
 """When several sources give floors for one day, the runner's own entry wins, then Garmin's daily summary."""
@@ -52,6 +52,8 @@ def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> Pa
         raise InputError(f"--date {day.isoformat()} is more than ten years ago")
     if entry.note is not None and len(entry.note) > MAX_NOTE_CHARS:
         raise InputError(f"--note is longer than {MAX_NOTE_CHARS} characters")
+    from advisor.store.models import PainEntryRow
+
     row = PainEntryRow(
         athlete_id=athlete_id,
         day=day,
@@ -70,6 +72,10 @@ def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> Pa
 
 
 def list_pain(db: Database, athlete_id: int, since: date | None = None) -> list[PainEntryRow]:
+    from sqlalchemy import select
+
+    from advisor.store.models import PainEntryRow
+
     query = select(PainEntryRow).where(PainEntryRow.athlete_id == athlete_id)
     if since is not None:
         query = query.where(PainEntryRow.day >= since)
@@ -78,6 +84,10 @@ def list_pain(db: Database, athlete_id: int, since: date | None = None) -> list[
 
 
 def delete_pain(db: Database, athlete_id: int, entry_id: int) -> None:
+    from sqlalchemy import delete
+
+    from advisor.store.models import PainEntryRow
+
     with db.transaction() as session:
         result = session.execute(
             delete(PainEntryRow).where(PainEntryRow.athlete_id == athlete_id, PainEntryRow.id == entry_id)
@@ -96,6 +106,8 @@ def log_stairs(
         raise InputError(f"--floors {floors_down:g} is more than 1000 floors in a day; check the number")
     if day > today:
         raise InputError(f"--date {day.isoformat()} is in the future (today is {today.isoformat()})")
+    from advisor.store.models import DailyStairs
+
     with db.transaction() as session:
         session.merge(
             DailyStairs(
@@ -119,39 +131,60 @@ def assess_history(db: Database, athlete_id: int, settings: Settings, as_of: dat
     """
     start = as_of - timedelta(days=HISTORY_DAYS + 2)
     tz = settings.tz
-    with db.transaction() as session:
-        activities = session.scalars(
-            select(Activity)
-            .where(
-                Activity.athlete_id == athlete_id,
-                Activity.excluded.is_(False),
-                Activity.start_utc >= datetime.combine(start, datetime.min.time(), UTC),
-                Activity.start_utc < datetime.combine(as_of + timedelta(days=2), datetime.min.time(), UTC),
-            )
-            .order_by(Activity.start_utc)
-        ).all()
-        pain_rows = session.scalars(
-            select(PainEntryRow).where(PainEntryRow.athlete_id == athlete_id, PainEntryRow.day <= as_of)
-        ).all()
-        stair_rows = session.scalars(
-            select(DailyStairs).where(
-                DailyStairs.athlete_id == athlete_id, DailyStairs.day >= start, DailyStairs.day <= as_of
-            )
-        ).all()
-        assessment_rows = session.scalars(
-            select(ClinicianAssessment).where(
-                ClinicianAssessment.athlete_id == athlete_id, ClinicianAssessment.day <= as_of
-            )
-        ).all()
-        rehab_rows = session.scalars(
-            select(RehabSessionRow).where(RehabSessionRow.athlete_id == athlete_id, RehabSessionRow.day <= as_of)
-        ).all()
+    since = datetime.combine(start, datetime.min.time(), UTC)
+    until = datetime.combine(as_of + timedelta(days=2), datetime.min.time(), UTC)
+    with db.read() as reader:
+        activities = _activities(
+            reader,
+            "AND start_utc >= :since AND start_utc < :until ORDER BY start_utc",
+            athlete_id,
+            since=since,
+            until=until,
+        )
+        pain_rows = reader.rows(
+            'SELECT id, day, "when", score, swelling, locking, giving_way, rest_or_night_pain, note '
+            "FROM pain_entries WHERE athlete_id = :athlete AND day <= :as_of",
+            athlete=athlete_id,
+            as_of=as_of,
+        )
+        stair_rows = reader.rows(
+            "SELECT day, source, floors_up, floors_down, steps FROM daily_stairs "
+            "WHERE athlete_id = :athlete AND day >= :start AND day <= :as_of",
+            athlete=athlete_id,
+            start=start,
+            as_of=as_of,
+        )
+        assessment_rows = reader.rows(
+            "SELECT id, day, cleared, note FROM clinician_assessments WHERE athlete_id = :athlete AND day <= :as_of",
+            athlete=athlete_id,
+            as_of=as_of,
+        )
+        rehab_rows = reader.rows(
+            "SELECT day, strength, mobility, band, pain FROM rehab_sessions "
+            "WHERE athlete_id = :athlete AND day <= :as_of",
+            athlete=athlete_id,
+            as_of=as_of,
+        )
         runs = [_run(a, tz) for a in activities]
-        pain = [_pain(p) for p in pain_rows]
-        stairs = _stair_days(stair_rows)
-        assessments = [Assessment(id=a.id, day=a.day, cleared=a.cleared, note=a.note) for a in assessment_rows]
+        day, flag = reader.day, reader.flag
+        pain = [
+            PainEntry(
+                id=p[0],
+                day=day(p[1]),
+                when=p[2],
+                score=p[3],
+                swelling=flag(p[4]),
+                locking=flag(p[5]),
+                giving_way=flag(p[6]),
+                rest_or_night_pain=flag(p[7]),
+                note=p[8],
+            )
+            for p in pain_rows
+        ]
+        stairs = _stair_days([_StairRow(day(r[0]), *r[1:]) for r in stair_rows])
+        assessments = [Assessment(id=a[0], day=day(a[1]), cleared=flag(a[2]), note=a[3]) for a in assessment_rows]
         rehab = [
-            RehabSession(day=r.day, strength=r.strength, mobility=r.mobility, band=r.band, pain=r.pain)
+            RehabSession(day=day(r[0]), strength=flag(r[1]), mobility=flag(r[2]), band=flag(r[3]), pain=r[4])
             for r in rehab_rows
         ]
     profile = Profile(
@@ -164,7 +197,52 @@ def assess_history(db: Database, athlete_id: int, settings: Settings, as_of: dat
     return assess(runs, pain, stairs, profile, settings.thresholds, as_of, assessments, rehab)
 
 
-def _run(a: Activity, tz: ZoneInfo) -> Run:
+class _ActivityRow(NamedTuple):
+    """The columns of `activities` the engine reads, as `Activity` names them."""
+
+    id: int
+    start_utc: datetime
+    utc_offset_s: int | None
+    sport: str
+    sub_sport: str | None
+    distance_m: float
+    moving_s: float
+    elapsed_s: float
+    ascent_m: float
+    descent_m: float
+    descent_steep5_m: float
+    distance_steep5_m: float
+    descent_steep10_m: float
+    distance_steep10_m: float
+    avg_cadence_spm: float | None
+    load: float
+    name: str | None
+
+
+_ACTIVITY_COLUMNS = ", ".join(_ActivityRow._fields)
+
+
+def _activities(reader: Reader, where: str, athlete_id: int, **bounds: datetime) -> list[_ActivityRow]:
+    """Counted (not excluded) activities of the athlete; `where` adds conditions on the `bounds` parameters."""
+    rows = reader.rows(
+        f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE athlete_id = :athlete AND excluded = :excluded {where}",
+        athlete=athlete_id,
+        excluded=False,
+        **bounds,
+    )
+    utc = reader.utc
+    return [_ActivityRow(r[0], utc(r[1]), *r[2:]) for r in rows]
+
+
+class _StairRow(NamedTuple):
+    day: date
+    source: str
+    floors_up: float | None
+    floors_down: float | None
+    steps: int | None
+
+
+def _run(a: Activity | _ActivityRow, tz: ZoneInfo) -> Run:
     offset = a.utc_offset_s
     if offset is None:
         utcoffset = a.start_utc.astimezone(tz).utcoffset()
@@ -190,22 +268,8 @@ def _run(a: Activity, tz: ZoneInfo) -> Run:
     )
 
 
-def _pain(p: PainEntryRow) -> PainEntry:
-    return PainEntry(
-        id=p.id,
-        day=p.day,
-        when=p.when,  # type: ignore[arg-type]
-        score=p.score,
-        swelling=p.swelling,
-        locking=p.locking,
-        giving_way=p.giving_way,
-        rest_or_night_pain=p.rest_or_night_pain,
-        note=p.note,
-    )
-
-
-def _stair_days(rows: list[DailyStairs] | tuple[DailyStairs, ...]) -> list[StairDay]:
-    best: dict[date, DailyStairs] = {}
+def _stair_days(rows: list[_StairRow]) -> list[StairDay]:
+    best: dict[date, _StairRow] = {}
     for row in rows:
         current = best.get(row.day)
         if current is None or STAIR_SOURCE_PRIORITY.index(row.source) < STAIR_SOURCE_PRIORITY.index(current.source):
@@ -218,18 +282,10 @@ def _stair_days(rows: list[DailyStairs] | tuple[DailyStairs, ...]) -> list[Stair
 
 def newest_activity_day(db: Database, athlete_id: int, settings: Settings, as_of: date) -> date | None:
     """Local day of the newest counted activity on or before `as_of` (any age), for "your data is old" hints."""
-    with db.transaction() as session:
-        newest = session.scalars(
-            select(Activity)
-            .where(
-                Activity.athlete_id == athlete_id,
-                Activity.excluded.is_(False),
-                Activity.start_utc < datetime.combine(as_of + timedelta(days=2), datetime.min.time(), UTC),
-            )
-            .order_by(Activity.start_utc.desc())
-            .limit(3)
-        ).all()
-        days = [r.local_day for r in (_run(a, settings.tz) for a in newest) if r.local_day <= as_of]
+    until = datetime.combine(as_of + timedelta(days=2), datetime.min.time(), UTC)
+    with db.read() as reader:
+        newest = _activities(reader, "AND start_utc < :until ORDER BY start_utc DESC LIMIT 3", athlete_id, until=until)
+    days = [r.local_day for r in (_run(a, settings.tz) for a in newest) if r.local_day <= as_of]
     return max(days, default=None)
 
 
