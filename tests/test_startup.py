@@ -38,4 +38,43 @@ def test_status_imports_no_chart_and_no_migrations(tmp_path, monkeypatch) -> Non
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")} | {"ADVISOR_HOME": str(tmp_path)}
     subprocess.run([sys.executable, "-m", "advisor", "pain", "list"], env=env, check=True, capture_output=True)
-    assert loaded("status", "--as-of", "2026-05-01", env=env) == {"sqlalchemy", "pydantic_settings"}
+    assert loaded("status", "--as-of", "2026-05-01", env=env) == {"pydantic_settings"}
+    assert loaded("status", "--as-of", "2026-05-01", "--json", env=env) == {"pydantic_settings"}
+
+
+def test_status_on_a_sqlite_file_reads_without_sqlalchemy(tmp_path) -> None:
+    """A current SQLite schema is checked and read with `sqlite3` alone; a fresh database still migrates."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")} | {"ADVISOR_HOME": str(tmp_path)}
+    assert "sqlalchemy" in loaded("status", "--as-of", "2026-05-01", env=env)  # no database yet: migrates
+    assert "sqlalchemy" not in loaded("status", "--as-of", "2026-05-01", env=env)
+
+
+def test_command_modules_names_every_command_of_the_tree() -> None:
+    """`advisor status` builds only `advisor.cli.knee`: the table saying which module holds each command is whole."""
+    import importlib
+
+    import typer.main
+
+    from advisor.cli import COMMAND_MODULES, MODULES, cli_app
+
+    tree = typer.main.get_command(cli_app())
+    assert set(tree.commands) == set(COMMAND_MODULES)  # type: ignore[attr-defined]
+    for module in MODULES:
+        own = typer.main.get_group(importlib.import_module(f"advisor.cli.{module}").app).commands
+        assert {name for name, modules in COMMAND_MODULES.items() if module in modules} == set(own)
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    from advisor.cli import MODULES
+
+    listing = "print(sorted(m for m in sys.modules if m.startswith('advisor.cli.')))"
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE.format(args=["routine", "--help"]) + listing],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    command_modules = set(eval(out.splitlines()[-1])) & {f"advisor.cli.{m}" for m in MODULES}
+    assert command_modules == {"advisor.cli.rehab"}

@@ -7,6 +7,7 @@ Errors are one sentence on standard error, never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -110,26 +111,73 @@ def import_command(
     raise typer.Exit(1 if summary.any_failed else 0)
 
 
-def _register_subcommands() -> None:
-    """Each command group lives in its own module with its own Typer app; they are added to the root here, the
-    one place that knows them all, so no module imports the root back."""
-    from advisor.cli import activity, athlete, daemon, doctor, garmin, knee, rehab, serve, team
+COMMAND_MODULES: dict[str, tuple[str, ...]] = {
+    "import": (),
+    "activities": ("activity",),
+    "activity": ("activity",),
+    "status": ("knee",),
+    "pain": ("knee",),
+    "stairs": ("knee",),
+    "routine": ("rehab",),
+    "rehab": ("rehab",),
+    "sync": ("garmin",),
+    "garmin": ("garmin",),
+    "summary": ("daemon",),
+    "daemon": ("daemon",),
+    "doctor": ("doctor",),
+    "serve": ("serve",),
+    "athlete": ("athlete",),
+    "team": ("team",),
+}
+"""The module of `advisor.cli` that holds each top-level command (`import` is the root's own), so running one
+command imports and builds only its module; a test checks this against the whole tree."""
+MODULES = ("activity", "knee", "rehab", "garmin", "daemon", "doctor", "serve", "athlete", "team")
+"""Every command module, in the order the root's help lists their commands."""
 
-    if getattr(app, "_advisor_registered", False):
+
+def _register_subcommands(modules: tuple[str, ...] = MODULES) -> None:
+    """Each command group lives in its own module with its own Typer app; they are added to the root here, the
+    one place that knows them all, so no module imports the root back. `modules` is all of them, or only the
+    module of the command being run (see `command_modules`)."""
+    import importlib
+
+    registered: tuple[str, ...] = getattr(app, "_advisor_registered", ())
+    if set(modules) <= set(registered):
         return
-    for module in (activity, knee, rehab, garmin, daemon, doctor, serve, athlete, team):
-        app.add_typer(module.app)
-    app._advisor_registered = True  # type: ignore[attr-defined]
+    wanted = MODULES if modules == MODULES else tuple(m for m in MODULES if m in {*registered, *modules})
+    app.registered_groups = []
+    for name in wanted:
+        app.add_typer(importlib.import_module(f"advisor.cli.{name}").app)
+    app._advisor_registered = wanted  # type: ignore[attr-defined]
+
+
+def command_modules(args: list[str]) -> tuple[str, ...]:
+    """The command modules `advisor ARGS...` needs: only its command's, when the line names a known command after
+    nothing but `--config`/`--athlete`; every module for anything else (help, completion, a typo to correct)."""
+    if any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
+        return MODULES
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in ("--config", "--athlete"):
+            i += 2
+        elif arg.startswith(("--config=", "--athlete=")):
+            i += 1
+        elif arg in COMMAND_MODULES:
+            return COMMAND_MODULES[arg]
+        else:
+            return MODULES
+    return MODULES
 
 
 def cli_app() -> typer.Typer:
-    """The whole command tree, every group registered (what `main` runs, and what tests invoke in-process)."""
+    """The whole command tree, every group registered (what tests invoke in-process)."""
     _register_subcommands()
     return app
 
 
 def main() -> None:
-    _register_subcommands()
+    _register_subcommands(command_modules(sys.argv[1:]))
     try:
         app()
     except KeyboardInterrupt:
