@@ -15,7 +15,7 @@ try:
     main()
 except SystemExit:
     pass
-heavy = [m for m in ("sqlalchemy", "pydantic_settings", "matplotlib", "alembic") if m in sys.modules]
+heavy = [m for m in ("sqlalchemy", "pydantic_settings", "matplotlib", "alembic", "rich.markdown") if m in sys.modules]
 print("LOADED:" + ",".join(heavy))
 """
 

@@ -6,10 +6,15 @@ Both are done here, once, for every command and sub-app, instead of in each comm
 - Typer 0.29 prints each parameter's Python type in the help (`<bool>`, `<int>`, `<list[Path]>`); options get
   a metavar a person reads (`N`, `DATE`, `TEXT`, none for flags) and arguments lose the type column (their name
   says it). An explicit `metavar=` on a parameter is kept.
+
+Help is drawn by Typer's `typer.rich_utils`, which imports `rich.markdown` (markdown-it, Pygments) and
+`rich.traceback` at its top for a markup mode and tracebacks `advisor` does not use: half the time of `--help`.
+`import_rich_help` imports it with those two standing in for themselves until first used.
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from typer import Context
@@ -66,15 +71,57 @@ def plain_help(command: Any, ctx: Any | None = None) -> None:
         plain_help(sub, Context(sub, parent=ctx))
 
 
+class _Deferred(type):
+    """A stand-in for a class of a module not imported yet: using it imports the module and uses the real one."""
+
+    _module: str
+
+    def _real(cls) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(cls._module), cls.__name__)
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        return cls._real()(*args, **kwargs)
+
+    def __getattr__(cls, name: str) -> Any:
+        return getattr(cls._real(), name)
+
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, cls._real())
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        return issubclass(subclass, cls._real())
+
+
+def import_rich_help() -> None:
+    """Import `typer.rich_utils` with `rich.markdown.Markdown` and `rich.traceback.Traceback` deferred (see the
+    module docstring); the output is the same, as those are only used for markdown markup and pretty tracebacks."""
+    if "typer.rich_utils" in sys.modules:
+        return
+    import types
+
+    stubs = {}
+    for module, name in (("rich.markdown", "Markdown"), ("rich.traceback", "Traceback")):
+        if module not in sys.modules:
+            stub = types.ModuleType(module)
+            setattr(stub, name, _Deferred(name, (), {"_module": module}))
+            stubs[module] = stub
+    sys.modules.update(stubs)
+    try:
+        import typer.rich_utils  # noqa: F401
+    finally:
+        for module, stub in stubs.items():
+            if sys.modules.get(module) is stub:
+                del sys.modules[module]
+
+
 class RootGroup(TyperGroup):
     """`advisor`'s group: see the module docstring."""
 
     def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
         plain_help(self)
-        if args is not None:
-            args = move_config_first(list(args))
-        else:
-            import sys
-
-            args = move_config_first(sys.argv[1:])
+        args = move_config_first(list(args) if args is not None else sys.argv[1:])
+        if not args or "--help" in args:
+            import_rich_help()
         return super().main(args, *rest, **kwargs)
