@@ -78,3 +78,17 @@ def test_a_command_imports_only_its_own_module() -> None:
     ).stdout
     command_modules = set(eval(out.splitlines()[-1])) & {f"advisor.cli.{m}" for m in MODULES}
     assert command_modules == {"advisor.cli.rehab"}
+
+
+@pytest.mark.parametrize("columns", ["60", "100", "200"])
+def test_the_root_help_from_the_listing_is_the_whole_trees(columns: str) -> None:
+    """`advisor --help` is drawn from a copy of the tree without the commands' options (`_listing`): same text."""
+    from typer.testing import CliRunner
+
+    from advisor.cli import _listing, cli_app
+
+    env = {"COLUMNS": columns, "TERMINAL_WIDTH": columns}
+    full = CliRunner().invoke(cli_app(), ["--help"], env=env)
+    listed = CliRunner().invoke(_listing(cli_app(), keep_callback=True), ["--help"], env=env)
+    assert full.exit_code == listed.exit_code == 0
+    assert "status" in full.output and listed.output == full.output

@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -151,6 +151,57 @@ def _register_subcommands(modules: tuple[str, ...] = MODULES) -> None:
     app._advisor_registered = wanted  # type: ignore[attr-defined]
 
 
+def _root_help_only(args: list[str]) -> bool:
+    """`advisor`, `advisor --help` (with `--config`/`--athlete` or not): the root's help and nothing else."""
+    rest, i = [], 0
+    while i < len(args):
+        if args[i] in ("--config", "--athlete"):
+            i += 2
+            continue
+        if not args[i].startswith(("--config=", "--athlete=")):
+            rest.append(args[i])
+        i += 1
+    return rest in ([], ["--help"])
+
+
+def _signature_free(function: Any) -> Any:
+    """A function with `function`'s name and docstring and no parameters: what a listing needs of a command."""
+
+    def listed() -> None:  # pragma: no cover - never run: only its name and docstring are read
+        raise AssertionError("a listed command is never invoked")
+
+    listed.__name__, listed.__qualname__, listed.__doc__ = function.__name__, function.__qualname__, function.__doc__
+    return listed
+
+
+def _listing(typer_app: typer.Typer, *, keep_callback: bool = False) -> typer.Typer:
+    """A copy of `typer_app` whose commands and groups have the same names and help but no options, so Typer
+    builds the root's help without inspecting every command's signature (half of `advisor --help`'s own time).
+    A test checks the help it gives is the whole tree's, character for character."""
+    import copy
+
+    listed = copy.copy(typer_app)
+    listed.registered_commands = []
+    for command in typer_app.registered_commands:
+        command = copy.copy(command)
+        command.callback = _signature_free(command.callback)
+        listed.registered_commands.append(command)
+    listed.registered_groups = []
+    for group in typer_app.registered_groups:
+        group = copy.copy(group)
+        if group.typer_instance is not None:
+            group.typer_instance = _listing(group.typer_instance)
+        if callable(group.callback):
+            group.callback = _signature_free(group.callback)
+        listed.registered_groups.append(group)
+    if typer_app.registered_callback is not None and not keep_callback:
+        callback = copy.copy(typer_app.registered_callback)
+        if callable(callback.callback):
+            callback.callback = _signature_free(callback.callback)
+        listed.registered_callback = callback
+    return listed
+
+
 def command_modules(args: list[str]) -> tuple[str, ...]:
     """The command modules `advisor ARGS...` needs: only its command's, when the line names a known command after
     nothing but `--config`/`--athlete`; every module for anything else (help, completion, a typo to correct)."""
@@ -179,7 +230,10 @@ def cli_app() -> typer.Typer:
 def main() -> None:
     _register_subcommands(command_modules(sys.argv[1:]))
     try:
-        app()
+        if _root_help_only(sys.argv[1:]):
+            _listing(app, keep_callback=True)()
+        else:
+            app()
     except KeyboardInterrupt:
         typer.echo("advisor: interrupted; everything finished before this point is stored.", err=True)
         sys.exit(130)
