@@ -14,18 +14,14 @@ from __future__ import annotations
 import os
 import ssl
 import tomllib
+import types
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic._internal._utils import deep_update
 
 from advisor.errors import ConfigError
 from advisor.risk.model import Thresholds
@@ -156,12 +152,14 @@ class ServeSettings(Section):
 SECRET_KEYS = {("smtp", "password"), ("garmin", "api_key"), ("serve", "password")}
 
 
-class Settings(BaseSettings):
-    """All configuration. `home` (ADVISOR_HOME) holds every piece of state: database, tokens, inbox, lock."""
+class Settings(BaseModel):
+    """All configuration. `home` (ADVISOR_HOME) holds every piece of state: database, tokens, inbox, lock.
 
-    model_config = SettingsConfigDict(
-        env_prefix="ADVISOR_", env_nested_delimiter="__", extra="ignore", validate_default=True
-    )
+    Made by `load_settings`, which reads the sources the way pydantic-settings does (`ENV_PREFIX`, `__` between a
+    section and its key) without importing it for the usual variables: see `_environment`.
+    """
+
+    model_config = ConfigDict(extra="ignore", validate_default=True)
 
     home: Path = Field(default_factory=default_home)
     profile: ProfileSettings = ProfileSettings()
@@ -176,20 +174,6 @@ class Settings(BaseSettings):
     thresholds: Thresholds = Field(default_factory=Thresholds)
 
     _toml_file: Path | None = None
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if _ACTIVE_TOML is not None:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=_ACTIVE_TOML))
-        return tuple(sources)
 
     @property
     def database_url(self) -> str:
@@ -214,7 +198,69 @@ class Settings(BaseSettings):
         return datetime.now(self.tz).date()
 
 
-_ACTIVE_TOML: Path | None = None
+ENV_PREFIX = "ADVISOR_"
+_SIMPLE_TYPES = (str, int, float, bool, Path, SecretStr)
+
+
+def _is_section(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _is_simple(annotation: Any) -> bool:
+    """A type pydantic-settings takes from the environment as the plain string (no JSON decoding)."""
+    if annotation in _SIMPLE_TYPES:
+        return True
+    origin = get_origin(annotation)
+    if origin is Literal:
+        return True
+    if origin in (Union, types.UnionType):
+        return all(a is type(None) or _is_simple(a) for a in get_args(annotation))
+    return False
+
+
+def _environment() -> dict[str, Any] | None:
+    """The `ADVISOR_...` variables as pydantic-settings' environment source reads them for `Settings` (names in
+    any case, `SECTION__KEY` nested, values as strings), for a top-level plain field or a section's plain key; None
+    when any variable is something else (a whole section as JSON, an unknown key), which
+    `_environment_by_pydantic_settings` then reads. A test checks both agree."""
+    fields = Settings.model_fields
+    found: dict[str, Any] = {}
+    prefix = ENV_PREFIX.lower()
+    for name, value in os.environ.items():
+        lower = name.lower()
+        if not lower.startswith(prefix):
+            continue
+        path = lower[len(prefix) :].split("__")
+        field = fields.get(path[0])
+        if field is None:
+            if len(path) == 1:
+                continue  # not a setting (ADVISOR_CONFIG, ADVISOR_ATHLETE...): ignored as pydantic-settings does
+            return None
+        if len(path) == 1 and _is_simple(field.annotation):
+            found[path[0]] = value
+        elif len(path) == 2 and _is_section(field.annotation):
+            key = field.annotation.model_fields.get(path[1])
+            if key is None or not _is_simple(key.annotation):
+                return None
+            found.setdefault(path[0], {})[path[1]] = value
+        else:
+            return None
+    return found
+
+
+def _environment_by_pydantic_settings() -> dict[str, Any]:
+    """pydantic-settings' own environment source for `Settings`' fields (prefix `ADVISOR_`, `__` nesting)."""
+    from pydantic import create_model
+    from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+
+    class _FromEnvironment(BaseSettings):
+        model_config = SettingsConfigDict(
+            env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore", validate_default=True
+        )
+
+    fields: dict[str, Any] = {name: (field.annotation, field) for name, field in Settings.model_fields.items()}
+    model = create_model("Settings", __base__=_FromEnvironment, **fields)
+    return EnvSettingsSource(model)()
 
 
 def find_config_file(explicit: Path | None = None) -> Path | None:
@@ -239,20 +285,19 @@ def find_config_file(explicit: Path | None = None) -> Path | None:
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
     """Read the configuration; every problem becomes one `ConfigError` naming the key and what is allowed."""
-    global _ACTIVE_TOML
     path = find_config_file(config_file)
-    if path is not None:
-        _check_toml(path)
-    _ACTIVE_TOML = path
+    from_file = _check_toml(path) if path is not None else {}
+    environment = _environment()
+    if environment is None:
+        environment = _environment_by_pydantic_settings()
     try:
-        return Settings(**overrides)
+        return Settings.model_validate(deep_update(from_file, environment, overrides))
     except ValidationError as error:
         raise ConfigError(_describe(error, path)) from None
-    finally:
-        _ACTIVE_TOML = None
 
 
-def _check_toml(path: Path) -> None:
+def _check_toml(path: Path) -> dict[str, Any]:
+    """The file's values, once checked: valid TOML, no secret, only known sections."""
     try:
         data = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as error:
@@ -270,6 +315,7 @@ def _check_toml(path: Path) -> None:
     for section in data:
         if section not in known:
             raise ConfigError(f"config file {path}: unknown section [{section}]; known: {', '.join(known)}")
+    return data
 
 
 def _describe(error: ValidationError, path: Path | None) -> str:

@@ -16,13 +16,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
+SCRIPT = str(Path(sys.executable).with_name("advisor"))
 COMMANDS: dict[str, list[str]] = {
-    "python -c pass": ["-c", "pass"],
-    "import advisor.cli": ["-c", "import advisor.cli"],
-    "advisor --help": ["-m", "advisor", "--help"],
-    "advisor status --help": ["-m", "advisor", "status", "--help"],
-    "advisor --version": ["-m", "advisor", "--version"],
+    "python -c pass": [sys.executable, "-c", "pass"],
+    "import advisor.cli": [sys.executable, "-c", "import advisor.cli"],
+    "advisor --help": [SCRIPT, "--help"],
+    "advisor status --help": [SCRIPT, "status", "--help"],
+    "advisor --version": [SCRIPT, "--version"],
 }
 
 
@@ -37,7 +39,7 @@ def main() -> None:
         for _ in range(args.rounds):
             for name, argv in COMMANDS.items():
                 started = time.perf_counter()
-                subprocess.run([sys.executable, *argv], env=env, check=True, capture_output=True)
+                subprocess.run(argv, env=env, check=True, capture_output=True)
                 times[name].append(time.perf_counter() - started)
     bare = statistics.median(times["python -c pass"])
     for name, values in times.items():

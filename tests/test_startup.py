@@ -33,13 +33,13 @@ def test_help_and_version_import_no_database_or_settings_stack(args: tuple[str, 
     assert loaded(*args) == set()
 
 
-def test_status_imports_no_chart_and_no_migrations(tmp_path, monkeypatch) -> None:
+def test_status_imports_no_chart_no_migrations_no_orm_and_no_pydantic_settings(tmp_path, monkeypatch) -> None:
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")} | {"ADVISOR_HOME": str(tmp_path)}
     subprocess.run([sys.executable, "-m", "advisor", "pain", "list"], env=env, check=True, capture_output=True)
-    assert loaded("status", "--as-of", "2026-05-01", env=env) == {"pydantic_settings"}
-    assert loaded("status", "--as-of", "2026-05-01", "--json", env=env) == {"pydantic_settings"}
+    assert loaded("status", "--as-of", "2026-05-01", env=env) == set()
+    assert loaded("status", "--as-of", "2026-05-01", "--json", env=env) == set()
 
 
 def test_status_on_a_sqlite_file_reads_without_sqlalchemy(tmp_path) -> None:
@@ -92,3 +92,34 @@ def test_the_root_help_from_the_listing_is_the_whole_trees(columns: str) -> None
     listed = CliRunner().invoke(_listing(cli_app(), keep_callback=True), ["--help"], env=env)
     assert full.exit_code == listed.exit_code == 0
     assert "status" in full.output and listed.output == full.output
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {},
+        {"ADVISOR_HOME": "/tmp/h", "ADVISOR_CONFIG": "/x.toml", "ADVISOR_ATHLETE": "ana", "ADVISOR_FIT_CORPUS": "c"},
+        {"ADVISOR_PROFILE__MAX_HR": "177", "advisor_profile__timezone": "Europe/Berlin", "ADVISOR_SMTP__PORT": ""},
+        {"ADVISOR_DATABASE__URL": "sqlite:///x.db", "ADVISOR_SMTP__PASSWORD": "s", "ADVISOR_SERVE__ENABLED": "true"},
+        {"ADVISOR_THRESHOLDS__NEXT_RUN_FACTOR": "1.2", "ADVISOR_GARMIN__API_KEY_FILE": "/k", "ADVISOR_INBOX__PATH": ""},
+        {"ADVISOR_PROFILE": '{"max_hr": 170}'},
+        {"ADVISOR_PROFILE__SHOE": "1"},
+        {"ADVISOR_HOME__X": "1", "ADVISOR_NOPE__X": "2"},
+    ],
+)
+def test_settings_read_the_environment_as_pydantic_settings_does(monkeypatch, variables: dict[str, str]) -> None:
+    """`load_settings` reads the usual `ADVISOR_...` variables itself (pydantic-settings costs `status` time): the
+    same values as pydantic-settings' own environment source, which still reads anything unusual."""
+    from advisor import config
+
+    for name in list(config.os.environ):
+        if name.upper().startswith("ADVISOR_"):
+            monkeypatch.delenv(name)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    own = config._environment()
+    assert own is None or own == config._environment_by_pydantic_settings()
+    if set(variables) <= {"ADVISOR_HOME", "ADVISOR_CONFIG", "ADVISOR_ATHLETE", "ADVISOR_FIT_CORPUS"} or all(
+        "__" in name and "SHOE" not in name and "NOPE" not in name and "HOME__" not in name for name in variables
+    ):
+        assert own is not None  # the usual variables never need pydantic-settings
