@@ -12,12 +12,11 @@ is refused, so a config file can be shared or committed without leaking anything
 from __future__ import annotations
 
 import os
-import ssl
 import tomllib
 import types
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -25,6 +24,9 @@ from pydantic._internal._utils import deep_update
 
 from advisor.errors import ConfigError
 from advisor.risk.model import Thresholds
+
+if TYPE_CHECKING:
+    import ssl
 
 
 def default_home() -> Path:
@@ -117,6 +119,8 @@ class SmtpSettings(Section):
         """The system's trusted CAs, plus `ca_file` for a server with a private certificate authority."""
         if self.ca_file is None:
             return None
+        import ssl
+
         try:
             return ssl.create_default_context(cafile=str(self.ca_file))
         except (OSError, ssl.SSLError) as error:
