@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic._internal._utils import deep_update
 
 from advisor.errors import ConfigError
 from advisor.risk.model import Thresholds
@@ -295,9 +294,22 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     if environment is None:
         environment = _environment_by_pydantic_settings()
     try:
-        return Settings.model_validate(deep_update(from_file, environment, overrides))
+        return Settings.model_validate(_merged(from_file, environment, overrides))
     except ValidationError as error:
         raise ConfigError(_describe(error, path)) from None
+
+
+def _merged(*layers: dict[str, Any]) -> dict[str, Any]:
+    """Later layers win, key by key inside a section (the file's `[smtp] host` stays when only the port is in the
+    environment), as pydantic-settings merges its sources."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for key, value in layer.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = _merged(merged[key], value)
+            else:
+                merged[key] = value
+    return merged
 
 
 def _check_toml(path: Path) -> dict[str, Any]:

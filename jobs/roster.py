@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import text
 
 from advisor.config import Settings
-from advisor.store.db import Database
+from advisor.store.db import ATHLETE_LOCK_KEY, Database
 from advisor.usecases.athletes import AthleteInfo, find_athlete, list_athletes, settings_for
 from advisor.usecases.runtime import Runtime
 
@@ -49,7 +49,8 @@ class Claims:
             if self._connection is None:
                 self._connection = self._db.engine.connect()
             held = self._connection.execute(
-                text("SELECT pg_try_advisory_lock(:ns, :athlete)"), {"ns": DAEMON_LOCK_NAMESPACE, "athlete": athlete_id}
+                text(f"SELECT pg_try_advisory_lock(:ns, {ATHLETE_LOCK_KEY})"),
+                {"ns": DAEMON_LOCK_NAMESPACE, "athlete": athlete_id},
             ).scalar()
             self._connection.commit()  # the lock is the session's; ending the transaction keeps it
             return bool(held)

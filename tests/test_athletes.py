@@ -254,3 +254,27 @@ def test_the_web_page_of_one_athlete_shows_and_stores_only_theirs(cli, database_
     ana.close()
     assert "ana from her phone" in cli("--athlete", "ana", "pain", "list").stdout
     assert "ana from her phone" not in cli("pain", "list").stdout
+
+
+@pytest.mark.postgres
+def test_daemons_of_two_schemas_on_one_server_do_not_block_each_other(database_url: str) -> None:
+    """Advisory locks belong to the whole database: athlete 1 of one schema must not hold athlete 1 of another."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("schemas: the PostgreSQL case")
+    from conftest import _postgres_schema_url
+
+    other_schema = _postgres_schema_url()
+    other_url = next(other_schema)
+    try:
+        rosters = []
+        for url in (database_url, other_url):
+            settings = load_settings(database={"url": url})
+            rt = Runtime(settings)
+            roster = Roster(settings, rt.db)
+            assert [r.athlete_id for r in roster.start()] == [1]  # the default athlete, id 1 in both schemas
+            rosters.append((roster, rt))
+        for roster, rt in rosters:
+            roster.release()
+            rt.close()
+    finally:
+        other_schema.close()

@@ -177,6 +177,11 @@ def _sqlite_file(url: str) -> str | None:
 ATHLETE_LOCK_NAMESPACE = 0x4B4E  # "KN": this application's advisory locks, apart from anyone else's
 
 
+ATHLETE_LOCK_KEY = "hashtext(current_schema() || '.' || CAST(:athlete AS text))"
+"""The second key of an athlete's advisory locks. Advisory locks are per database, not per schema: keyed by the
+bare id, athlete 1 of one schema (another clinic, another test) would block athlete 1 of every other."""
+
+
 def lock_athlete(session: Session, athlete_id: int) -> None:
     """Serialise writers of one athlete's activities until the transaction ends.
 
@@ -188,7 +193,8 @@ def lock_athlete(session: Session, athlete_id: int) -> None:
         from sqlalchemy import text
 
         session.execute(
-            text("SELECT pg_advisory_xact_lock(:ns, :athlete)"), {"ns": ATHLETE_LOCK_NAMESPACE, "athlete": athlete_id}
+            text(f"SELECT pg_advisory_xact_lock(:ns, {ATHLETE_LOCK_KEY})"),
+            {"ns": ATHLETE_LOCK_NAMESPACE, "athlete": athlete_id},
         )
 
 
