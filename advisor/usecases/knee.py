@@ -9,21 +9,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, NamedTuple, get_args
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, get_args
 
-from advisor.advice.report import KneeReport, assess
+from advisor.advice.report import KneeReport
 from advisor.errors import InputError
-from advisor.risk.aggregates import HISTORY_DAYS
-from advisor.risk.model import Assessment, Flag, PainEntry, PainWhen, Profile, RehabSession, Run, StairDay
+from advisor.risk.model import Flag, PainWhen
+from advisor.usecases.history import (
+    WINDOW_MARGIN_DAYS,
+    assess_athlete,
+    history_for,
+    midnight_utc,
+    run_from_row,
+    window_start,
+)
 
 if TYPE_CHECKING:
     from advisor.config import Settings
-    from advisor.store.db import Database, Reader
+    from advisor.store.db import Database
     from advisor.store.models import Activity, PainEntryRow
 
-STAIR_SOURCE_PRIORITY = ("manual", "garmin", "fit_monitoring")
-"""When several sources give floors for one day, the runner's own entry wins, then Garmin's daily summary."""
 MAX_NOTE_CHARS = 2000
 
 
@@ -123,169 +127,28 @@ def log_stairs(
 
 
 def assess_history(db: Database, athlete_id: int, settings: Settings, as_of: date) -> KneeReport:
-    """Read what the engine may use up to `as_of` and assess it, in one transaction.
+    """Read what the engine may use up to `as_of` (the windows of `history_for`) and assess it, in one read."""
+    from advisor.store.history import read_history
 
-    Activities and stair days are read only for the engine's window (`HISTORY_DAYS` before as_of, plus two days
-    for time zones), so the answer never depends on where the stored history starts; the pain, assessment and
-    rehab logs are read whole, because an unassessed red flag and the first pain ever count however old they are.
-    """
-    start = as_of - timedelta(days=HISTORY_DAYS + 2)
-    tz = settings.tz
-    since = datetime.combine(start, datetime.min.time(), UTC)
-    until = datetime.combine(as_of + timedelta(days=2), datetime.min.time(), UTC)
-    with db.read() as reader:
-        activities = _activities(
-            reader,
-            "AND start_utc >= :since AND start_utc < :until ORDER BY start_utc",
-            athlete_id,
-            since=since,
-            until=until,
-        )
-        pain_rows = reader.rows(
-            'SELECT id, day, "when", score, swelling, locking, giving_way, rest_or_night_pain, note '
-            "FROM pain_entries WHERE athlete_id = :athlete AND day <= :as_of",
-            athlete=athlete_id,
-            as_of=as_of,
-        )
-        stair_rows = reader.rows(
-            "SELECT day, source, floors_up, floors_down, steps FROM daily_stairs "
-            "WHERE athlete_id = :athlete AND day >= :start AND day <= :as_of",
-            athlete=athlete_id,
-            start=start,
-            as_of=as_of,
-        )
-        assessment_rows = reader.rows(
-            "SELECT id, day, cleared, note FROM clinician_assessments WHERE athlete_id = :athlete AND day <= :as_of",
-            athlete=athlete_id,
-            as_of=as_of,
-        )
-        rehab_rows = reader.rows(
-            "SELECT day, strength, mobility, band, pain FROM rehab_sessions "
-            "WHERE athlete_id = :athlete AND day <= :as_of",
-            athlete=athlete_id,
-            as_of=as_of,
-        )
-        runs = [_run(a, tz) for a in activities]
-        day, flag = reader.day, reader.flag
-        pain = [
-            PainEntry(
-                id=p[0],
-                day=day(p[1]),
-                when=p[2],
-                score=p[3],
-                swelling=flag(p[4]),
-                locking=flag(p[5]),
-                giving_way=flag(p[6]),
-                rest_or_night_pain=flag(p[7]),
-                note=p[8],
-            )
-            for p in pain_rows
-        ]
-        stairs = _stair_days([_StairRow(day(r[0]), *r[1:]) for r in stair_rows])
-        assessments = [Assessment(id=a[0], day=day(a[1]), cleared=flag(a[2]), note=a[3]) for a in assessment_rows]
-        rehab = [
-            RehabSession(day=day(r[0]), strength=flag(r[1]), mobility=flag(r[2]), band=flag(r[3]), pain=r[4])
-            for r in rehab_rows
-        ]
-    profile = Profile(
-        sex=settings.profile.sex,
-        flat_feet=settings.profile.flat_feet,
-        orthotics=settings.profile.orthotics,
-        timezone=settings.profile.timezone,
-        units=settings.profile.units,
+    start = window_start(as_of)
+    rows = read_history(
+        db,
+        athlete_id,
+        since=midnight_utc(start),
+        until=midnight_utc(as_of + timedelta(days=WINDOW_MARGIN_DAYS)),
+        first_day=start,
+        as_of=as_of,
     )
-    return assess(runs, pain, stairs, profile, settings.thresholds, as_of, assessments, rehab)
-
-
-class _ActivityRow(NamedTuple):
-    """The columns of `activities` the engine reads, as `Activity` names them."""
-
-    id: int
-    start_utc: datetime
-    utc_offset_s: int | None
-    sport: str
-    sub_sport: str | None
-    distance_m: float
-    moving_s: float
-    elapsed_s: float
-    ascent_m: float
-    descent_m: float
-    descent_steep5_m: float
-    distance_steep5_m: float
-    descent_steep10_m: float
-    distance_steep10_m: float
-    avg_cadence_spm: float | None
-    load: float
-    name: str | None
-
-
-_ACTIVITY_COLUMNS = ", ".join(_ActivityRow._fields)
-
-
-def _activities(reader: Reader, where: str, athlete_id: int, **bounds: datetime) -> list[_ActivityRow]:
-    """Counted (not excluded) activities of the athlete; `where` adds conditions on the `bounds` parameters."""
-    rows = reader.rows(
-        f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE athlete_id = :athlete AND excluded = :excluded {where}",
-        athlete=athlete_id,
-        excluded=False,
-        **bounds,
-    )
-    utc = reader.utc
-    return [_ActivityRow(r[0], utc(r[1]), *r[2:]) for r in rows]
-
-
-class _StairRow(NamedTuple):
-    day: date
-    source: str
-    floors_up: float | None
-    floors_down: float | None
-    steps: int | None
-
-
-def _run(a: Activity | _ActivityRow, tz: ZoneInfo) -> Run:
-    offset = a.utc_offset_s
-    if offset is None:
-        utcoffset = a.start_utc.astimezone(tz).utcoffset()
-        offset = int(utcoffset.total_seconds()) if utcoffset else 0
-    return Run(
-        activity_id=a.id,
-        start_utc=a.start_utc,
-        utc_offset_s=offset,
-        sport=a.sport,
-        sub_sport=a.sub_sport,
-        distance_m=a.distance_m,
-        moving_s=a.moving_s,
-        elapsed_s=a.elapsed_s,
-        ascent_m=a.ascent_m,
-        descent_m=a.descent_m,
-        descent_steep5_m=a.descent_steep5_m,
-        distance_steep5_m=a.distance_steep5_m,
-        descent_steep10_m=a.descent_steep10_m,
-        distance_steep10_m=a.distance_steep10_m,
-        avg_cadence_spm=a.avg_cadence_spm,
-        load=a.load,
-        name=a.name,
-    )
-
-
-def _stair_days(rows: list[_StairRow]) -> list[StairDay]:
-    best: dict[date, _StairRow] = {}
-    for row in rows:
-        current = best.get(row.day)
-        if current is None or STAIR_SOURCE_PRIORITY.index(row.source) < STAIR_SOURCE_PRIORITY.index(current.source):
-            best[row.day] = row
-    return [
-        StairDay(day=d, floors_up=r.floors_up, floors_down=r.floors_down, steps=r.steps)
-        for d, r in sorted(best.items())
-    ]
+    history = history_for(as_of, settings.tz, rows.activities, rows.pain, rows.stairs, rows.assessments, rows.rehab)
+    return assess_athlete(settings, as_of, history)
 
 
 def newest_activity_day(db: Database, athlete_id: int, settings: Settings, as_of: date) -> date | None:
     """Local day of the newest counted activity on or before `as_of` (any age), for "your data is old" hints."""
-    until = datetime.combine(as_of + timedelta(days=2), datetime.min.time(), UTC)
-    with db.read() as reader:
-        newest = _activities(reader, "AND start_utc < :until ORDER BY start_utc DESC LIMIT 3", athlete_id, until=until)
-    days = [r.local_day for r in (_run(a, settings.tz) for a in newest) if r.local_day <= as_of]
+    from advisor.store.history import newest_activities
+
+    newest = newest_activities(db, athlete_id, midnight_utc(as_of + timedelta(days=WINDOW_MARGIN_DAYS)))
+    days = [r.local_day for r in (run_from_row(a, settings.tz) for a in newest) if r.local_day <= as_of]
     return max(days, default=None)
 
 
@@ -294,6 +157,6 @@ def activity_flags(db: Database, athlete_id: int, settings: Settings, activity: 
     flag whose evidence names this activity. (A flag names only the worst run of its week.)"""
     if activity.excluded:
         return []
-    day = _run(activity, settings.tz).local_day
+    day = run_from_row(activity, settings.tz).local_day
     report = assess_history(db, athlete_id, settings, day)
     return [f for f in report.flags if f.evidence.get("activity_id") == activity.id]

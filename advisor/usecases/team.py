@@ -11,19 +11,16 @@ each athlete's windows (`history_for`), making a line (`team_line`) and ordering
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from advisor.advice.report import KneeReport, assess
+from advisor.advice.report import KneeReport
 from advisor.config import Settings
 from advisor.errors import InputError
-from advisor.risk.aggregates import HISTORY_DAYS
-from advisor.risk.model import Assessment, PainEntry, Profile, RehabSession, Run, StairDay
 from advisor.store.db import Database
 from advisor.store.models import (
     Activity,
@@ -36,13 +33,18 @@ from advisor.store.models import (
 )
 from advisor.usecases.athletes import AthleteInfo, list_athletes, settings_for
 from advisor.usecases.garmin_state import SOURCE as GARMIN_SOURCE
-from advisor.usecases.knee import STAIR_SOURCE_PRIORITY
+from advisor.usecases.history import (
+    WINDOW_MARGIN_DAYS,
+    History,
+    assess_athlete,
+    history_for,
+    midnight_utc,
+    window_start,
+)
 
 Group = Literal["referral", "high", "other"]
 GROUP_ORDER: dict[Group, int] = {"referral": 0, "high": 1, "other": 2}
 SEVERITY_RANK = {"info": 0, "caution": 1, "high": 2}
-WINDOW_MARGIN_DAYS = 2
-"""As `assess_history`: two days either side of the window, so a run's local day is cut in Python, not in SQL."""
 
 _ACTIVITY_COLUMNS = (
     Activity.id,
@@ -74,17 +76,6 @@ REHAB_FIELDS = ("day", "strength", "mobility", "band", "pain")
 
 def _columns(model: type, fields: tuple[str, ...]) -> list[Any]:
     return [model.athlete_id, *(getattr(model, name) for name in fields)]  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class History:
-    """What `assess` takes for one athlete, already cut to their own windows."""
-
-    runs: list[Run] = field(default_factory=list)
-    pain: list[PainEntry] = field(default_factory=list)
-    stairs: list[StairDay] = field(default_factory=list)
-    assessments: list[Assessment] = field(default_factory=list)
-    rehab: list[RehabSession] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -135,52 +126,6 @@ def group_by_athlete[T](rows: Iterable[T]) -> dict[int, list[T]]:
     for row in rows:
         out[row.athlete_id].append(row)  # type: ignore[attr-defined]
     return out
-
-
-def window_start(as_of: date) -> date:
-    return as_of - timedelta(days=HISTORY_DAYS + WINDOW_MARGIN_DAYS)
-
-
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), UTC)
-
-
-def history_for(
-    as_of: date,
-    tz: ZoneInfo,
-    activities: Sequence[Any],
-    pain: Sequence[Any],
-    stairs: Sequence[Any],
-    assessments: Sequence[Any],
-    rehab: Sequence[Any],
-) -> History:
-    """One athlete's rows (of a wider read) cut to exactly what `assess_history` reads for `as_of`."""
-    start, end = window_start(as_of), as_of + timedelta(days=WINDOW_MARGIN_DAYS)
-    lo, hi = _midnight(start), _midnight(end)
-    return History(
-        runs=[_run(a, tz) for a in activities if lo <= a.start_utc < hi],
-        pain=[_pain(p) for p in pain if p.day <= as_of],
-        stairs=_stair_days([s for s in stairs if start <= s.day <= as_of]),
-        assessments=[
-            Assessment(id=a.id, day=a.day, cleared=a.cleared, note=a.note) for a in assessments if a.day <= as_of
-        ],
-        rehab=[
-            RehabSession(day=r.day, strength=r.strength, mobility=r.mobility, band=r.band, pain=r.pain)
-            for r in rehab
-            if r.day <= as_of
-        ],
-    )
-
-
-def profile_of(settings: Settings) -> Profile:
-    p = settings.profile
-    return Profile(sex=p.sex, flat_feet=p.flat_feet, orthotics=p.orthotics, timezone=p.timezone, units=p.units)
-
-
-def assess_athlete(settings: Settings, as_of: date, history: History) -> KneeReport:
-    """The same pure `assess` as `advisor status`, on one athlete's history and with their own settings."""
-    h = history
-    return assess(h.runs, h.pain, h.stairs, profile_of(settings), settings.thresholds, as_of, h.assessments, h.rehab)
 
 
 def team_line(
@@ -278,8 +223,8 @@ def team_status(db: Database, config: Settings, as_of: date | None = None, now: 
             .where(
                 Activity.athlete_id.in_(ids),
                 Activity.excluded.is_(False),
-                Activity.start_utc >= _midnight(window_start(first)),
-                Activity.start_utc < _midnight(last + timedelta(days=WINDOW_MARGIN_DAYS)),
+                Activity.start_utc >= midnight_utc(window_start(first)),
+                Activity.start_utc < midnight_utc(last + timedelta(days=WINDOW_MARGIN_DAYS)),
             )
             .order_by(Activity.athlete_id, Activity.start_utc)
         ).all()
@@ -341,61 +286,6 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
-
-
-# --- row → engine value (what advisor.usecases.knee does privately in _run, _pain and _stair_days) -----------------
-
-
-def _run(a: Any, tz: ZoneInfo) -> Run:
-    offset = a.utc_offset_s
-    if offset is None:
-        utcoffset = a.start_utc.astimezone(tz).utcoffset()
-        offset = int(utcoffset.total_seconds()) if utcoffset else 0
-    return Run(
-        activity_id=a.id,
-        start_utc=a.start_utc,
-        utc_offset_s=offset,
-        sport=a.sport,
-        sub_sport=a.sub_sport,
-        distance_m=a.distance_m,
-        moving_s=a.moving_s,
-        elapsed_s=a.elapsed_s,
-        ascent_m=a.ascent_m,
-        descent_m=a.descent_m,
-        descent_steep5_m=a.descent_steep5_m,
-        distance_steep5_m=a.distance_steep5_m,
-        descent_steep10_m=a.descent_steep10_m,
-        distance_steep10_m=a.distance_steep10_m,
-        avg_cadence_spm=a.avg_cadence_spm,
-        load=a.load,
-        name=a.name,
-    )
-
-
-def _pain(p: Any) -> PainEntry:
-    return PainEntry(
-        id=p.id,
-        day=p.day,
-        when=p.when,
-        score=p.score,
-        swelling=p.swelling,
-        locking=p.locking,
-        giving_way=p.giving_way,
-        rest_or_night_pain=p.rest_or_night_pain,
-        note=p.note,
-    )
-
-
-def _stair_days(rows: Sequence[Any]) -> list[StairDay]:
-    best: dict[date, Any] = {}
-    for row in rows:
-        current = best.get(row.day)
-        if current is None or STAIR_SOURCE_PRIORITY.index(row.source) < STAIR_SOURCE_PRIORITY.index(current.source):
-            best[row.day] = row
-    return [
-        StairDay(day=d, floors_up=r.floors_up, floors_down=r.floors_down, steps=r.steps)
-        for d, r in sorted(best.items())
-    ]
 
 
 def team_document(status: TeamStatus) -> dict[str, Any]:
