@@ -482,3 +482,21 @@ def test_personal_api_sync_and_missing_key(cli, fake: FakeGarmin, rt: Runtime, m
     assert "API key:       configured" in status.stdout
     assert "personal-key-1" not in status.stdout
     assert "personal-key-1" not in (state(rt).last_error or "")
+
+
+def test_each_athlete_logs_in_and_syncs_with_their_own_garmin_tokens(
+    cli, fake: FakeGarmin, isolated_home: Path
+) -> None:
+    """A clinic's runner logs in once; their tokens are theirs, and the default athlete's sync stays the default's."""
+    (isolated_home / "garmin" / TOKEN_FILE_NAME).unlink()  # nobody logged in yet
+    assert cli("athlete", "add", "ana").exit_code == 0
+    result = cli("--athlete", "ana", "garmin", "login", input=f"{fake.email}\n{fake.password}\n")
+    assert result.exit_code == 0, result.stderr
+    assert (isolated_home / "garmin" / "ana" / TOKEN_FILE_NAME).is_file()
+    assert not (isolated_home / "garmin" / TOKEN_FILE_NAME).exists()
+    add_runs(fake, range(2))
+    assert cli("--athlete", "ana", "sync").exit_code == 0
+    ana = json.loads(cli("--athlete", "ana", "activities", "--json").stdout)
+    assert len(ana["activities"]) == 2
+    assert cli("sync").exit_code == 2  # the default athlete has not logged in
+    assert json.loads(cli("activities", "--json").stdout)["activities"] == []
