@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from advisor.advice.team import TeamLine, TeamStatus
 from advisor.render.units import Units, distance
-from advisor.usecases.team import TeamLine, TeamStatus
 
 GROUP_STYLE = {"referral": "bold red", "high": "red", "other": ""}
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import func, select
 
 from advisor.advice.report import KneeReport
+from advisor.advice.team import Group, TeamLine, TeamStatus
 from advisor.config import Settings
 from advisor.errors import InputError
 from advisor.store.db import Database
@@ -42,7 +42,6 @@ from advisor.usecases.history import (
     window_start,
 )
 
-Group = Literal["referral", "high", "other"]
 GROUP_ORDER: dict[Group, int] = {"referral": 0, "high": 1, "other": 2}
 SEVERITY_RANK = {"info": 0, "caution": 1, "high": 2}
 
@@ -76,45 +75,6 @@ REHAB_FIELDS = ("day", "strength", "mobility", "band", "pain")
 
 def _columns(model: type, fields: tuple[str, ...]) -> list[Any]:
     return [model.athlete_id, *(getattr(model, name) for name in fields)]  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True)
-class TeamLine:
-    """One athlete's line. Distances in metres (km beside them in the JSON); `units` is for the text only."""
-
-    name: str
-    as_of: date
-    group: Group
-    flags: list[tuple[str, str]]
-    """Every flag of the report, (code, severity), in the report's order."""
-    worst_severity: str | None
-    worst_flags: list[str]
-    """The codes of the flags at the worst severity present (empty when there is no flag)."""
-    referral: bool
-    referral_urgent: bool
-    paused: bool
-    week_start: date
-    """The 7 days the flags call "this week": week_start … as_of."""
-    week_distance_m: float
-    weekly_cap_m: float | None
-    weekly_cap_reason: str | None
-    """Why there is no weekly cap (paused, no history), None when there is one."""
-    last_pain_score: int | None
-    last_pain_day: date | None
-    last_sync_at: datetime | None
-    last_sync_source: Literal["garmin", "import"] | None
-    days_since_sync: int | None
-    """Whole local days from the last sync (or import) to today in the athlete's time zone; None: never."""
-    units: str
-    timezone: str
-
-
-@dataclass(frozen=True)
-class TeamStatus:
-    lines: list[TeamLine]
-    as_of: date | None
-    """The date asked for (`--as-of`), None when each athlete's own today was used."""
-    generated_at: datetime
 
 
 # --- pure ---------------------------------------------------------------------------------------------------------
