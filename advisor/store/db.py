@@ -3,7 +3,7 @@
 SQLite runs in WAL mode with a busy timeout and foreign keys on, so the CLI and the daemon can write at the same
 time; a PostgreSQL URL works the same way. The Alembic migrations run only when the stored schema revision differs
 from `SCHEMA_REVISION` — checking one row keeps `advisor status` fast, and importing Alembic costs time; an empty
-database is created at the current revision directly (`create_current_schema`).
+database is created at the current revision directly (`advisor.store.schema`).
 """
 
 from __future__ import annotations
@@ -21,8 +21,13 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
-SCHEMA_REVISION = "0006"
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+from advisor.store.schema import (  # noqa: F401  (SCHEMA_REVISION, MIGRATIONS_DIR, run_migrations: the store's API)
+    MIGRATIONS_DIR,
+    SCHEMA_REVISION,
+    migrate_if_needed,
+    run_migrations,
+    stored_revision,
+)
 
 
 class Database:
@@ -210,7 +215,7 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
 
     engine = _create_engine(url)
     try:
-        _migrate_if_needed(engine, url)
+        migrate_if_needed(engine, url)
     except (OperationalError, DBAPIError) as error:
         engine.dispose()
         raise StoreError(f"cannot open the database {_safe_url(url)}: {_first_line(error)}") from None
@@ -278,124 +283,11 @@ def probe_database(url: str) -> str | None:
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
-        return _stored_revision(engine)
+        return stored_revision(engine)
     except (OperationalError, DBAPIError) as error:
         raise StoreError(_first_line(error)) from None
     finally:
         engine.dispose()
-
-
-def _migrate_if_needed(engine: Engine, url: str) -> None:
-    if _stored_revision(engine) == SCHEMA_REVISION:
-        return
-    with _migration_lock(engine):
-        stored = _stored_revision(engine)
-        if stored == SCHEMA_REVISION:
-            return
-        from sqlalchemy import inspect
-
-        if stored is None and not inspect(engine).get_table_names():
-            create_current_schema(engine)
-        else:
-            run_migrations(engine, url)
-
-
-def create_current_schema(engine: Engine) -> None:
-    """An empty database gets today's schema in one transaction, stamped with `SCHEMA_REVISION`, as Alembic's
-    cookbook suggests ("building an up to date database from scratch"): a runner's first command then imports no
-    Alembic and replays no history (a third of a second). Older databases still go through the migrations, and a
-    test checks that the migrations build exactly these models.
-
-    SQLite's driver commits before every CREATE unless told otherwise, so there the statements run as one script
-    between BEGIN and COMMIT: a kill halfway leaves an empty database, which the next start creates again.
-    """
-    from sqlalchemy.schema import CreateIndex, CreateTable
-
-    from advisor.store.models import Base
-
-    dialect = engine.dialect
-    statements = [
-        "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
-        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))",
-        f"INSERT INTO alembic_version (version_num) VALUES ('{SCHEMA_REVISION}')",
-    ]
-    for table in Base.metadata.sorted_tables:
-        statements.append(str(CreateTable(table).compile(dialect=dialect)).strip())
-        statements.extend(str(CreateIndex(index).compile(dialect=dialect)) for index in table.indexes)
-    if dialect.name == "sqlite":
-        raw = engine.raw_connection()
-        try:
-            sqlite = raw.driver_connection
-            try:
-                sqlite.executescript("BEGIN;\n" + ";\n".join(statements) + ";\nCOMMIT;")  # type: ignore[union-attr]
-            except BaseException:
-                sqlite.rollback()  # type: ignore[union-attr]
-                raise
-        finally:
-            raw.close()
-        return
-    with engine.begin() as connection:
-        for statement in statements:
-            connection.exec_driver_sql(statement)
-
-
-def _stored_revision(engine: Engine) -> str | None:
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
-    with engine.connect() as connection:
-        try:
-            return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except (OperationalError, DBAPIError):
-            connection.rollback()
-            return None
-
-
-@contextmanager
-def _migration_lock(engine: Engine) -> Iterator[None]:
-    """Only one process migrates: the CLI and a daemon may both find a fresh database at the same moment.
-
-    SQLite runs each CREATE TABLE in its own transaction, so a file lock beside the database serialises them;
-    PostgreSQL has advisory locks for exactly this.
-    """
-    if engine.dialect.name == "sqlite":
-        import fcntl
-
-        database = engine.url.database
-        if not database or database == ":memory:":
-            yield
-            return
-        with open(f"{database}.migrate.lock", "a") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
-    elif engine.dialect.name == "postgresql":
-        from sqlalchemy import text
-
-        with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_lock(74517)"))
-            try:
-                yield
-            finally:
-                connection.execute(text("SELECT pg_advisory_unlock(74517)"))
-                connection.commit()
-    else:
-        yield
-
-
-def run_migrations(engine: Engine, url: str, revision: str = "head") -> None:
-    """Apply the Alembic migrations on this engine's connection (used on first use and by tests)."""
-    from alembic import command
-    from alembic.config import Config
-
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
 
 
 def default_athlete_id(db: Database, name: str = "default") -> int:
