@@ -66,13 +66,22 @@ class _SubjectSafePolicy(EmailPolicy):
     stored message is then re-parsed and re-sent from the outbox unchanged, since no line is longer than 78.
     """
 
-    def _fold(self, name: str, value: Any, refold_binary: bool = False) -> str:
+    def fold(self, name: str, value: Any) -> str:
+        return self._subject(name, value) or super().fold(name, value)
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        folded = self._subject(name, value)
+        return folded.encode("ascii") if folded else super().fold_binary(name, value)
+
+    def _subject(self, name: str, value: Any) -> str | None:
+        """The folded Subject line, or None for any other header (the default policy folds those)."""
         if name.lower() != "subject":
-            return super()._fold(name, value, refold_binary)  # type: ignore[misc]
+            return None
         text = str(value)
-        if text.isascii() and len(name) + 2 + len(text) <= (self.max_line_length or 78):
+        width = self.max_line_length or 78
+        if text.isascii() and len(name) + 2 + len(text) <= width:
             return f"{name}: {text}{self.linesep}"
-        header = Header(text, "utf-8", header_name=name, maxlinelen=self.max_line_length or 78)
+        header = Header(text, "utf-8", header_name=name, maxlinelen=width)
         return f"{name}: {header.encode(linesep=self.linesep)}{self.linesep}"
 
 
