@@ -25,7 +25,7 @@ from sqlalchemy import text
 
 from advisor.config import Settings
 from advisor.store.db import ATHLETE_LOCK_KEY, Database
-from advisor.usecases.athletes import AthleteInfo, find_athlete, list_athletes, settings_for
+from advisor.usecases.athletes import AthleteInfo, find_athlete, list_athletes
 from advisor.usecases.runtime import Runtime
 
 DAEMON_LOCK_NAMESPACE = 0x4B44  # "KD": the daemon's claims, apart from the importer's per-athlete locks ("KN")
@@ -120,7 +120,7 @@ class Roster:
                 self.elsewhere.add(athlete.name)
                 continue
             self.elsewhere.discard(athlete.name)
-            rt = self._runtime(athlete)
+            rt = Runtime.serving(self.settings, athlete, self.db)
             with self._guard:
                 self.runtimes[athlete.id] = rt
             added.append(rt)
@@ -130,17 +130,6 @@ class Roster:
         if self.only is not None:
             return [find_athlete(self.db, self.settings, self.only)]
         return list_athletes(self.db, self.settings)
-
-    def _runtime(self, athlete: AthleteInfo) -> Runtime:
-        if athlete.is_default:
-            return Runtime(self.settings, _db=self.db, _athlete_id=athlete.id, owns_db=False)
-        return Runtime(
-            settings_for(self.settings, athlete),
-            _db=self.db,
-            _athlete_id=athlete.id,
-            base_settings=self.settings,
-            owns_db=False,
-        )
 
     def __iter__(self) -> Iterator[Runtime]:
         with self._guard:

@@ -16,6 +16,7 @@ from advisor.config import ConfigError, Settings
 from advisor.store.db import Database, default_athlete_id, open_database
 
 if TYPE_CHECKING:
+    from advisor.usecases.athletes import AthleteInfo
     from advisor.usecases.importing import ImportContext
 
 
@@ -56,17 +57,20 @@ class Runtime:
         """
         if name is None or name == settings.profile.name:
             return cls(settings, _db=db, owns_db=db is None)
-        from advisor.usecases.athletes import find_athlete, settings_for
+        from advisor.usecases.athletes import find_athlete
 
         rt = cls(settings, _db=db, owns_db=db is None)
-        athlete = find_athlete(rt.db, settings, name)
-        return cls(
-            settings_for(settings, athlete),
-            _db=rt.db,
-            _athlete_id=athlete.id,
-            base_settings=settings,
-            owns_db=rt.owns_db,
-        )
+        return cls.serving(settings, find_athlete(rt.db, settings, name), rt.db, owns_db=rt.owns_db)
+
+    @classmethod
+    def serving(cls, settings: Settings, athlete: AthleteInfo, db: Database, *, owns_db: bool = False) -> Runtime:
+        """The runtime of a known athlete on an open database (the daemon's roster makes one per athlete)."""
+        if athlete.is_default:
+            return cls(settings, _db=db, _athlete_id=athlete.id, owns_db=owns_db)
+        from advisor.usecases.athletes import settings_for
+
+        own = settings_for(settings, athlete)
+        return cls(own, _db=db, _athlete_id=athlete.id, base_settings=settings, owns_db=owns_db)
 
     @property
     def config(self) -> Settings:
