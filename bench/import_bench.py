@@ -248,11 +248,11 @@ def import_in_process(paths: list[Path], jobs: int) -> Sample:
     import pipeline without the command's fixed start-up. The pool's fork server, once started, is reused by later
     rounds (as it would be by a long-running process), so its start-up is paid in the first round only."""
     from advisor.store.db import default_athlete_id, open_database
-    from advisor.usecases.importing import ImportContext, import_paths
+    from advisor.usecases.importing import ImportContext, OpenStore, import_paths
 
     with tempfile.TemporaryDirectory() as home:
         db = open_database(f"sqlite:///{home}/bench.db")
-        ctx = ImportContext(db=db, athlete_id=default_athlete_id(db), decoder="fitfast", jobs=jobs)
+        ctx = ImportContext(OpenStore(db, default_athlete_id(db)), decoder="fitfast", jobs=jobs)
         watch = _Watch(os.getpid(), own=False)
         thread = threading.Thread(target=watch.run, daemon=True)
         started, cpu = time.perf_counter(), time.process_time()

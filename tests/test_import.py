@@ -252,9 +252,11 @@ def test_a_killed_import_leaves_no_half_stored_run_and_a_rerun_finishes(tmp_path
     import sys
     import time
 
+    from advisor.usecases.import_pool import WARM_UP_FILES
+
     folder = tmp_path / "batch"
     folder.mkdir()
-    total = 12
+    total = WARM_UP_FILES + 12  # past the warm-up, so files are still decoding when the first ones are stored
     for i in range(total):
         points = track_from_segments([(3000, 0.0)], speed=3.0, interval_s=2.0, seed=i)
         write_activity(folder / f"run{i:02d}.fit", points, start=START + timedelta(days=i))

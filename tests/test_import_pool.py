@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import subprocess
+import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,8 +17,8 @@ from fitgen import Day, track_from_segments, write_activity, write_monitoring, w
 
 from advisor.sources.files import FitCandidate
 from advisor.store.db import default_athlete_id, open_database
-from advisor.usecases.import_pool import IN_FLIGHT_PER_WORKER, import_in_pool
-from advisor.usecases.importing import ImportContext
+from advisor.usecases.import_pool import IN_FLIGHT_PER_WORKER, WARM_UP_FILES, import_in_pool
+from advisor.usecases.importing import ImportContext, OpenStore
 
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
@@ -72,10 +75,11 @@ def test_pool_gives_the_in_process_results_in_the_same_order(
 
 
 def test_work_in_flight_is_bounded_whatever_the_number_of_files(tmp_path: Path, database_url: str) -> None:
-    """The pool reads a payload only when fewer than jobs x IN_FLIGHT_PER_WORKER are waiting: memory stays flat."""
+    """Until the first file is stored (while the database opens) WARM_UP_FILES payloads are read ahead; after that,
+    a payload is read only when fewer than jobs x IN_FLIGHT_PER_WORKER are waiting: memory stays flat."""
     data = [
         write_activity(None, track_from_segments([(1500, 0.0)], seed=i), start=START + timedelta(days=i))
-        for i in range(12)
+        for i in range(WARM_UP_FILES + 12)
     ]
     reads: list[int] = []
 
@@ -87,12 +91,63 @@ def test_work_in_flight_is_bounded_whatever_the_number_of_files(tmp_path: Path, 
         return read
 
     db = open_database(database_url)
-    ctx = ImportContext(db=db, athlete_id=default_athlete_id(db), decoder="fitfast", jobs=2)
+    ctx = ImportContext(OpenStore(db, default_athlete_id(db)), decoder="fitfast", jobs=2)
+    steady = ctx.jobs * IN_FLIGHT_PER_WORKER
     candidates = [FitCandidate(f"run{i}.fit", reader(i)) for i in range(len(data))]
     ahead = []
     for done, result in enumerate(import_in_pool(ctx, candidates), start=1):
         assert result.status == "imported" and result.name == f"run{done - 1}.fit"
         ahead.append(len(reads) - done)
     db.dispose()
-    assert max(ahead) == ctx.jobs * IN_FLIGHT_PER_WORKER
+    assert ahead[0] == WARM_UP_FILES - 1  # the first one stored: the warm-up read ahead, no more
+    drained = WARM_UP_FILES - steady
+    assert max(ahead[drained:]) == steady  # then back to the steady window for the rest of the files
     assert reads == list(range(len(data)))
+
+
+def test_a_database_that_cannot_be_opened_is_one_sentence_when_the_pool_already_decodes(
+    tmp_path: Path, cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pool starts decoding before the database opens; a database that cannot be opened then is still the
+    one-sentence configuration error it was when it opened first (exit 2), and nothing else is reported."""
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    for i in range(6):
+        points = track_from_segments([(1500, 0.0)], seed=i)
+        write_activity(folder / f"run{i}.fit", points, start=START + timedelta(days=i))
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", "postgresql://runner:s3cret@127.0.0.1:1/advisor")
+    result = cli("import", str(folder), "--jobs", "2", "--json")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("advisor: cannot open the database postgresql://runner@127.0.0.1:1/advisor")
+    assert len(result.stderr.strip().splitlines()) == 1 and "s3cret" not in result.stderr
+
+
+POOL_SCRIPT = """
+import os, sys
+from concurrent.futures import ProcessPoolExecutor
+
+with open(os.environ["RUNS_OF_THIS_SCRIPT"], "a") as runs:
+    runs.write(f"{os.getpid()}\\n")
+
+from advisor.usecases.pool_worker import pool_context, start_fork_server
+
+if __name__ == "__main__":
+    start_fork_server()
+    with ProcessPoolExecutor(2, mp_context=pool_context()) as pool:
+        workers = {pool.submit(os.getpid).result() for _ in range(6)}
+    print(len(workers - {os.getpid()}))
+"""
+
+
+def test_workers_do_not_rerun_the_script_that_started_them(tmp_path: Path) -> None:
+    """Under the `advisor` console script (a `__main__` with a path), Python 3.12's fork server makes every worker
+    run that script again before its first task (CPython gh-126631); `start_fork_server` works around it, so the
+    script runs once, in the parent, however many workers there are."""
+    script = tmp_path / "start_pool.py"
+    script.write_text(POOL_SCRIPT)
+    runs = tmp_path / "runs.txt"
+    env = {**os.environ, "RUNS_OF_THIS_SCRIPT": str(runs)}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= 1  # the tasks ran in worker processes
+    assert len(runs.read_text().splitlines()) == 1

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from advisor.cli.common import fail, open_runtime
+from advisor.cli.common import fail, runtime
 from advisor.cli.help import RootGroup
 from advisor.errors import StoreError
 
@@ -87,11 +87,13 @@ def import_command(
 
     from advisor.cli.progress import import_with_progress
 
-    rt = open_runtime(ctx)
+    rt = runtime(ctx)  # the database opens on the first file stored, while the first files decode
     try:
         import_ctx = replace(rt.import_context("file"), jobs=jobs or 0)  # 0: every core, for 40 files or more
         summary = import_with_progress(import_ctx, paths, as_json=as_json)
     except StoreError as error:
+        if not rt.is_open:
+            fail(str(error))
         fail(f"{error}. Files finished before this are stored; run the same command again to finish the job.", 1)
     if as_json:
         document = {

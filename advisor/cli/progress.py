@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
 from advisor.usecases.importing import FileResult, ImportContext, ImportSummary, import_paths
 
 STYLE = {"imported": "green", "duplicate": "cyan", "skipped": "yellow", "failed": "red"}
@@ -16,6 +13,9 @@ STYLE = {"imported": "green", "duplicate": "cyan", "skipped": "yellow", "failed"
 def import_with_progress(ctx: ImportContext, paths: Iterable[Path], as_json: bool) -> ImportSummary:
     if as_json:
         return import_paths(ctx, paths)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     console = Console(highlight=False)
     if not console.is_terminal:
         summary = import_paths(ctx, paths, on_result=lambda r: print(_line(r), flush=True))

@@ -7,12 +7,13 @@ JSON come out exactly as an in-process import gives them.
 
 What keeps it safe and flat:
 - bounded work in flight: at most `IN_FLIGHT_PER_WORKER` payloads per worker are read and queued ahead of the
-  one being stored, so memory does not grow with the number of files (a 10-year export is 3,650 payloads);
+  one being stored (`WARM_UP_FILES` before the first is stored), so memory does not grow with the number of files
+  (a 10-year export is 3,650 payloads);
 - workers never touch the database: a `kill -9` of the import loses at most the files not yet committed, and a
   re-run finds the committed ones as `duplicate` (same bytes), exactly as without the pool;
 - workers send back a `Prepared` without the record stream (a few kB), not the decoded run;
 - a worker dies with the parent: each one watches the parent's pid and exits when it is gone, so a killed
-  import leaves no orphans decoding into the void;
+  import leaves no orphans decoding into the void; a worker imports no database code (`pool_worker`);
 - `ImportContext.jobs` defaults to 1, so library callers (the inbox, Garmin sync) stay in-process unless they ask.
 
 The `forkserver` start method: forking the parent directly would copy its threads' locks (Rich's progress bar
@@ -21,94 +22,68 @@ runs a thread), and `spawn` re-imports everything per worker; the fork server pr
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
-import threading
-import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import replace
 
-from advisor.metrics import HeartRateProfile
 from advisor.sources.files import FitCandidate, Found
-from advisor.sources.strava import ActivityHint
-from advisor.usecases.importing import FileResult, ImportContext, Prepared, commit, read_candidate, seen_before
+from advisor.usecases.importing import FileResult, ImportContext, Prepared, read_candidate, store_prepared
 from advisor.usecases.measuring import prepare
+from advisor.usecases.pool_worker import available_cores, pool_context, start_fork_server, watch_parent
 
 IN_FLIGHT_PER_WORKER = 2
 POOL_MIN_FILES = 40
 """Below this many payloads an import without `--jobs` stays in-process: starting the pool (a fork server that
 imports the decoders, then the workers) costs about 0.5 s of CPU, what decoding ~30 one-hour runs costs, and at
 40 runs the pool and the in-process import measured the same on 2 cores (`bench/import_bench.py`)."""
-PRELOAD = ["advisor.usecases.measuring", "advisor.decode.fitfast_backend", "advisor.decode.fitdecode_backend"]
-
-
-def available_cores() -> int:
-    """The cores this process may run on (the default for `--jobs`)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+WARM_UP_FILES = 16
+WARM_UP_BYTES = 32 << 20
+"""Until the first result is stored, up to this many payloads (and bytes) are read and queued, not
+`IN_FLIGHT_PER_WORKER` per worker: storing the first one imports SQLAlchemy and opens (for a first import,
+creates) the database, about a second, and the workers decode meanwhile instead of waiting. A constant, so memory
+stays flat in the number of files; the window is back to `IN_FLIGHT_PER_WORKER` per worker once the first is
+stored."""
 
 
 def import_in_pool(ctx: ImportContext, candidates: Iterable[Found]) -> Iterator[FileResult]:
     """The results of importing `candidates`, in their order, decoded by `ctx.jobs` workers."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    with ProcessPoolExecutor(ctx.jobs, mp_context=context, initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+    start_fork_server()
+    steady = ctx.jobs * IN_FLIGHT_PER_WORKER
+    with ProcessPoolExecutor(
+        ctx.jobs, mp_context=pool_context(), initializer=watch_parent, initargs=(os.getpid(),)
+    ) as pool:
         window: deque[tuple[Found, Future[Prepared] | FileResult]] = deque()
+        warming, warm_bytes = True, 0
         for candidate in candidates:
-            window.append((candidate, _submit(pool, ctx, candidate)))
-            while len(window) > ctx.jobs * IN_FLIGHT_PER_WORKER:
+            pending, size = _submit(pool, ctx, candidate)
+            window.append((candidate, pending))
+            warm_bytes += size
+            if warming and len(window) < max(steady, WARM_UP_FILES) and warm_bytes < WARM_UP_BYTES:
+                continue
+            warming = False
+            while len(window) > steady:
                 yield _finish(ctx, *window.popleft())
         while window:
             yield _finish(ctx, *window.popleft())
 
 
-def _submit(pool: ProcessPoolExecutor, ctx: ImportContext, candidate: Found) -> Future[Prepared] | FileResult:
+def _submit(
+    pool: ProcessPoolExecutor, ctx: ImportContext, candidate: Found
+) -> tuple[Future[Prepared] | FileResult, int]:
+    """The candidate's pending result and the bytes it holds in flight."""
     data = read_candidate(candidate)
     if isinstance(data, FileResult):
-        return data
+        return data, 0
     assert isinstance(candidate, FitCandidate)
-    return pool.submit(_prepare, ctx.decoder, ctx.hr_profile, candidate.label, data, candidate.hint)
+    return pool.submit(prepare, ctx.decoder, ctx.hr_profile, candidate.label, data, candidate.hint), len(data)
 
 
 def _finish(ctx: ImportContext, candidate: Found, pending: Future[Prepared] | FileResult) -> FileResult:
-    """Store one file's result in this process (the same steps as `importing.import_payload`)."""
+    """Store one file's result in this process; the first one stored opens the database (`ImportContext.store`)."""
     if isinstance(pending, FileResult):
         return pending
-    prepared = pending.result()
-    duplicate = seen_before(ctx, prepared.sha256)
-    if duplicate is not None:
-        return replace(duplicate, name=prepared.name)
-    return commit(ctx, prepared)
+    return store_prepared(ctx, pending.result())
 
 
-def _prepare(decoder: str, profile: HeartRateProfile, name: str, data: bytes, hint: ActivityHint | None) -> Prepared:
-    return prepare(decoder, profile, name, data, hint)
-
-
-def _watch_parent(parent_pid: int) -> None:
-    """Worker initializer: exit when the importing process is gone (after a kill -9 nobody shuts the pool), and
-    leave Ctrl-C to it (the whole process group gets SIGINT; the command stops the pool itself, without a
-    traceback from every worker)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while _alive(parent_pid):
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, daemon=True, name="parent-watch").start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+__all__ = ["POOL_MIN_FILES", "available_cores", "import_in_pool"]

@@ -103,6 +103,11 @@ class Runtime:
             self._athlete_id = default_athlete_id(self.db, self.settings.profile.name)
         return self._athlete_id
 
+    @property
+    def is_open(self) -> bool:
+        """Whether the database is open and the athlete known (what `athlete_id` does on first use)."""
+        return self._db is not None and self._athlete_id is not None
+
     def import_context(self, origin: str = "file") -> ImportContext:
         """Imported here, not at the top: `advisor status` never decodes, and start-up time is part of its answer."""
         from advisor.metrics import HeartRateProfile
@@ -111,8 +116,7 @@ class Runtime:
 
         s = self.settings
         return ImportContext(
-            db=self.db,
-            athlete_id=self.athlete_id,
+            store=self,
             decoder=s.fit.decoder,
             hr_profile=HeartRateProfile(max_hr=s.profile.max_hr, resting_hr=s.profile.resting_hr, sex=s.profile.sex),
             origin=origin,
