@@ -79,7 +79,7 @@ def import_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores for 40+ files; 1: in-process)."),
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores for 8+ files; 1: in-process)."),
     ] = None,
 ) -> None:
     """Import runs from FIT files, folders (recursive) and Garmin .zip exports."""
@@ -89,7 +89,7 @@ def import_command(
 
     rt = runtime(ctx)  # the database opens on the first file stored, while the first files decode
     try:
-        import_ctx = replace(rt.import_context("file"), jobs=jobs or 0)  # 0: every core, for 40 files or more
+        import_ctx = replace(rt.import_context("file"), jobs=jobs or 0)  # 0: every core, for 8 files or more
         summary = import_with_progress(import_ctx, paths, as_json=as_json)
     except StoreError as error:
         if not rt.is_open:

@@ -23,20 +23,23 @@ runs a thread), and `spawn` re-imports everything per worker; the fork server pr
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
 from advisor.sources.files import FitCandidate, Found
-from advisor.usecases.importing import FileResult, ImportContext, Prepared, read_candidate, store_prepared
+from advisor.usecases.importing import FileResult, ImportContext, Prepared, open_store, read_candidate, store_prepared
 from advisor.usecases.measuring import prepare
 from advisor.usecases.pool_worker import available_cores, pool_context, start_fork_server, watch_parent
 
 IN_FLIGHT_PER_WORKER = 2
-POOL_MIN_FILES = 40
-"""Below this many payloads an import without `--jobs` stays in-process: starting the pool (a fork server that
-imports the decoders, then the workers) costs about 0.5 s of CPU, what decoding ~30 one-hour runs costs, and at
-40 runs the pool and the in-process import measured the same on 2 cores (`bench/import_bench.py`)."""
+POOL_MIN_FILES = 8
+"""Below this many payloads an import without `--jobs` stays in-process. The pool costs a fork server (an
+interpreter importing the decoders, ~0.3 s of CPU) but decodes while this process opens the database, so on 2
+cores it measured as fast as in-process at 4 one-hour runs (1.89 s against 1.98 s wall, 2.37 s against 2.06 s of
+CPU) and clearly faster from 10 (2.00 s against 2.31 s; 20 runs: 2.01 s against 2.55 s) — `bench/import_bench.py`.
+"""
 WARM_UP_FILES = 16
 WARM_UP_BYTES = 32 << 20
 """Until the first result is stored, up to this many payloads (and bytes) are read and queued, not
@@ -49,23 +52,53 @@ stored."""
 def import_in_pool(ctx: ImportContext, candidates: Iterable[Found]) -> Iterator[FileResult]:
     """The results of importing `candidates`, in their order, decoded by `ctx.jobs` workers."""
     start_fork_server()
+    opening = _OpeningStore(ctx)
     steady = ctx.jobs * IN_FLIGHT_PER_WORKER
     with ProcessPoolExecutor(
         ctx.jobs, mp_context=pool_context(), initializer=watch_parent, initargs=(os.getpid(),)
     ) as pool:
-        window: deque[tuple[Found, Future[Prepared] | FileResult]] = deque()
-        warming, warm_bytes = True, 0
-        for candidate in candidates:
-            pending, size = _submit(pool, ctx, candidate)
-            window.append((candidate, pending))
-            warm_bytes += size
-            if warming and len(window) < max(steady, WARM_UP_FILES) and warm_bytes < WARM_UP_BYTES:
-                continue
-            warming = False
-            while len(window) > steady:
+        try:
+            window: deque[tuple[Found, Future[Prepared] | FileResult]] = deque()
+            warming, warm_bytes = True, 0
+            for candidate in candidates:
+                pending, size = _submit(pool, ctx, candidate)
+                window.append((candidate, pending))
+                warm_bytes += size
+                if warming and len(window) < max(steady, WARM_UP_FILES) and warm_bytes < WARM_UP_BYTES:
+                    continue
+                warming = False
+                opening.wait()
+                while len(window) > steady:
+                    yield _finish(ctx, *window.popleft())
+            opening.wait()
+            while window:
                 yield _finish(ctx, *window.popleft())
-        while window:
-            yield _finish(ctx, *window.popleft())
+        except BaseException:  # an error, Ctrl-C or a consumer that stops: drop the queued files, not decode them
+            pool.shutdown(cancel_futures=True)
+            raise
+
+
+class _OpeningStore:
+    """`importing.open_store` on a thread, started with the pool: the fork server's start-up, the first files'
+    decoding and this process's import of SQLAlchemy and opening of the database overlap, and `wait` (before the
+    first file is stored) raises what opening raised — a `StoreError` is the command's one sentence."""
+
+    def __init__(self, ctx: ImportContext) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._open, args=(ctx,), name="open-store", daemon=True)
+        self._thread.start()
+
+    def _open(self, ctx: ImportContext) -> None:
+        try:
+            open_store(ctx)
+        except BaseException as error:  # handed to the importing thread by `wait`
+            self._error = error
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
 
 
 def _submit(

@@ -18,9 +18,9 @@ the detail says so. Decoding and measuring happen before the transaction opens, 
 for the writes: they are `measuring.prepare` (no database), which `import_pool` runs in worker processes, and
 `storing.commit`, which always runs in the importing process.
 
-This module imports neither SQLAlchemy nor the models: `storing` (the writes) is imported by `store_prepared` and
-`import_payload` on the first file, and the database itself is opened then (`ImportContext.store`), so a pool
-import's workers are already decoding while this process imports the store and opens the database.
+This module imports neither SQLAlchemy nor the models: `storing` (the writes) is imported by `open_store`,
+`store_prepared` and `import_payload`, and the database is opened then (`ImportContext.store`), so a pool import's
+workers are already decoding while this process imports the store and opens the database.
 """
 
 from __future__ import annotations
@@ -174,6 +174,14 @@ def import_payload(
     return commit(ctx, prepare(ctx.decoder, ctx.hr_profile, name, data, hint, sha256), garmin_activity_id)
 
 
+def open_store(ctx: ImportContext) -> None:
+    """Import the writes' module (SQLAlchemy, the models) and open the database and the athlete now, ahead of the
+    first file to store; `import_pool` does it on a thread while the workers decode the first files."""
+    import advisor.usecases.storing  # noqa: F401
+
+    ctx.store.athlete_id  # noqa: B018 (opens the database: checks, migrates or creates it, finds the athlete)
+
+
 def store_prepared(ctx: ImportContext, prepared: Prepared) -> FileResult:
     """Store a payload a pool worker prepared (the same steps as `import_payload`, after the decoding)."""
     from advisor.usecases.storing import commit, seen_before
@@ -206,6 +214,7 @@ __all__ = [
     "Store",
     "import_paths",
     "import_payload",
+    "open_store",
     "read_candidate",
     "store_prepared",
 ]
