@@ -306,7 +306,7 @@ def main() -> None:
     contenders[f"advisor import --jobs {args.jobs}"] = lambda: import_command(folder, args.jobs, len(paths))
     if args.jobs != 1:
         contenders["advisor import --jobs 1"] = lambda: import_command(folder, 1, len(paths))
-    contenders["advisor import, empty folder"] = lambda: import_command(empty, 1, 0)
+    contenders["advisor import, empty folder (no db)"] = lambda: import_command(empty, 1, 0)
     contenders[f"import_paths, jobs {args.jobs} (in-process)"] = lambda: import_in_process(paths, args.jobs)
     contenders["import_paths, jobs 1 (in-process)"] = lambda: import_in_process(paths, 1)
     samples: dict[str, list[Sample]] = {name: [] for name in contenders} if args.rounds else {}

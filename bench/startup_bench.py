@@ -28,6 +28,29 @@ COMMANDS: dict[str, list[str]] = {
 }
 
 
+def alternate(commands: dict[str, list[str]], env: dict[str, str], rounds: int) -> dict[str, list[float]]:
+    """Wall times of each command as a separate process, round after round, so a neighbour's load hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, argv in commands.items():
+            started = time.perf_counter()
+            subprocess.run(argv, env=env, check=True, capture_output=True)
+            times[name].append(time.perf_counter() - started)
+    return times
+
+
+def print_ratios(times: dict[str, list[float]], bare_name: str, rounds: int) -> None:
+    """Median, best and the median's ratio to the bare start, one line per command."""
+    bare = statistics.median(times[bare_name])
+    width = max(map(len, times))
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(
+            f"{name:{width}} median {median * 1000:6.0f} ms, best {min(values) * 1000:6.0f} ms, "
+            f"{median / bare:4.1f} x bare ({rounds} alternating rounds)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
@@ -35,19 +58,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")}
         env |= {"ADVISOR_HOME": home, "COLUMNS": "100"}
-        times: dict[str, list[float]] = {name: [] for name in COMMANDS}
-        for _ in range(args.rounds):
-            for name, argv in COMMANDS.items():
-                started = time.perf_counter()
-                subprocess.run(argv, env=env, check=True, capture_output=True)
-                times[name].append(time.perf_counter() - started)
-    bare = statistics.median(times["python -c pass"])
-    for name, values in times.items():
-        median = statistics.median(values)
-        print(
-            f"{name:24} median {median * 1000:6.0f} ms, best {min(values) * 1000:6.0f} ms, "
-            f"{median / bare:4.1f} x bare ({args.rounds} alternating rounds)"
-        )
+        times = alternate(COMMANDS, env, args.rounds)
+    print_ratios(times, "python -c pass", args.rounds)
 
 
 if __name__ == "__main__":

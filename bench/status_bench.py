@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+
+from startup_bench import alternate, print_ratios
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,20 +141,9 @@ def main() -> None:
             "advisor status (terminal page)": status,
             "advisor status --json": [*status, "--json"],
         }
-        times: dict[str, list[float]] = {label: [] for label in contenders}
-        for _ in range(args.repeat):  # alternate, so a neighbour's load hits every contender alike
-            for label, command in contenders.items():
-                started = time.perf_counter()
-                subprocess.run(command, env=env, check=True, capture_output=True)
-                times[label].append(time.perf_counter() - started)
-        print(f"{runs} runs over {args.years} years; as of {last}; {args.repeat} alternating rounds")
-        bare = statistics.median(times["bare python (python -c pass)"])
-        for label, measured in times.items():
-            median = statistics.median(measured)
-            print(
-                f"{label:40s} median {median * 1000:5.0f} ms, best {min(measured) * 1000:5.0f} ms, "
-                f"{median / bare:4.1f} x bare"
-            )
+        times = alternate(contenders, env, args.repeat)
+        print(f"{runs} runs over {args.years} years; as of {last}")
+        print_ratios(times, "bare python (python -c pass)", args.repeat)
 
 
 if __name__ == "__main__":
