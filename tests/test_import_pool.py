@@ -151,3 +151,31 @@ def test_workers_do_not_rerun_the_script_that_started_them(tmp_path: Path) -> No
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) >= 1  # the tasks ran in worker processes
     assert len(runs.read_text().splitlines()) == 1
+
+
+def test_workers_import_the_decoders_not_the_store(tmp_path: Path, database_url: str) -> None:
+    """A worker unpickles only `measuring.prepare` and `pool_worker.watch_parent`: SQLAlchemy is imported once, by
+    the command itself (when a worker unpickled a function of `import_pool`, each one imported the whole store)."""
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    for i in range(4):
+        points = track_from_segments([(1500, 0.0)], seed=i)
+        write_activity(folder / f"run{i}.fit", points, start=START + timedelta(days=i))
+    env = {
+        **os.environ,
+        "ADVISOR_HOME": str(tmp_path / "home"),
+        "ADVISOR_DATABASE__URL": database_url,
+        "PYTHONPROFILEIMPORTTIME": "1",  # every process's imports, the fork server's and the workers' included
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "advisor", "import", "--jobs", "2", "--json", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["summary"]["imported"] == 4
+    imports = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
+    assert imports.count("advisor.usecases.measuring") >= 1  # the fork server's preload is in the listing
+    assert imports.count("sqlalchemy") == 1
