@@ -2,8 +2,8 @@
 
 Split from `importing` so everything before the first write — discovering the files, reading them, decoding and
 measuring in the pool — runs before SQLAlchemy and the models are imported: for a first import that is most of the
-command's start-up, and the workers decode the first files meanwhile (`import_pool`). `importing.store_prepared`
-and `importing.import_payload` are the only places that import this module.
+command's start-up, and the workers decode the first files meanwhile (`import_pool`). Only `importing` imports
+this module, in `open_store`, `store_prepared` and `import_payload`.
 """
 
 from __future__ import annotations
