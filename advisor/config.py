@@ -73,6 +73,7 @@ class ImportSettings(Section):
     max_archive_total_mib: int = Field(8192, ge=1)
     max_compression_ratio: int = Field(200, ge=10)
     max_nesting: int = Field(3, ge=0, le=10)
+    decode_time_limit_s: float = Field(300.0, gt=0)
 
 
 class GarminSettings(Section):

@@ -2,7 +2,9 @@
 folder, then file it away.
 
 The inbox is where a watch mounts or a synced folder lands (`inbox.path`, default `ADVISOR_HOME/inbox`). Each file
-goes through the same import pipeline as `advisor import`, one at a time, so one bad file never blocks the others.
+goes through the same import pipeline as `advisor import`, one at a time, so one bad file never blocks the others:
+it is decoded in a worker process (`advisor.usecases.isolation`), so even a file that crashes or hangs its decoder
+is filed under `failed/` with that reason, and the scan goes on.
 
 What happens to a file afterwards, and why:
 - stored, already stored (`duplicate`) or recognised and not needed (`skipped`): moved to `processed/`, keeping its
@@ -27,12 +29,12 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from advisor.sources.files import IMPORT_SUFFIXES, looks_like_activity
-from advisor.usecases.importing import FileResult, import_paths
+from advisor.usecases.importing import FileResult, ImportContext, decoding_pool, import_paths
 from advisor.usecases.runtime import Runtime
 
 __all__ = [
@@ -207,6 +209,20 @@ def scan_inbox_report(rt: Runtime) -> InboxReport:
     for gone in set(seen) - set(files):
         del seen[gone]
     ctx = rt.import_context("inbox")
+    with decoding_pool(ctx) as pool:
+        _import_each(replace(ctx, decoding=pool), inbox, files, now, seen, report)
+    return report
+
+
+def _import_each(
+    ctx: ImportContext,
+    inbox: Path,
+    files: list[Path],
+    now: float,
+    seen: dict[Path, tuple[tuple[int, int], float]],
+    report: InboxReport,
+) -> None:
+    """Import each settled file and file it away (see the module docstring), one worker pool for the scan."""
     for path in files:
         rel = str(path.relative_to(inbox))
         if not _settled(path, now, seen):
@@ -241,7 +257,6 @@ def scan_inbox_report(rt: Runtime) -> InboxReport:
             report.imported_runs += new
             statuses = ", ".join(sorted({r.status for r in results}))
             log.info("Imported %s from the inbox (%s); moved it to %s.", rel, statuses, target)
-    return report
 
 
 def scan_inbox(rt: Runtime) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from fake_garmin import TOKEN_FILE_NAME, FakeGarmin, sample_fit_bytes
+from hostile import panicking_run
 from sqlalchemy import select
 
 from advisor.config import load_settings
@@ -327,6 +328,23 @@ def test_corrupt_download_fails_that_activity_only(cli, fake: FakeGarmin, rt: Ru
     again = cli("sync")
     assert again.exit_code == 0, again.stderr
     assert downloads(fake).count(ids[1]) == 1  # reported once, not retried forever
+
+
+def test_a_download_that_panics_the_native_decoder_is_stored_and_the_round_goes_on(
+    cli, fake: FakeGarmin, rt: Runtime
+) -> None:
+    """Garmin serving a file that makes fitfast panic used to crash every round on that activity (nothing stored,
+    "last error: none"); now fitdecode reads it, and the runs after it are stored in the same round."""
+    ids = add_runs(fake, range(3))
+    fake.add_activity(ids[1], start_of(1), fit=panicking_run(seed=11))
+
+    result = cli("sync", "--json")
+
+    assert result.exit_code == 0, result.stderr
+    doc = json.loads(result.stdout)
+    assert [a["status"] for a in doc["activities"]] == ["imported"] * 3
+    assert sorted(a.garmin_activity_id for a in stored(rt)) == ids
+    assert state(rt).synced_up_to == start_of(2) and state(rt).last_error is None
 
 
 def test_killed_mid_sync_finishes_next_time_with_each_run_once(

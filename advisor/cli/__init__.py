@@ -10,13 +10,16 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from advisor.cli.common import fail, runtime
 from advisor.cli.help import RootGroup
 from advisor.errors import StoreError
+
+if TYPE_CHECKING:
+    from advisor.usecases.measuring import FileResult
 
 app = typer.Typer(
     cls=RootGroup,
@@ -79,7 +82,7 @@ def import_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes (default: all cores for 8+ files; 1: in-process)."),
+        typer.Option("--jobs", "-j", min=1, help="Worker processes that decode (default: one per core)."),
     ] = None,
 ) -> None:
     """Import runs from FIT files, folders (recursive) and Garmin .zip exports."""
@@ -88,29 +91,40 @@ def import_command(
     from advisor.cli.progress import import_with_progress
 
     rt = runtime(ctx)  # the database opens on the first file stored, while the first files decode
+    finished: list[FileResult] = []
+    import_ctx = replace(rt.import_context("file"), jobs=jobs or 0)  # 0: one worker per core (and per file)
     try:
-        import_ctx = replace(rt.import_context("file"), jobs=jobs or 0)  # 0: every core, for 8 files or more
-        summary = import_with_progress(import_ctx, paths, as_json=as_json)
+        summary = import_with_progress(import_ctx, paths, as_json=as_json, on_result=finished.append)
     except StoreError as error:
-        if not rt.is_open:
+        if not rt.is_open:  # a configuration problem: one sentence, exit 2, whatever the output format
             fail(str(error))
+        if as_json:  # stopped mid-way (a full disk): a script still gets every finished file, and the reason
+            typer.echo(json.dumps(_import_document(finished, error=str(error)), indent=2))
+            raise typer.Exit(1) from None
         fail(f"{error}. Files finished before this are stored; run the same command again to finish the job.", 1)
     if as_json:
-        document = {
-            "files": [
-                {
-                    "name": r.name,
-                    "status": r.status,
-                    "detail": r.detail,
-                    "file_type": r.file_type,
-                    "activity_ids": list(r.activity_ids),
-                }
-                for r in summary.results
-            ],
-            "summary": {s: summary.count(s) for s in ("imported", "duplicate", "skipped", "failed")},
-        }
-        typer.echo(json.dumps(document, indent=2))
+        typer.echo(json.dumps(_import_document(summary.results), indent=2))
     raise typer.Exit(1 if summary.any_failed else 0)
+
+
+def _import_document(results: list[FileResult], error: str | None = None) -> dict[str, object]:
+    """`advisor import --json`: every file's status, the counts, and `error` when the import stopped early."""
+    document: dict[str, object] = {
+        "files": [
+            {
+                "name": r.name,
+                "status": r.status,
+                "detail": r.detail,
+                "file_type": r.file_type,
+                "activity_ids": list(r.activity_ids),
+            }
+            for r in results
+        ],
+        "summary": {s: sum(r.status == s for r in results) for s in ("imported", "duplicate", "skipped", "failed")},
+    }
+    if error is not None:
+        document["error"] = error
+    return document
 
 
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {

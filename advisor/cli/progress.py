@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from advisor.usecases.importing import FileResult, ImportContext, ImportSummary, import_paths
@@ -10,15 +10,27 @@ from advisor.usecases.importing import FileResult, ImportContext, ImportSummary,
 STYLE = {"imported": "green", "duplicate": "cyan", "skipped": "yellow", "failed": "red"}
 
 
-def import_with_progress(ctx: ImportContext, paths: Iterable[Path], as_json: bool) -> ImportSummary:
+def import_with_progress(
+    ctx: ImportContext,
+    paths: Iterable[Path],
+    as_json: bool,
+    on_result: Callable[[FileResult], None] = lambda result: None,
+) -> ImportSummary:
+    """Import `paths`, showing each result as it comes; `on_result` also hears of each (the caller keeps the
+    finished files when the import stops early)."""
     if as_json:
-        return import_paths(ctx, paths)
+        return import_paths(ctx, paths, on_result=on_result)
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(highlight=False)
     if not console.is_terminal:
-        summary = import_paths(ctx, paths, on_result=lambda r: print(_line(r), flush=True))
+
+        def print_line(result: FileResult) -> None:
+            on_result(result)
+            print(_line(result), flush=True)
+
+        summary = import_paths(ctx, paths, on_result=print_line)
         print(summary.line())
         return summary
     counts = {s: 0 for s in STYLE}
@@ -36,14 +48,15 @@ def import_with_progress(ctx: ImportContext, paths: Iterable[Path], as_json: boo
         def on_total(total: int) -> None:
             progress.update(task, total=total)
 
-        def on_result(result: FileResult) -> None:
+        def show(result: FileResult) -> None:
+            on_result(result)
             counts[result.status] += 1
             if result.status in ("failed", "skipped"):
                 progress.console.print(f"[{STYLE[result.status]}]{_line(result)}[/]", markup=True)
             text = " ".join(f"[{STYLE[s]}]{n} {s}[/]" for s, n in counts.items() if n)
             progress.update(task, advance=1, counts=text)
 
-        summary = import_paths(ctx, paths, on_total=on_total, on_result=on_result)
+        summary = import_paths(ctx, paths, on_total=on_total, on_result=show)
     console.print(summary.line())
     return summary
 

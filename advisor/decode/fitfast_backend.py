@@ -80,10 +80,22 @@ class Fallback(Exception):
 
 
 def decode(data: bytes) -> DecodedFit:
-    """Decode with fitfast; a file fitfast rejects or that `_needs_fitdecode` goes to fitdecode instead."""
+    """Decode with fitfast; a file fitfast rejects or that `_needs_fitdecode` goes to fitdecode instead.
+
+    So does a file on which the fast path gives up in any other way. fitfast 0.1.0 *panics* on some corrupt files
+    (a definition naming an unknown base type: "attempt to calculate the remainder with a divisor of zero"), and a
+    PyO3 panic is a `BaseException`, not an `Exception`: caught as `Fallback` only, it went past every handler and
+    took the whole import down with it. Odd values can also break our conversion of fitfast's output (a list where
+    a scalar was expected: `TypeError`). In every such case fitdecode decides: it reads the file or gives its
+    one-line reason, as if fitfast had never seen it.
+    """
     try:
         return decode_fast(data)
     except Fallback:
+        return fitdecode_backend.decode(data)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a panic, or our conversion choking on odd values: see the docstring
         return fitdecode_backend.decode(data)
 
 

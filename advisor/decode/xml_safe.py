@@ -8,10 +8,16 @@ has, so entity tricks cannot even be declared. The cost is nil: it is the standa
 Files are sniffed by content, not by name: FIT has `.FIT` at byte 8, XML starts with `<` (after an optional BOM and
 whitespace — Strava's TCX files start with ten spaces before `<?xml`, which strict parsers reject, so leading
 whitespace is stripped first), and the root element's local name says which XML dialect it is.
+
+Depth is bounded (`MAX_DEPTH`) while the document is parsed, before any GPX/TCX library sees the tree: a real file
+nests a handful of levels (gpx > trk > trkseg > trkpt > extensions > TrackPointExtension > hr is 7), and a
+hostile one nesting 200,000 `<extensions>` made gpxpy's recursive copy overflow the C stack — a segmentation fault
+no handler can catch, which took the importing process (or a pool worker) down with every file beside it.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from pyexpat import errors as expat_errors
 from typing import Final
@@ -33,6 +39,8 @@ _TRUNCATION_CODES: Final = frozenset(
     )
 )
 """expat errors that mean "the data stopped", which is what a file still being copied looks like."""
+MAX_DEPTH: Final = 64
+"""Deepest element nesting accepted: ten times what real GPX and TCX files use, far below what recursion minds."""
 _ENCODING: Final = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
 
@@ -52,7 +60,7 @@ def parse(data: bytes) -> Element:
     """The root element; `FitDecodeError` (one sentence) for malformed or hostile XML, `TruncatedFileError` when
     the document simply stops."""
     try:
-        return safe_et.fromstring(strip_prolog_space(data), forbid_dtd=True)
+        return _bounded_tree(strip_prolog_space(data))
     except defusedxml.DefusedXmlException:
         raise FitDecodeError("XML with a document type declaration is refused (entity expansion risk)") from None
     except ParseError as error:
@@ -61,6 +69,24 @@ def parse(data: bytes) -> Element:
             raise TruncatedFileError(f"truncated XML (the document ends at line {line})") from None
         reason = str(error).split(":", 1)[0]
         raise FitDecodeError(f"malformed XML ({reason} at line {line}, column {column})") from None
+
+
+def _bounded_tree(data: bytes) -> Element:
+    """The document's root, parsed as a stream so nesting deeper than `MAX_DEPTH` is refused as soon as it is met
+    (the tree is then never built, let alone handed to a recursive library)."""
+    depth = 0
+    root: Element | None = None
+    for event, element in safe_et.iterparse(io.BytesIO(data), events=("start", "end"), forbid_dtd=True):
+        if event == "end":
+            depth -= 1
+            continue
+        depth += 1
+        if root is None:
+            root = element
+        if depth > MAX_DEPTH:
+            raise FitDecodeError(f"XML nested more than {MAX_DEPTH} levels deep: not an activity file a device wrote")
+    assert root is not None  # iterparse raises ParseError ("no element found") for a document without one
+    return root
 
 
 def text_of(data: bytes) -> str:

@@ -1,20 +1,20 @@
-"""`advisor import` on every core: decoding and measuring in a process pool, storing in this process.
+"""`advisor import` on every core: decoding and measuring in isolated worker processes, storing in this process.
 
 Why a pool: decoding is nearly all of an import's CPU and files are independent, so `jobs` worker processes
 decode and measure (`measuring.prepare`) while this process reads the payloads, checks for duplicates and writes —
 still one transaction per file, in the order `discover` listed the files, so statuses, the progress bar and the
-JSON come out exactly as an in-process import gives them.
+JSON come out in that order whatever the number of workers. The workers are an `isolation.DecodingPool`: a file
+that crashes or hangs its worker is that file's `failed` status, and the others go on.
 
 What keeps it safe and flat:
 - bounded work in flight: at most `IN_FLIGHT_PER_WORKER` payloads per worker are read and queued ahead of the
   one being stored (`WARM_UP_FILES` before the first is stored), so memory does not grow with the number of files
   (a 10-year export is 3,650 payloads);
 - workers never touch the database: a `kill -9` of the import loses at most the files not yet committed, and a
-  re-run finds the committed ones as `duplicate` (same bytes), exactly as without the pool;
+  re-run finds the committed ones as `duplicate` (same bytes);
 - workers send back a `Prepared` without the record stream (a few kB), not the decoded run;
 - a worker dies with the parent: each one watches the parent's pid and exits when it is gone, so a killed
-  import leaves no orphans decoding into the void; a worker imports no database code (`pool_worker`);
-- `ImportContext.jobs` defaults to 1, so library callers (the inbox, Garmin sync) stay in-process unless they ask.
+  import leaves no orphans decoding into the void; a worker imports no database code (`pool_worker`).
 
 The `forkserver` start method: forking the parent directly would copy its threads' locks (Rich's progress bar
 runs a thread), and `spawn` re-imports everything per worker; the fork server preloads the decoding modules once.
@@ -22,24 +22,17 @@ runs a thread), and `spawn` re-imports everything per worker; the fork server pr
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import ExitStack
 
 from advisor.sources.files import FitCandidate, Found
-from advisor.usecases.importing import FileResult, ImportContext, Prepared, open_store, read_candidate, store_prepared
-from advisor.usecases.measuring import prepare
-from advisor.usecases.pool_worker import available_cores, pool_context, start_fork_server, watch_parent
+from advisor.usecases.importing import FileResult, ImportContext, open_store, read_candidate, store_prepared
+from advisor.usecases.isolation import DecodingPool, PendingFile
+from advisor.usecases.pool_worker import available_cores, start_fork_server
 
 IN_FLIGHT_PER_WORKER = 2
-POOL_MIN_FILES = 8
-"""Below this many payloads an import without `--jobs` stays in-process. The pool costs a fork server (an
-interpreter importing the decoders, ~0.3 s of CPU) but decodes while this process opens the database, so on 2
-cores it measured as fast as in-process at 4 one-hour runs (1.89 s against 1.98 s wall, 2.37 s against 2.06 s of
-CPU) and clearly faster from 10 (2.00 s against 2.31 s; 20 runs: 2.01 s against 2.55 s) — `bench/import_bench.py`.
-"""
 WARM_UP_FILES = 16
 WARM_UP_BYTES = 32 << 20
 """Until the first result is stored, up to this many payloads (and bytes) are read and queued, not
@@ -50,32 +43,32 @@ stored."""
 
 
 def import_in_pool(ctx: ImportContext, candidates: Iterable[Found]) -> Iterator[FileResult]:
-    """The results of importing `candidates`, in their order, decoded by `ctx.jobs` workers."""
+    """The results of importing `candidates`, in their order, decoded by `ctx.jobs` workers (or by the pool the
+    caller already holds in `ctx.decoding`, which it closes itself)."""
     start_fork_server()
     opening = _OpeningStore(ctx)
-    steady = ctx.jobs * IN_FLIGHT_PER_WORKER
-    with ProcessPoolExecutor(
-        ctx.jobs, mp_context=pool_context(), initializer=watch_parent, initargs=(os.getpid(),)
-    ) as pool:
-        try:
-            window: deque[tuple[Found, Future[Prepared] | FileResult]] = deque()
-            warming, warm_bytes = True, 0
-            for candidate in candidates:
-                pending, size = _submit(pool, ctx, candidate)
-                window.append((candidate, pending))
-                warm_bytes += size
-                if warming and len(window) < max(steady, WARM_UP_FILES) and warm_bytes < WARM_UP_BYTES:
-                    continue
-                warming = False
-                opening.wait()
-                while len(window) > steady:
-                    yield _finish(ctx, *window.popleft())
+    with ExitStack() as stack:
+        pool = ctx.decoding
+        if pool is None:
+            pool = stack.enter_context(
+                DecodingPool(ctx.decoder, ctx.hr_profile, ctx.jobs, time_limit_s=ctx.decode_time_limit_s)
+            )
+        steady = pool.workers * IN_FLIGHT_PER_WORKER
+        window: deque[tuple[Found, PendingFile | FileResult]] = deque()
+        warming, warm_bytes = True, 0
+        for candidate in candidates:
+            pending, size = _submit(pool, candidate)
+            window.append((candidate, pending))
+            warm_bytes += size
+            if warming and len(window) < max(steady, WARM_UP_FILES) and warm_bytes < WARM_UP_BYTES:
+                continue
+            warming = False
             opening.wait()
-            while window:
+            while len(window) > steady:
                 yield _finish(ctx, *window.popleft())
-        except BaseException:  # an error, Ctrl-C or a consumer that stops: drop the queued files, not decode them
-            pool.shutdown(cancel_futures=True)
-            raise
+        opening.wait()
+        while window:
+            yield _finish(ctx, *window.popleft())
 
 
 class _OpeningStore:
@@ -101,22 +94,20 @@ class _OpeningStore:
             raise error
 
 
-def _submit(
-    pool: ProcessPoolExecutor, ctx: ImportContext, candidate: Found
-) -> tuple[Future[Prepared] | FileResult, int]:
+def _submit(pool: DecodingPool, candidate: Found) -> tuple[PendingFile | FileResult, int]:
     """The candidate's pending result and the bytes it holds in flight."""
     data = read_candidate(candidate)
     if isinstance(data, FileResult):
         return data, 0
     assert isinstance(candidate, FitCandidate)
-    return pool.submit(prepare, ctx.decoder, ctx.hr_profile, candidate.label, data, candidate.hint), len(data)
+    return pool.submit(candidate.label, data, candidate.hint), len(data)
 
 
-def _finish(ctx: ImportContext, candidate: Found, pending: Future[Prepared] | FileResult) -> FileResult:
+def _finish(ctx: ImportContext, candidate: Found, pending: PendingFile | FileResult) -> FileResult:
     """Store one file's result in this process; the first one stored opens the database (`ImportContext.store`)."""
     if isinstance(pending, FileResult):
         return pending
     return store_prepared(ctx, pending.result())
 
 
-__all__ = ["POOL_MIN_FILES", "available_cores", "import_in_pool"]
+__all__ = ["available_cores", "import_in_pool"]

@@ -15,7 +15,8 @@ Everything that arrives (a file on disk, an archive member, an inbox drop, a Gar
   in front of the risk engine: only finite, plausible numbers reach the store and, from it, the flags and caps.
 A file that names no sport takes it from the export's activities.csv (`hint`), else is assumed to be a run, and
 the detail says so. Decoding and measuring happen before the transaction opens, so the database is locked only
-for the writes: they are `measuring.prepare` (no database), which `import_pool` runs in worker processes, and
+for the writes: they are `measuring.prepare` (no database), which always runs in a worker process
+(`isolation.DecodingPool`: a decoder that crashes or hangs costs its own file, never the import), and
 `storing.commit`, which always runs in the importing process.
 
 This module imports neither SQLAlchemy nor the models: `storing` (the writes) is imported by `open_store`,
@@ -43,15 +44,16 @@ from advisor.sources.files import (
 )
 from advisor.sources.strava import ActivityHint
 from advisor.usecases.measuring import (
+    DECODE_TIME_LIMIT_S,
     FileResult,
     Prepared,
     Status,
     digest,
-    prepare,
 )
 
 if TYPE_CHECKING:
     from advisor.store.db import Database
+    from advisor.usecases.isolation import DecodingPool
 
 
 class Store(Protocol):
@@ -82,9 +84,12 @@ class ImportContext:
     origin: str = "file"
     limits: Limits = Limits()
     jobs: int = 1
-    """Worker processes for `import_paths` (1: decode in this process, no pool); `advisor import --jobs`. 0: every
-    core for `import_pool.POOL_MIN_FILES` payloads or more, in-process below that (what `advisor import` does
-    without `--jobs`)."""
+    """Worker processes for `import_paths`; `advisor import --jobs`. 0: one per core, but no more than there are
+    payloads (what `advisor import` does without `--jobs`)."""
+    decoding: DecodingPool | None = None
+    """The worker pool a use case holds open for all its files (the inbox scan, a Garmin round): without one,
+    `import_paths` opens its own and `import_payload` one per call."""
+    decode_time_limit_s: float = DECODE_TIME_LIMIT_S
 
     @property
     def db(self) -> Database:
@@ -119,8 +124,8 @@ def import_paths(
 ) -> ImportSummary:
     """Import every activity payload under `paths`; a failure of one never stops the others.
 
-    With `ctx.jobs` > 1 the files are decoded and measured in a process pool (`import_pool`); the results, the
-    transactions (one per file) and the callbacks stay in this process and in the order of `discover`.
+    The files are decoded and measured in worker processes (`import_pool`); the results, the transactions (one
+    per file) and the callbacks stay in this process and in the order of `discover`.
     """
     summary = ImportSummary()
     with ExitStack() as stack:
@@ -128,29 +133,18 @@ def import_paths(
         if on_total:
             on_total(len(candidates))
         payloads = sum(isinstance(c, FitCandidate) for c in candidates)
-        jobs = ctx.jobs
-        if jobs == 0:
-            from advisor.usecases.import_pool import POOL_MIN_FILES, available_cores
+        if payloads:
+            from advisor.usecases.import_pool import available_cores, import_in_pool
 
-            jobs = available_cores() if payloads >= POOL_MIN_FILES else 1
-        if jobs > 1 and payloads > 1:
-            from advisor.usecases.import_pool import import_in_pool
-
+            jobs = min(ctx.jobs or available_cores(), payloads)
             results: Iterable[FileResult] = import_in_pool(replace(ctx, jobs=jobs), candidates)
-        else:
-            results = (_import_candidate(ctx, candidate) for candidate in candidates)
+        else:  # nothing to decode (skipped or unreadable entries only): no worker, no database
+            results = [read_candidate(candidate) for candidate in candidates]  # type: ignore[misc]
         for result in results:
             summary.results.append(result)
             if on_result:
                 on_result(result)
     return summary
-
-
-def _import_candidate(ctx: ImportContext, candidate: FitCandidate | Skipped | Unreadable) -> FileResult:
-    data = read_candidate(candidate)
-    if isinstance(data, FileResult):
-        return data
-    return import_payload(ctx, candidate.label, data, hint=candidate.hint)  # type: ignore[union-attr]
 
 
 def import_payload(
@@ -163,15 +157,29 @@ def import_payload(
     """Decode, measure and store one activity file's bytes; see the module docstring for the statuses.
 
     `name` also tells the format sniffer what the file claims to be (`advisor.decode.decode_activity`); `hint` is
-    what an export's listing says about it (name, sport). Same bytes already stored: not decoded at all.
+    what an export's listing says about it (name, sport). Same bytes already stored: not decoded at all. Decoded
+    in `ctx.decoding`'s workers, or in a pool opened for this one file.
     """
+    from advisor.usecases.isolation import DecodingPool
     from advisor.usecases.storing import commit, seen_before
 
     sha256 = digest(data)
     duplicate = seen_before(ctx, sha256)
     if duplicate is not None:
         return replace(duplicate, name=name)
-    return commit(ctx, prepare(ctx.decoder, ctx.hr_profile, name, data, hint, sha256), garmin_activity_id)
+    if ctx.decoding is not None:
+        prepared = ctx.decoding.prepare(name, data, hint, sha256)
+    else:
+        with DecodingPool(ctx.decoder, ctx.hr_profile, time_limit_s=ctx.decode_time_limit_s) as pool:
+            prepared = pool.prepare(name, data, hint, sha256)
+    return commit(ctx, prepared, garmin_activity_id)
+
+
+def decoding_pool(ctx: ImportContext) -> DecodingPool:
+    """A worker pool for all of a use case's files (enter it with `with`, pass `replace(ctx, decoding=pool)`)."""
+    from advisor.usecases.isolation import DecodingPool
+
+    return DecodingPool(ctx.decoder, ctx.hr_profile, max(1, ctx.jobs), time_limit_s=ctx.decode_time_limit_s)
 
 
 def open_store(ctx: ImportContext) -> None:
@@ -212,6 +220,7 @@ __all__ = [
     "Prepared",
     "Status",
     "Store",
+    "decoding_pool",
     "import_paths",
     "import_payload",
     "open_store",

@@ -100,7 +100,9 @@ def run_recorded(db: Database, name: str, job: Callable[[], str], quiet: Collect
     outcome: str | None = None
     try:
         outcome = job()
-    except Exception as exc:  # a job must never take the scheduler down
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a job must never take the scheduler down, even with a native panic
         error = describe_error(exc)
         log.error("The %s failed: %s", title, error, exc_info=log.isEnabledFor(logging.DEBUG))
     else:

@@ -31,6 +31,10 @@ Status = Literal["imported", "duplicate", "skipped", "failed"]
 IGNORED_SPORTS = {"transition"}
 ASSUMED_SPORT = "running"
 """What a file that names no sport (and has no export listing to ask) is taken to be: this is a runner's tool."""
+DECODE_TIME_LIMIT_S = 300.0
+"""The default per-file limit on decoding and measuring (`isolation`; `[imports] decode_time_limit_s`). fitdecode,
+the slowest decoder, reads a 24-hour FIT recording in well under a minute on a slow core: five minutes means a
+decoder is stuck, not busy."""
 
 
 @dataclass(frozen=True)
@@ -73,21 +77,62 @@ def digest(data: bytes) -> str:
 def prepare(
     decoder: str, profile: HeartRateProfile, name: str, data: bytes, hint: ActivityHint | None, sha256: str = ""
 ) -> Prepared:
-    """Decode and measure one payload (pure: no database, safe in a worker process)."""
+    """Decode and measure one payload (pure: no database, safe in a worker process).
+
+    Never raises for the file's own faults: a decoder or measurement that raises anything at all (a library bug
+    on odd input, a recursion limit, a native panic) makes this file `failed` with one sentence naming the step,
+    so a worker always sends back an answer. What no handler can catch (a crash, a hang) is `isolation`'s.
+    """
     prepared = Prepared(name, sha256 or digest(data), len(data))
     try:
         decoded = decode_activity(data, name, decoder)
     except FitDecodeError as error:
         prepared.outcome = FileResult(name, "failed", str(error), incomplete=isinstance(error, TruncatedFileError))
         return prepared
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as error:  # not a reason a decoder gave: it gave up (see `gave_up`)
+        prepared.outcome = FileResult(name, "failed", gave_up(reader_of(name, data), error))
+        return prepared
     if decoded.skip_reason is not None:
         prepared.outcome = FileResult(name, "skipped", decoded.skip_reason, decoded.file_type)
         return prepared
     if decoded.file_type == "activity":
-        _measured(prepared, decoded, hint, profile)
+        try:
+            _measured(prepared, decoded, hint, profile)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:
+            reason = f"its samples could not be measured ({_describe(error)})"
+            prepared.outcome = FileResult(name, "failed", reason, "activity")
     decoded.records = RecordStream()  # measured now, never stored: not kept, not sent back from a worker
     prepared.decoded = decoded
     return prepared
+
+
+def gave_up(reader: str, cause: BaseException | str) -> str:
+    """The one sentence for a file whose decoding failed in a way no decoder reported as a reason: an exception
+    it raised, or (from `isolation`) what became of the process decoding it."""
+    return f"the {reader} crashed on this file ({_describe(cause)})"
+
+
+def _describe(cause: BaseException | str) -> str:
+    if isinstance(cause, str):
+        return cause
+    text = " ".join(str(cause).split())[:200]
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
+def reader_of(name: str, data: bytes) -> str:
+    """What reads these bytes, in the words of a failure sentence: "FIT decoder", "GPX reader", "TCX reader"."""
+    if len(data) >= 12 and data[8:12] == b".FIT":
+        return "FIT decoder"
+    lower = name.lower().removesuffix(".gz")
+    if lower.endswith(".gpx") or b"<gpx" in data[:4096]:
+        return "GPX reader"
+    if lower.endswith(".tcx") or b"<TrainingCenterDatabase" in data[:4096]:
+        return "TCX reader"
+    return "FIT decoder" if lower.endswith(".fit") else "file reader"
 
 
 def _measured(

@@ -83,8 +83,17 @@ _claim_main()
 def watch_parent(parent_pid: int) -> None:
     """Worker initializer: exit when the importing process is gone (after a kill -9 nobody shuts the pool), and
     leave Ctrl-C to it (the whole process group gets SIGINT; the command stops the pool itself, without a
-    traceback from every worker)."""
+    traceback from every worker).
+
+    A worker's standard error goes to /dev/null: everything it has to say is its answer (each file's status and
+    reason). Native decoders write there on their own — fitfast's panics print a Rust message and a backtrace
+    before `measuring.prepare` turns them into the file's reason — and that noise would land between the lines
+    of `advisor import`'s output and in the daemon's journal, once per bad file.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
 
     def watch() -> None:
         while _alive(parent_pid):

@@ -126,6 +126,7 @@ class Runtime:
                 max_compression_ratio=s.imports.max_compression_ratio,
                 max_nesting=s.imports.max_nesting,
             ),
+            decode_time_limit_s=s.imports.decode_time_limit_s,
         )
 
     def close(self) -> None:

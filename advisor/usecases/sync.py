@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -63,6 +63,7 @@ from advisor.usecases.garmin_state import (
     garmin_status,
     note_new_login,
 )
+from advisor.usecases.importing import decoding_pool
 from advisor.usecases.runtime import Runtime
 from advisor.usecases.sync_activity import ORIGIN, ActivityOutcome, _finish_activity, _sync_one
 
@@ -308,23 +309,25 @@ def _sync_activities(
     mark = state.synced_up_to
     linked = _linked_ids(rt, list_since)
     ctx = rt.import_context(ORIGIN)
-    for activity in source.list_activities(list_since, until):
-        if activity.activity_id in linked:
-            if mark is None or activity.start_utc > mark:  # stored, but a kill came before its mark was saved
+    with decoding_pool(ctx) as pool:  # one worker for the round: a download that crashes a decoder fails alone
+        ctx = replace(ctx, decoding=pool)
+        for activity in source.list_activities(list_since, until):
+            if activity.activity_id in linked:
+                if mark is None or activity.start_utc > mark:  # stored, but a kill came before its mark was saved
+                    mark = activity.start_utc
+                    _save_state(rt, synced_up_to=mark)
+                continue
+            done_before = mark is not None and (activity.start_utc == mark or activity.start_utc <= mark - OVERLAP)
+            if done_before and not explicit:
+                continue  # the activity that set the mark, or older than the overlap: done in an earlier round
+            outcome = _sync_one(ctx, source, activity, report)
+            if mark is None or activity.start_utc > mark:
                 mark = activity.start_utc
-                _save_state(rt, synced_up_to=mark)
-            continue
-        done_before = mark is not None and (activity.start_utc == mark or activity.start_utc <= mark - OVERLAP)
-        if done_before and not explicit:
-            continue  # the activity that set the mark, or older than the overlap: done in an earlier round
-        outcome = _sync_one(ctx, source, activity, report)
-        if mark is None or activity.start_utc > mark:
-            mark = activity.start_utc
-        _finish_activity(rt, activity.activity_id, outcome, mark)
-        linked.add(activity.activity_id)
-        report.add(outcome)
-        if on_activity is not None:
-            on_activity(outcome)
+            _finish_activity(rt, activity.activity_id, outcome, mark)
+            linked.add(activity.activity_id)
+            report.add(outcome)
+            if on_activity is not None:
+                on_activity(outcome)
 
 
 def _linked_ids(rt: Runtime, since: date) -> set[int]:
