@@ -152,9 +152,10 @@ def caps_at(risk: RiskAssessment, day: date) -> CapsAt:
         cap = programme.cap_m if limit is None else min(programme.cap_m, limit)
         cap = floor_m(cap)
         single = threshold.single_run_m
-        run_cap = cap / 3 if single is None else min(cap / 3, t.threshold_factor * single)
+        run_cap = floor_m(cap / 3 if single is None else min(cap / 3, t.threshold_factor * single))
         rest = WEEK // 2  # every other day at most: 4 runs and 3 rest days in 7
-        return CapsAt(False, cap, "return_to_run", None, floor_m(run_cap), "return_to_run", None, rest, programme)
+        cap = min(cap, run_cap * (WEEK - rest))  # never a week the runs allowed cannot reach (PRODUCT.md, Return)
+        return CapsAt(False, cap, "return_to_run", None, run_cap, "return_to_run", None, rest, programme)
     weekly, basis, reason = _weekly_cap(risk, day, limit)
     rest = rest_days_at(risk, day)
     next_run, n_basis, n_reason = _next_run_cap(risk, day, threshold.single_run_m)
