@@ -82,9 +82,14 @@ def test_pain_not_improving_over_three_weeks():
 
 
 def test_new_pain_gets_see_clinician_once_before_starting():
-    r = assess(history(), [pain(AS_OF - timedelta(days=1), 4)], [], PROFILE, DEFAULTS, AS_OF)
+    # a first event of 5/10 is not settled (PRODUCT.md: ≥ 5/10): get it checked; 4/10 and settled: watch only
+    r = assess(history(), [pain(AS_OF - timedelta(days=1), 5)], [], PROFILE, DEFAULTS, AS_OF)
     assert r.advice[0].code == "see_clinician" and r.advice[0].numbers["reasons"] == "new_pain"
     assert r.advice[0].numbers["urgent"] is False
+    assert (
+        advice(assess(history(), [pain(AS_OF - timedelta(days=1), 4)], [], PROFILE, DEFAULTS, AS_OF), "see_clinician")
+        is None
+    )
     # The same pain when the first event was 30 days ago is not new.
     old = [pain(AS_OF - timedelta(days=30), 3), pain(AS_OF - timedelta(days=1), 4)]
     assert advice(assess(history(), old, [], PROFILE, DEFAULTS, AS_OF), "see_clinician") is None

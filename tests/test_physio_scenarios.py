@@ -83,7 +83,8 @@ def test_30km_weeks_then_a_59km_week_flag_it_dont_reward_it(athlete) -> None:
 
 def test_8_days_off_with_4_10_pain_after_40km_weeks_restart_at_half_never_step_back_to_40(athlete) -> None:
     """40 km weeks (4 × 10 km), a 4/10 after Monday's 10 km, then 8 days off: a break, so a graded restart at
-    50 % of the 40 km they had been doing — never "step back to 40 km". First pain ever: get it checked."""
+    50 % of the 40 km they had been doing — never "step back to 40 km". First pain ever, 4/10 and settled (no
+    morning score after it): no referral, and it is 8 days old."""
     pain_day = MON + 6 * W
     athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 10]), Run(pain_day, 10)).pain(pain_day, 4)
     r = athlete.status(pain_day + 8 * D)
@@ -96,7 +97,9 @@ def test_8_days_off_with_4_10_pain_after_40km_weeks_restart_at_half_never_step_b
     # last 7 days (0 km) are below it → no over_pain_threshold, and no pain_reported (not in the last 7 days)
     assert r["pain_threshold"]["distance_7d_m"] == km(40.0) and r["pain_threshold"]["single_run_m"] == km(10.0)
     assert not {"over_pain_threshold", "pain_reported"} & set(r.codes())
-    assert r.referral() == {"new_pain"} and not r.urgent()  # first event ever, 8 days ago (< 14)
+    # first event ever, 8 days ago (< 14), but settled (its next morning was never scored as pain) and < 5/10:
+    # PRODUCT.md "Referral", new pain — "if it comes back, or is not settled by tomorrow morning", not a referral
+    assert r.referral() == set()
 
 
 FLARE_HISTORY = [*weeks(MON, 4, [6, 0, 6, 0, 6, 0, 8]), *week(MON + 4 * W, [3, 0, 6, 0, 6, 0, 8])]
@@ -177,6 +180,54 @@ def test_swelling_not_cleared_stays_paused_waiting_for_a_clearance(athlete) -> N
     assert r.caps["weekly_distance_m"] is None and r.caps["next_run_m"] is None
 
 
+def test_not_cleared_then_swollen_again_stays_paused_and_tells_the_clinician_the_dates(athlete) -> None:
+    """Issue 18, finding 1 (safety). Swelling, 'not cleared' 5 days later, swelling again 6 days after that: the
+    runner is still waiting on their clinician, so 14 days and more after the second report there is no restart
+    and no cap — 'tell your clinician about the swelling since they saw you (the date)', urgent for 14 days."""
+    not_cleared, again = SWELLING + 5 * D, SWELLING + 11 * D
+    athlete.run(BEFORE_SWELLING).pain(SWELLING, 2, "morning", "--swelling").assessed(not_cleared, False)
+    athlete.pain(again, 2, "morning", "--swelling")
+    soon = athlete.status(again + 2 * D)
+    assert soon["paused"] is True and soon.referral() == {"awaiting_clearance"} and soon.urgent()
+    clinician = soon.advice("see_clinician")["message"]
+    assert f"{again:%-d %b}" in clinician and "swelling since they saw you" in clinician
+    late = athlete.status(again + 20 * D)  # the old bug: "restart gradually … 15 km" here
+    assert late["paused"] is True and late["return_to_run"] is None
+    assert late.caps["weekly_distance_m"] is None and late.caps["next_run_m"] is None
+    assert late.referral() == {"awaiting_clearance"} and not late.urgent()
+    assert "not cleared" in late.flag("red_flag")["message"] and "has not been looked at" not in late.texts()
+
+
+def test_not_cleared_with_no_red_flag_pauses_running_and_gives_no_caps(athlete) -> None:
+    """Issue 18, finding 9: the clinician said not to run, with no red flag logged: running advice pauses (no
+    caps beside a 'paused' line); a clearance later starts a graded return."""
+    seen, cleared = MON + 6 * W, MON + 6 * W + 10 * D
+    athlete.run(BEFORE_SWELLING).assessed(seen, False)
+    r = athlete.status(seen + 2 * D)
+    assert r["paused"] is True and r.caps["weekly_distance_m"] is None and r.caps["next_run_m"] is None
+    assert r.referral() == {"awaiting_clearance"} and "red_flag" not in r.codes()
+    athlete.assessed(cleared, True)
+    after = athlete.status(cleared)
+    # the episode began on the 'not cleared' day: the usual week of the 4 weeks before it = 32 → week 1 at 50 %
+    assert after["paused"] is False and after["return_to_run"]["cap_m"] == km(16.0)
+
+
+def test_a_clearance_answers_the_new_pain_referral(athlete) -> None:
+    """Issue 18, finding 9: a first-ever 5/10 (not settled) asks for a check; the check, logged as a clearance,
+    answers it — no referral the day after, although the pain is still 'new' by date."""
+    sunday = MON + 8 * W - D
+    athlete.run(weeks(MON, 8, STEADY)).pain(sunday, 5)
+    assert athlete.status(sunday + D).referral() == {"new_pain"}
+    athlete.assessed(sunday + 2 * D, True)
+    assert athlete.status(sunday + 3 * D).referral() == set()
+
+
+def test_cleared_and_not_cleared_together_is_refused(athlete) -> None:
+    result = athlete.cli("pain", "assessed", "--cleared", "--not-cleared")
+    assert result.exit_code == 2 and "exactly one of --cleared or --not-cleared" in result.stderr
+    assert athlete.cli("pain", "assessed").exit_code == 2
+
+
 def test_two_weeks_off_on_holiday_after_40km_weeks_restart_at_20km(athlete) -> None:
     """40 km weeks, then 15 days without a run and no pain: a break — return_to_run at 50 % of 40 km."""
     athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 10]))
@@ -200,8 +251,9 @@ def test_a_morning_wobble_of_one_point_is_noise_two_points_is_a_pain_event(athle
     if score == 1:
         assert r["flags"] == [] and r.referral() == set()
         assert r.caps["weekly_distance_m"] == km(30.8) and r.caps["next_run_m"] == km(11.0)
-    else:
-        assert "pain_reported" in r.codes() and r.referral() == {"new_pain"} and not r.urgent()
+    else:  # the first event ever, settled (tomorrow's morning is not logged yet) and 2/10: watch, no referral
+        assert "pain_reported" in r.codes() and r.referral() == set()
+        assert "if it comes back, or is not settled by tomorrow morning" in r.flag("pain_reported")["message"]
         # it judges Saturday, a day with no run: it sets no threshold
         assert r["pain_threshold"]["distance_7d_m"] is None
 
@@ -257,7 +309,9 @@ def test_over_pain_threshold_never_quotes_the_week_that_set_it(athlete) -> None:
     r = athlete.status(first)
     # 7 days to the Friday: Sun 5 + 6 + 6 + 6 = 23 km ≥ 23, but set inside the last 7 days → not "over"
     assert r["pain_threshold"]["distance_7d_m"] == km(23.0) and "over_pain_threshold" not in r.codes()
-    assert "pain_reported" in r.codes() and r.referral() == {"new_pain"}
+    # the first event ever, 3/10 and settled (next morning not logged): watch it, no referral yet
+    assert "pain_reported" in r.codes() and r.referral() == set()
+    assert "if it comes back" in r.flag("pain_reported")["message"]
     r = athlete.status(second)
     message = r.flag("over_pain_threshold")["message"]  # last 7 = 26 ≥ 23 set 16 days before
     assert iso_week(first) in message and iso_week(second) not in message
@@ -362,18 +416,21 @@ def test_a_decade_of_data_gives_the_same_answer_as_the_last_six_months(cli, tmp_
     assert full["flags"] == [] and full.caps["weekly_distance_m"] == km(22.0) and full.caps["next_run_m"] == km(13.2)
 
 
-def test_new_pain_first_ever_4_10_yesterday_get_it_checked_and_30_days_later_it_is_not_new(athlete) -> None:
-    """A first-ever 4/10 after yesterday's 10 km: see a clinician before building on it (not urgent), step back to
-    what they did. 30 days later it is no longer new pain."""
+def test_new_pain_first_ever_4_10_settled_is_watched_and_not_settled_gets_it_checked(athlete) -> None:
+    """A first-ever 4/10 after yesterday's 10 km, nothing logged since: settled for now — 'if it comes back, or is
+    not settled by tomorrow morning, get it checked', no referral. When the next morning is 3/10 too, it has not
+    settled: see a clinician before building on it (not urgent). 30 days later it is no longer new pain."""
     sunday = MON + 8 * W - D
     athlete.run(weeks(MON, 8, STEADY)).pain(sunday, 4)
-    r = athlete.status(sunday + D)  # Monday, no run yet
-    assert r.advice_codes()[0] == "see_clinician" and r.referral() == {"new_pain"} and not r.urgent()
-    assert "pain_reported" in r.codes()
+    r = athlete.status(sunday + D)  # Monday, no run yet, no morning score yet
+    assert r.referral() == set() and "if it comes back" in r.flag("pain_reported")["message"]
     # last 7 (Tue..Mon) = 6 + 6 + 10 = 22, usual 28 → base 28, painful week holds; step back:
     # min(0.9 × 28 (7 days to the event), last 7 = 22, 28) = 22; ≤ 0.9 × 28. Next run min(11, 0.9 × 10) = 9
     assert r.caps["weekly_distance_m"] == km(22.0) and r.caps["next_run_m"] == km(9.0)
     assert r.caps["rest_days"] == 1  # 4/10 is below the 5/10 that asks for two
+    athlete.pain(sunday + D, 3, "morning")  # Monday morning 3/10: a pain event the morning after → not settled
+    r = athlete.status(sunday + D)
+    assert r.advice_codes()[0] == "see_clinician" and r.referral() == {"new_pain"} and not r.urgent()
     later = athlete.status(sunday + 30 * D)
     assert "new_pain" not in later.referral() and "pain_reported" not in later.codes()
 

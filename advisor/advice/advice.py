@@ -18,7 +18,7 @@ from advisor.advice.rehab import RehabProgress, RehabRoutine
 from advisor.risk.aggregates import Units, dist, km, m1
 from advisor.risk.flags import RiskAssessment
 from advisor.risk.model import Number, Profile, RehabSession, Thresholds
-from advisor.risk.referral import is_new_pain
+from advisor.risk.referral import new_pain
 from advisor.risk.sources import ADVICE_SOURCES
 
 WEEK = 7
@@ -178,9 +178,18 @@ def see_clinician(risk: RiskAssessment, followed: bool) -> Advice | None:
             )
     elif red.status == "awaiting_clearance":
         reasons.append("awaiting_clearance")
+        again = red.reported_since_not_cleared
+        if again:
+            urgent = red.urgent(risk.as_of)
+            words = " and ".join(sorted({s.replace("_", " ") for p in again for s in p.red_flags}))
+            days = _day_list([p.day for p in again])
+            messages.append(
+                f"Tell your clinician about the {words} since they saw you ({days})"
+                + (" — see them now, before running again." if urgent else ".")
+            )
         messages.append(
-            "Follow your clinician's plan: running advice resumes once they clear you (`advisor pain assessed "
-            "--cleared`)."
+            f"Running stays paused: your clinician did not clear you on {red.not_cleared_on:%-d %b}; follow their "
+            "plan, and running advice resumes once they clear you (`advisor pain assessed --cleared`)."
         )
     pattern = risk.not_improving
     if pattern is not None and (followed or pattern.event_weeks_recent >= t.refer_event_weeks):
@@ -195,7 +204,7 @@ def see_clinician(risk: RiskAssessment, followed: bool) -> Advice | None:
                 f"Your knee has hurt in {pattern.event_weeks_recent} of the last {t.refer_window_weeks} weeks: have it "
                 "assessed by a physiotherapist or doctor."
             )
-    if is_new_pain(risk.events, risk.as_of, t):
+    if new_pain(risk.events, risk.assessments, risk.as_of, t) == "refer":
         reasons.append("new_pain")
         messages.append(
             "This knee pain is new: have it checked once by a physiotherapist or doctor before you build a "
@@ -204,6 +213,13 @@ def see_clinician(risk: RiskAssessment, followed: bool) -> Advice | None:
     if not reasons:
         return None
     return advice("see_clinician", " ".join(messages), {"reasons": ",".join(reasons), "urgent": urgent})
+
+
+def _day_list(days: Sequence[date]) -> str:
+    """ "11 and 20 Mar", "3, 11 and 20 Mar" — the dates of reports, for a runner to read out to a clinician."""
+    unique = sorted(set(days))
+    words = [f"{d:%-d %b}" for d in unique]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 # --- everything else -----------------------------------------------------------------------------------------------

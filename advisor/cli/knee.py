@@ -58,18 +58,18 @@ def pain_log(
 @pain_app.command("assessed")
 def pain_assessed(
     ctx: typer.Context,
-    cleared: Annotated[
-        bool | None,
-        typer.Option("--cleared/--not-cleared", help="Cleared to run, or not yet.", show_default=False),
-    ] = None,
+    cleared: Annotated[bool, typer.Option("--cleared", help="Cleared to run.", show_default=False)] = False,
+    not_cleared: Annotated[
+        bool, typer.Option("--not-cleared", help="Not cleared to run yet.", show_default=False)
+    ] = False,
     day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
     note: Annotated[str | None, typer.Option("--note", help="What the clinician said.")] = None,
 ) -> None:
     """Record a clinician's assessment: --cleared ends a red-flag pause and starts a graded return to running."""
     from advisor.usecases.rehab import record_assessment
 
-    if cleared is None:
-        fail("say what the clinician decided: --cleared or --not-cleared")
+    if cleared == not_cleared:  # neither, or both: two separate flags, so "both" is not silently the last one
+        fail("say what the clinician decided: exactly one of --cleared or --not-cleared")
     rt = open_runtime(ctx)
     try:
         row = record_assessment(

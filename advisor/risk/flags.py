@@ -29,6 +29,7 @@ from advisor.risk.pain import (
 from advisor.risk.referral import (
     NotImproving,
     RedFlagState,
+    new_pain,
     not_improving,
     pain_not_improving_flag,
     red_flag,
@@ -189,7 +190,7 @@ def evaluate(
     candidates = [
         red_flag(red, as_of, t),
         pain_not_improving_flag(pattern, t),
-        pain_reported_flag(pd, as_of, t),
+        pain_reported_flag(pd, as_of, t, first_to_watch=new_pain(events, done, as_of, t) == "watch"),
         over_pain_threshold_flag(pd, as_of, t, units),
         session_spike_flag(spikes, as_of, units),
         weekly_spike_flag(ratios, usual if series.first_run_day else None, t, units),

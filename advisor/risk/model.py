@@ -361,6 +361,12 @@ class Thresholds(BaseModel):
         description="Pain is 'new' (see a clinician once before building up) when the first pain event "
         "ever logged is this recent.",
     )
+    not_settled_score: int = Field(
+        5,
+        ge=0,
+        le=10,
+        description="A pain event of this score or more is not settled (Settle, a referral when it is the first).",
+    )
     # cadence
     low_cadence_spm: float = Field(
         170.0, gt=0, description="low_cadence when the last 7 days' average running cadence is at or below this."

@@ -255,8 +255,9 @@ def pain_threshold(pd: PainDays, day: date, t: Thresholds) -> PainThreshold:
 # --- flags ---------------------------------------------------------------------------------------------------------
 
 
-def pain_reported_flag(pd: PainDays, day: date, t: Thresholds) -> Flag | None:
-    """A pain event entered in the last 7 days."""
+def pain_reported_flag(pd: PainDays, day: date, t: Thresholds, first_to_watch: bool = False) -> Flag | None:
+    """A pain event entered in the last 7 days. `first_to_watch`: it is the runner's first, settled and mild, so
+    no referral yet (PRODUCT.md "Referral", new pain) — the message says when to get it checked."""
     hits = pd.events_between(day - timedelta(days=WEEK - 1), day)
     if not hits:
         return None
@@ -276,6 +277,8 @@ def pain_reported_flag(pd: PainDays, day: date, t: Thresholds) -> Flag | None:
     no_run = i >= 0 and pd.series.runs[i] == 0
     if no_run:
         msg += " No run that day: log rest pain or swelling if there is any."
+    if first_to_watch:
+        msg += " It is your first: if it comes back, or is not settled by tomorrow morning, get it checked."
     return make_flag(
         "pain_reported",
         "high" if p.score >= t.rest_days_pain_score else "caution",

@@ -23,34 +23,55 @@ RedFlagStatus = Literal["none", "open", "awaiting_clearance"]
 
 @dataclass(frozen=True, slots=True)
 class RedFlagState:
-    """Where the runner stands with red flags on a day."""
+    """Where the runner stands with red flags and a clinician's word on a day."""
 
     status: RedFlagStatus
     reports: tuple[PainEntry, ...]
     """The red-flag reports of the current episode (open or awaiting clearance), oldest first."""
     flag_day: date | None
-    """First report of the latest episode (open, waiting, or the one last cleared)."""
+    """The day the latest episode began: its first red-flag report, or a "not cleared" assessment that came with no
+    red flag open (open, waiting, or the episode last cleared)."""
     pause_end: date | None
-    """First day after the pause of an open, unassessed episode (latest report + red_flag_days)."""
+    """First day after the urgent pause of the latest report (its day + red_flag_days), while one is open."""
     cleared_on: date | None
     """Day of the clearance that ended the latest episode, when it was cleared."""
+    not_cleared_on: date | None = None
+    """Day of the "not cleared" assessment the runner is waiting on (status awaiting_clearance)."""
 
     @property
     def signs(self) -> list[str]:
         return sorted({s for p in self.reports for s in p.red_flags})
 
+    @property
+    def reported_since_not_cleared(self) -> tuple[PainEntry, ...]:
+        """Reports made while the "not cleared" assessment is open: they join its episode ("swollen again")."""
+        if self.not_cleared_on is None:
+            return ()
+        return tuple(p for p in self.reports if p.day >= self.not_cleared_on)
+
+    def urgent(self, day: date) -> bool:
+        """A red-flag report is urgent for `red_flag_days` from its own date, whatever the assessment says."""
+        return bool(self.reports) and self.pause_end is not None and day < self.pause_end
+
     def paused(self, day: date) -> bool:
-        """Running advice is paused: an open report inside its pause, or a clinician has not cleared the runner."""
+        """Running advice is paused: an open report inside its urgent days, or a clinician has not cleared the
+        runner (whatever is reported after that)."""
         if self.status == "awaiting_clearance":
             return True
-        return self.status == "open" and self.pause_end is not None and day < self.pause_end
+        return self.status == "open" and self.urgent(day)
 
 
 def red_flag_state(
     entries: Sequence[PainEntry], assessments: Sequence[Assessment], day: date, t: Thresholds
 ) -> RedFlagState:
     """Replay red-flag reports and assessments up to `day` (a report and an assessment on one day: the assessment
-    follows the report)."""
+    follows the report).
+
+    A report while a "not cleared" assessment is open joins that episode: it stays waiting for a clearance (it was
+    forgotten before, and 14 days after swelling again a not-cleared runner was told to restart). A "not cleared"
+    assessment with no red flag open pauses running too: the clinician said not to run. A clearance ends whatever
+    is open.
+    """
     timeline: list[tuple[date, int, PainEntry | Assessment]] = [
         (p.day, 0, p) for p in entries if p.red_flags and p.day <= day
     ]
@@ -60,32 +81,44 @@ def red_flag_state(
     reports: list[PainEntry] = []
     flag_day: date | None = None
     cleared_on: date | None = None
+    not_cleared_on: date | None = None
     for _, kind, item in timeline:
         if kind == 0:
             assert isinstance(item, PainEntry)
             if status == "none":
                 reports, flag_day, cleared_on = [], item.day, None
-            status = "open"
-            reports.append(item)
+                status = "open"
+            reports.append(item)  # open, or joining the episode a clinician has not cleared
         else:
             assert isinstance(item, Assessment)
-            if status == "none":
-                continue  # an assessment with no red flag open changes nothing but the log
             if item.cleared:
-                status, cleared_on = "none", item.day
-            else:
-                status = "awaiting_clearance"
-    pause_end = reports[-1].day + timedelta(days=t.red_flag_days) if status == "open" and reports else None
-    return RedFlagState(status, tuple(reports) if status != "none" else (), flag_day, pause_end, cleared_on)
+                if status != "none":
+                    status, cleared_on, not_cleared_on = "none", item.day, None
+                continue  # a clearance with nothing open changes nothing but the log
+            if status == "none":
+                reports, flag_day, cleared_on = [], item.day, None
+            if status != "awaiting_clearance":
+                not_cleared_on = item.day
+            status = "awaiting_clearance"
+    pause_end = reports[-1].day + timedelta(days=t.red_flag_days) if status != "none" and reports else None
+    return RedFlagState(
+        status, tuple(reports) if status != "none" else (), flag_day, pause_end, cleared_on, not_cleared_on
+    )
 
 
 def red_flag(state: RedFlagState, day: date, t: Thresholds) -> Flag | None:
-    """`red_flag` while a report has no assessment after it, however old."""
-    if state.status != "open":
+    """`red_flag` while a report has no clearance after it, however old (a "not cleared" assessment keeps it up)."""
+    if state.status == "none" or not state.reports:
         return None
     last = state.reports[-1]
     words = ", ".join(s.replace("_", " ") for s in state.signs)
-    if state.paused(day):
+    if state.status == "awaiting_clearance":
+        assert state.not_cleared_on is not None
+        msg = (
+            f"You reported {words} on {last.day.isoformat()}, and your clinician has not cleared you "
+            f"(assessed {state.not_cleared_on.isoformat()}) — no running until they do."
+        )
+    elif state.paused(day):
         msg = f"You reported {words} on {last.day.isoformat()} — have the knee assessed before running again."
     else:
         msg = (
@@ -103,6 +136,7 @@ def red_flag(state: RedFlagState, day: date, t: Thresholds) -> Flag | None:
             "last_report_day": last.day.isoformat(),
             "days_since": (day - last.day).days,
             "pause_days": t.red_flag_days,
+            "not_cleared_on": state.not_cleared_on.isoformat() if state.not_cleared_on else None,
             **{s: True for s in state.signs},
         },
     )
@@ -171,7 +205,35 @@ def pain_not_improving_flag(pattern: NotImproving | None, t: Thresholds) -> Flag
     )
 
 
-def is_new_pain(events: Sequence[PainEvent], day: date, t: Thresholds) -> bool:
-    """The first pain event of the runner's whole history is within the last `new_pain_days` days."""
-    first = min((e.entry.day for e in events if e.entry.day <= day), default=None)
-    return first is not None and first > day - timedelta(days=t.new_pain_days)
+def settled(event: PainEvent, events: Sequence[PainEvent], day: date, t: Thresholds) -> bool:
+    """PRODUCT.md "The pain threshold": an event is not settled when its score is `not_settled_score` or more, or
+    when the next morning's score is also a pain event (the morning after the run for a during/after score, the
+    morning after for a morning score). A next morning not yet logged by `day` counts as settled."""
+    if event.entry.score >= t.not_settled_score:
+        return False
+    next_morning = event.entry.day + timedelta(days=1)  # the run's day + 1, or the morning's own day + 1
+    return not any(e.entry.when == "morning" and e.entry.day == next_morning and e.entry.day <= day for e in events)
+
+
+NewPain = Literal["refer", "watch"]
+
+
+def new_pain(
+    events: Sequence[PainEvent], assessments: Sequence[Assessment], day: date, t: Thresholds
+) -> NewPain | None:
+    """The first pain event of the runner's whole history, in its first `new_pain_days` days: "refer" (get it
+    checked before building a programme on it) when it was not settled, `not_settled_score` or more, or followed by
+    a second event within those days — until a clearance is logged after it; "watch" (if it comes back or is not
+    settled by tomorrow morning, get it checked: not a referral) when it was settled and milder."""
+    known = [e for e in events if e.entry.day <= day]
+    if not known:
+        return None
+    first = min(known, key=lambda e: (e.entry.day, e.entry.id))
+    if first.entry.day <= day - timedelta(days=t.new_pain_days):
+        return None
+    if any(a.cleared and first.entry.day <= a.day <= day for a in assessments):
+        return None  # a clearance answers every referral reason dated before it
+    second = any(e is not first and e.entry.day <= first.entry.day + timedelta(days=t.new_pain_days) for e in known)
+    if second or not settled(first, known, day, t):
+        return "refer"
+    return "watch"
