@@ -45,15 +45,33 @@ def test_downhill_spike_week_rule(week5_descent_per_run, flagged):
 
 
 def test_downhill_spike_single_run_rule():
-    # Usual per run 100 m. Week 5: one flat run and one 250 m run -> week 250 m (no week rule), but
-    # 250 > 2 × 100 -> flag on the run.
+    # The largest single-run descent of the 28 days before the last 7 is 100 m. Week 5: one flat run and one 250 m
+    # run -> week 250 m (no week rule: 250 < 1.5 × 500), but 250 > 2 × 100 and ≥ 100 m -> flag on the run.
     runs = five_runs_a_week(5, descent_m=100.0)
     runs += [run(M0 + timedelta(weeks=5), 6.0), run(M0 + timedelta(weeks=5, days=2), 6.0, descent_m=250.0)]
     f = flag(assess_at(runs), "downhill_spike")
     assert f is not None
     assert f.evidence["run_descent_m"] == 250.0
-    assert f.evidence["usual_run_descent_m"] == 100.0
+    assert f.evidence["largest_run_descent_m"] == 100.0
     assert f.evidence["descent_7d_m"] == 250.0
+
+
+def test_a_weekly_hill_session_is_the_runners_normal_descent_not_a_spike_every_week():
+    # Issue 18, finding 4. Four flat runs and one 400 m hill session every week for 6 weeks: the hill session is
+    # their normal. Per run the baseline averages 80 m (400 / 5), so against the average the 400 m session was
+    # "more than twice usual" every week; against the largest run of the 28 days before (400 m) it is not. The
+    # week rule: 400 m a week = the usual 400 m -> no.
+    hill_weeks = []
+    for k in range(6):
+        monday = M0 + timedelta(weeks=k)
+        hill_weeks += [run(monday + timedelta(days=d), 6.0) for d in (0, 1, 3, 4)]
+        hill_weeks.append(run(monday + timedelta(days=6), 10.0, descent_m=400.0))
+    r = assess_at(hill_weeks, M0 + timedelta(weeks=6) - timedelta(days=1))
+    assert flag(r, "downhill_spike") is None
+    # A 900 m mountain run in place of the usual session is a spike: 900 > 2 × 400 and ≥ 100 m.
+    hill_weeks[-1] = run(M0 + timedelta(weeks=6) - timedelta(days=1), 10.0, descent_m=900.0)
+    f = flag(assess_at(hill_weeks, M0 + timedelta(weeks=6) - timedelta(days=1)), "downhill_spike")
+    assert f is not None and f.evidence["largest_run_descent_m"] == 400.0
 
 
 def test_downhill_needs_a_baseline():

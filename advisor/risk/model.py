@@ -244,13 +244,19 @@ class Thresholds(BaseModel):
         1.5, gt=0, description="downhill_spike when the last 7 days' descent exceeds this × the usual weekly descent."
     )
     downhill_run_factor: float = Field(
-        2.0, gt=0, description="downhill_spike when one run descends more than this × the usual descent per run."
+        2.0,
+        gt=0,
+        description="downhill_spike when one run descends more than this × the largest single-run descent of the "
+        "28 days before the last 7 (a weekly hill session is the runner's normal).",
     )
     downhill_min_week_descent_m: float = Field(
         100.0, ge=0, description="Noise floor: 7-day descent below this many metres is never a downhill spike."
     )
+    downhill_min_week_excess_m: float = Field(
+        150.0, ge=0, description="downhill_spike's week rule also needs the 7-day descent this far above the usual."
+    )
     downhill_min_run_descent_m: float = Field(
-        50.0, ge=0, description="Noise floor: a run descending less than this is never a downhill spike."
+        100.0, ge=0, description="Noise floor: a run descending less than this is never a downhill spike."
     )
     steep_grade_pct: float = Field(
         10.0,

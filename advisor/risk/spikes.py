@@ -200,18 +200,23 @@ def downhill_spike_flag(series: DailySeries, t: Thresholds, units: Units = "km")
         "ratio": _ratio(acute, usual),
         "factor": t.downhill_week_factor,
     }
-    week_hit = acute >= t.downhill_min_week_descent_m and acute > t.downhill_week_factor * usual
-    # single runs against the usual descent per run in the baseline window
+    week_hit = (
+        acute >= t.downhill_min_week_descent_m
+        and acute > t.downhill_week_factor * usual
+        and acute - usual >= t.downhill_min_week_excess_m
+    )
+    # single runs against the *largest* single-run descent of the baseline window: judged against the average per
+    # run, a weekly hill session was a spike every week although it is the runner's normal (issue 18, finding 4)
     base_end = as_of - timedelta(days=WEEK)
     base_runs = runs_between(series.run_list, base_end - timedelta(days=t.baseline_days - 1), base_end)
     run_hit = None
     if base_runs:
-        usual_run = sum(r.descent_m for r in base_runs) / len(base_runs)
+        largest = max(r.descent_m for r in base_runs)
         recent = runs_between(series.run_list, as_of - timedelta(days=WEEK - 1), as_of)
         hits = [
             r
             for r in recent
-            if r.descent_m >= t.downhill_min_run_descent_m and r.descent_m > t.downhill_run_factor * usual_run
+            if r.descent_m >= t.downhill_min_run_descent_m and r.descent_m > t.downhill_run_factor * largest
         ]
         if hits:
             run_hit = max(hits, key=lambda r: (r.descent_m, r.start_utc))
@@ -219,7 +224,7 @@ def downhill_spike_flag(series: DailySeries, t: Thresholds, units: Units = "km")
                 "activity_id": run_hit.activity_id,
                 "run_day": run_hit.local_day.isoformat(),
                 "run_descent_m": m1(run_hit.descent_m),
-                "usual_run_descent_m": m1(usual_run),
+                "largest_run_descent_m": m1(largest),
                 "run_factor": t.downhill_run_factor,
             }
     if not week_hit and run_hit is None:
@@ -233,7 +238,7 @@ def downhill_spike_flag(series: DailySeries, t: Thresholds, units: Units = "km")
         assert run_hit is not None
         msg = (
             f"Your run on {run_hit.local_day.isoformat()} descended {elev(run_hit.descent_m, units)}, more than "
-            "twice your usual per run — downhill running brakes hard through the bent knee."
+            "twice your biggest descent of the 4 weeks before — downhill running brakes hard through the bent knee."
         )
     return make_flag("downhill_spike", "caution", msg, evidence)
 
