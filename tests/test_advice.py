@@ -25,7 +25,8 @@ def test_red_flag_yields_see_clinician_first_and_pauses_running_advice(sign):
     r = assess(history(), entries, [], Profile(flat_feet=True), DEFAULTS, AS_OF)
     assert r.flags[0].code == "red_flag" and r.flags[0].severity == "high"
     assert r.flags[0].evidence[sign] is True
-    assert codes(r.advice) == ["see_clinician"]
+    assert codes(r.advice) == ["see_clinician", "phase", "today"]  # the referral, the phase (paused), no running
+    assert r.phase.code == "paused" and r.today.kind == "rest"
     assert r.advice[0].numbers["urgent"] is True
     assert r.paused and r.paused_reason
     assert r.caps.weekly_distance_m is None and r.caps.next_run_m is None
@@ -52,7 +53,7 @@ def test_a_clearance_ends_the_pause_and_not_cleared_keeps_it():
     assert r.return_to_run is not None and r.return_to_run.cause == "clearance"
     waiting = [Assessment(id=1, day=AS_OF - timedelta(days=1), cleared=False)]
     r = assess(history(), swelling, [], PROFILE, DEFAULTS, AS_OF, waiting)
-    assert r.paused and codes(r.advice) == ["see_clinician"]
+    assert r.paused and codes(r.advice) == ["see_clinician", "phase", "today"] and r.phase.code == "paused"
     assert r.advice[0].numbers == {"reasons": "awaiting_clearance", "urgent": False}
     # A clearance with no open red flag changes nothing but the log.
     plain = assess(history(), [], [], PROFILE, DEFAULTS, AS_OF)
@@ -62,7 +63,7 @@ def test_a_clearance_ends_the_pause_and_not_cleared_keeps_it():
 def test_pain_not_improving_over_three_weeks():
     # Pain events in each of the last 3 ISO weeks (W13, W14, W15), worst 4 -> 4 -> 5: flag. The runner kept running
     # 42 km weeks over the step-back caps and logged no rehab, so the advice says what to change first, and with
-    # pain in only 3 of the last 6 weeks it does not refer yet.
+    # pain in only 3 of the last 6 weeks it does not refer yet. The 5/10 six days ago is not settled: Settle.
     entries = [pain(AS_OF - timedelta(days=d), score) for d, score in ((20, 4), (13, 4), (6, 5))]
     r = assess(history(), entries, [], PROFILE, DEFAULTS, AS_OF)
     f = flag(r, "pain_not_improving")
@@ -95,12 +96,16 @@ def test_new_pain_gets_see_clinician_once_before_starting():
     assert advice(assess(history(), old, [], PROFILE, DEFAULTS, AS_OF), "see_clinician") is None
 
 
-def test_rest_days_one_or_two():
+def test_rest_days_and_a_5_10_flare_is_settle_not_a_rest_day_more():
     assert assess(history(), [], [], PROFILE, DEFAULTS, AS_OF).caps.rest_days == 1
     r4 = assess(history(), [pain(AS_OF, 4)], [], PROFILE, DEFAULTS, AS_OF)
-    assert r4.caps.rest_days == 1
+    assert r4.caps.rest_days == 1 and r4.phase.code == "build"
+    # PRODUCT.md "The advice": a 5/10 is not settled — phase 2, Settle: no running at all (it used to be "two rest
+    # days" and caps 10 % lower), cross-training in its place, and today no run
     r5 = assess(history(), [pain(AS_OF, 5)], [], PROFILE, DEFAULTS, AS_OF)
-    assert r5.caps.rest_days == 2 and advice(r5, "rest_day").numbers["rest_days"] == 2
+    assert r5.phase.code == "settle" and r5.phase.since == AS_OF and r5.today.kind == "cross_train"
+    assert r5.caps.weekly_distance_m is None and r5.caps.next_run_m is None and r5.caps.rest_days is None
+    assert advice(r5, "cross_train") is not None and advice(r5, "cap_weekly_distance") is None
 
 
 def test_footwear_only_for_flat_feet():
@@ -140,7 +145,8 @@ def test_rehab_routine_is_complete_data():
 
 def test_advice_order_and_every_item_has_code_message_numbers():
     runs = weeks_of(M0, [35.0] * 4 + [45.0], per_week=7, cadence=165.0, descent_m=100.0)
-    entries = [pain(M0 + timedelta(days=34), 5), pain(M0 + timedelta(days=6), 0)]
+    # two settled events 4 days apart, the first of the history: new pain that came back → see a clinician
+    entries = [pain(M0 + timedelta(days=34), 4), pain(M0 + timedelta(days=30), 3), pain(M0 + timedelta(days=6), 0)]
     r = assess(runs, entries, [], Profile(flat_feet=True), DEFAULTS, M0 + timedelta(days=34))
     got = codes(r.advice)
     assert got == sorted(got, key=ADVICE_ORDER.index)
@@ -159,6 +165,8 @@ def test_report_json_shape_is_stable():
         "week",
         "window_start",
         "weeks",
+        "phase",
+        "today",
         "flags",
         "advice",
         "caps",

@@ -88,11 +88,12 @@ def test_8_days_off_with_4_10_pain_after_40km_weeks_restart_at_half_never_step_b
     pain_day = MON + 6 * W
     athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 10]), Run(pain_day, 10)).pain(pain_day, 4)
     r = athlete.status(pain_day + 8 * D)
-    # last 7 = 0 < half of usual 40, pain event 8 days ago → break. No tolerated window (no score ≤ 2 logged) →
-    # reference = usual over the 28 days before the event = 160 / 4 = 40 → week 0 cap 20 km
-    assert r["return_to_run"]["reference_m"] == km(40.0)
-    assert r["return_to_run"]["cap_m"] == km(20.0) and r.caps["weekly_distance_m"] < 40_000
-    assert r.caps["next_run_m"] <= 20_000 / 3 + 1  # a third of the cap (< 0.9 × the 10 km single-run threshold)
+    # last 7 = 0 < half of usual 40, pain event 8 days ago → break. Reference = usual over the 28 days before the
+    # event = 160 / 4 = 40, but not more than 0.9 × the 40 km pain threshold in force (PRODUCT.md, Return) = 36
+    # → week 1 at 50 %: 18 km
+    assert r["return_to_run"]["reference_m"] == km(36.0)
+    assert r["return_to_run"]["cap_m"] == km(18.0) and r.caps["weekly_distance_m"] < 40_000
+    assert r.caps["next_run_m"] <= 18_000 / 3 + 1  # a third of the cap (< 0.9 × the 10 km single-run threshold)
     # threshold: 7 days to the event = Wed+Fri+Sun+Mon = 40 km, single run 10 km; the event is 8 days old and the
     # last 7 days (0 km) are below it → no over_pain_threshold, and no pain_reported (not in the last 7 days)
     assert r["pain_threshold"]["distance_7d_m"] == km(40.0) and r["pain_threshold"]["single_run_m"] == km(10.0)
@@ -226,6 +227,66 @@ def test_cleared_and_not_cleared_together_is_refused(athlete) -> None:
     result = athlete.cli("pain", "assessed", "--cleared", "--not-cleared")
     assert result.exit_code == 2 and "exactly one of --cleared or --not-cleared" in result.stderr
     assert athlete.cli("pain", "assessed").exit_code == 2
+
+
+FORTY = [8, 0, 8, 0, 8, 0, 16]  # 40 km weeks: 8 km Mon/Wed/Fri, 16 km Sunday
+DOWNHILL_HALF = ((10.0, 0.0), (11.0, -0.05))  # 21 km, the last 11 km at -5 %
+
+
+def test_a_5_10_flare_after_a_downhill_half_is_settle_then_a_return(athlete) -> None:
+    """Issue 18, finding 2. 40 km weeks, then a downhill half marathon with 5/10 after it, 4/10 and 3/10 on the
+    next mornings: no running until it settles (it used to allow 36 km and a 17.6 km long run). Two mornings at
+    1/10 end Settle that day, and a graded return begins."""
+    half_day = MON + 6 * W + 6 * D  # Sunday of week 6
+    athlete.run(weeks(MON, 6, FORTY), week(MON + 6 * W, [8, 0, 8, 0, 0, 0, 0]), Run(half_day, 21, DOWNHILL_HALF))
+    athlete.pain(half_day, 5).pain(half_day + D, 4, "morning").pain(half_day + 2 * D, 3, "morning")
+    r = athlete.status(half_day + 2 * D)
+    assert r["phase"]["code"] == "settle" and r["phase"]["since"] == half_day.isoformat()  # 5/10: known that day
+    assert r.caps["weekly_distance_m"] is None and r.caps["next_run_m"] is None and r["return_to_run"] is None
+    assert r["today"]["kind"] == "cross_train" and "cross_train" in r.advice_codes()
+    assert "two mornings in a row at 2/10 or less" in r["phase"]["exit"]
+    athlete.pain(half_day + 3 * D, 1, "morning").pain(half_day + 4 * D, 1, "morning")
+    back = athlete.status(half_day + 4 * D)
+    assert back["phase"]["code"] == "return" and back["return_to_run"]["cause"] == "settle"
+    # reference: the 28 days before the half's day = 3 × 40 + 16 (W6 Mon-Sat) = 136 / 4 = 34 km, and not more than
+    # 0.9 × the 37 km (8 + 8 + 21) week that hurt = 33.3 km → week 1 at 50 %: 16.65 km
+    assert back["return_to_run"]["reference_m"] == km(33.3) and back["return_to_run"]["cap_m"] == km(16.65)
+
+
+def test_pain_after_cycling_with_no_runs_is_settle_not_a_restart(athlete) -> None:
+    """Issue 18, finding 6. 30 km weeks, then 9 days without a run (cycling instead) and 4/10 after a ride: pain
+    the running load does not explain — no running while it settles, no 'restart this week' plan."""
+    athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 0]))  # last run Friday of week 5
+    ride_day = MON + 6 * W + 6 * D  # its day and the 6 before it hold no run
+    athlete.pain(ride_day, 4)
+    r = athlete.status(ride_day + D)
+    assert r["phase"]["code"] == "settle" and "without running" in r["phase"]["reason"]
+    assert r["return_to_run"] is None and r.caps["weekly_distance_m"] is None
+    assert "restart" not in r.texts()
+
+
+def test_six_weeks_of_pain_without_running_is_referred(athlete) -> None:
+    """Issue 18, finding 12. Running stops after six 30 km weeks; a 3/10 morning every week for six weeks with no
+    run at all: pain without running in 6 of the last 6 weeks — get it assessed; still no running plan."""
+    athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 0]))
+    for k in range(6):
+        athlete.pain(MON + (6 + k) * W + 2 * D, 3, "morning")
+    r = athlete.status(MON + 12 * W - D)
+    assert "pain_without_running" in r.referral()
+    assert "in 6 of the last 6 weeks" in r.advice("see_clinician")["message"]
+    assert r["phase"]["code"] == "settle" and r["return_to_run"] is None
+
+
+def test_a_flare_that_has_not_settled_in_14_days_is_referred(athlete) -> None:
+    """PRODUCT.md "Referral", not settling: 5/10, then a pain event every few days for two weeks (no calm
+    mornings): Settle has lasted 14 days — get it assessed."""
+    start = MON + 6 * W
+    athlete.run(weeks(MON, 6, FORTY), Run(start, 8)).pain(start, 5)
+    for k in (3, 6, 9, 12):
+        athlete.pain(start + k * D, 3, "morning")
+    r = athlete.status(start + 14 * D)
+    assert r["phase"]["code"] == "settle" and "not_settling" in r.referral()
+    assert "not_settling" not in athlete.status(start + 13 * D).referral()  # 13 days: not yet
 
 
 def test_two_weeks_off_on_holiday_after_40km_weeks_restart_at_20km(athlete) -> None:

@@ -83,8 +83,11 @@ def test_no_flag_without_evidence_and_stable_codes(h):
     assert got == sorted(got, key=ADVICE_ORDER.index)
     if "see_clinician" in got:
         assert got[0] == "see_clinician"
+    assert "phase" in got and "today" in got  # always
     if r.paused:
-        assert got == ["see_clinician"]
+        assert got == ["see_clinician", "phase", "today"] and r.phase.code == "paused"
+    elif r.phase.code == "settle":
+        assert {"cross_train", "rehab_routine"} <= set(got) and not {"cap_weekly_distance", "cap_next_run"} & set(got)
     elif r.return_to_run is not None:
         assert {"return_to_run", "rest_day", "rehab_routine"} <= set(got)
     else:

@@ -88,8 +88,10 @@ def test_week_page_shows_the_referral_first_and_the_red_flag_pause(client: TestC
     token = csrf(client.get("/pain").text)
     client.post("/pain", data={"csrf_token": token, "score": "6", "giving_way": "1"})
     page = client.get("/").text
-    referral, paused, flags = page.index('id="referral"'), page.index('id="paused"'), page.index('id="flags"')
-    assert referral < paused < flags
+    referral, phase, flags = page.index('id="referral"'), page.index('id="phase"'), page.index('id="flags"')
+    assert referral < phase < flags  # the referral, then the phase (Paused) and today, then the flags
+    assert "Paused" in page[phase:flags] and "Today:" in page[phase:flags]
+    assert 'id="caps"' not in page  # no caps while running is paused
     assert "red_flag" not in page  # codes are for --json; the page says it in words
     assert "Step 1" in page and "strength 0/3" in page
 

@@ -1,7 +1,8 @@
 """Turn the risk stage's findings and the caps into advice a runner can follow (PRODUCT.md "The advice").
 
-Every item has a stable `code`, one plain sentence, the numbers behind it and its `source`. `see_clinician` always
-comes first; while a red flag pauses running it is the only item. The list is built so it never contradicts itself:
+Every item has a stable `code`, one plain sentence, the numbers behind it and its `source` (`items`).
+`see_clinician` (`clinician`) always comes first, then the phase and today; while running advice is paused those are
+the only items. The list is built so it never contradicts itself:
 one sentence per code, no weekly cap that the next-run cap and rest days make unreachable, and the rest days of a
 return to running are the days between its runs.
 """
@@ -13,44 +14,16 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from advisor.advice.caps import CapsAt, caps_at
+from advisor.advice.caps import CapsAt
+from advisor.advice.clinician import followed_advice, see_clinician
+from advisor.advice.items import ADVICE_ORDER, CROSS_TRAINING, WEEK, Advice, advice
+from advisor.advice.phases import Phase, Today
 from advisor.advice.rehab import RehabProgress, RehabRoutine
 from advisor.risk.aggregates import Units, dist, km, m1
 from advisor.risk.flags import RiskAssessment
 from advisor.risk.model import Number, Profile, RehabSession, Thresholds
-from advisor.risk.referral import new_pain
-from advisor.risk.sources import ADVICE_SOURCES
 
-WEEK = 7
-ADVICE_ORDER = (
-    "see_clinician",
-    "return_to_run",
-    "cap_weekly_distance",
-    "cap_next_run",
-    "rest_day",
-    "cross_train",
-    "avoid_downhill_stairs",
-    "raise_cadence",
-    "rehab_routine",
-    "footwear",
-)
-"""Every advice code, in the order they are shown."""
-CROSS_TRAINING = "swimming, deep-water running, the elliptical, or easy high-cadence cycling"
-
-
-class Advice(BaseModel):
-    """One piece of advice: stable code, a plain sentence, the numbers it came from, and where the rule comes from."""
-
-    model_config = ConfigDict(frozen=True)
-
-    code: str
-    message: str
-    numbers: dict[str, Number]
-    source: str
-
-
-def advice(code: str, message: str, numbers: dict[str, Number]) -> Advice:
-    return Advice(code=code, message=message, numbers=numbers, source=ADVICE_SOURCES[code])
+__all__ = ["ADVICE_ORDER", "Advice", "Caps", "ReturnToRun", "build_advice", "build_caps", "return_to_run"]
 
 
 class Caps(BaseModel):
@@ -136,92 +109,6 @@ def cross_train(risk: RiskAssessment, weekly: float | None) -> tuple[float | Non
     return float(round(cut / 1000 * pace / 60)), cut, pace
 
 
-# --- referral ------------------------------------------------------------------------------------------------------
-
-
-def followed_advice(risk: RiskAssessment, rehab: Sequence[RehabSession]) -> bool:
-    """Each week of the not-improving pattern stayed within the cap issued on its Monday and had enough strength
-    sessions logged. A week that was paused had a cap of zero."""
-    pattern = risk.not_improving
-    if pattern is None:
-        return False
-    t = risk.thresholds
-    for monday in pattern.weeks:
-        issued = caps_at(risk, monday - timedelta(days=1))
-        cap = 0.0 if issued.paused else issued.weekly_m
-        end = min(monday + timedelta(days=WEEK - 1), risk.as_of)
-        ran = risk.series.total(risk.series.distance_m, end, (end - monday).days + 1)
-        strength = sum(1 for r in rehab if monday <= r.day <= end and r.strength)
-        if cap is None or ran > cap + 0.5 or strength < t.not_improving_strength_sessions:
-            return False
-    return True
-
-
-def see_clinician(risk: RiskAssessment, followed: bool) -> Advice | None:
-    t = risk.thresholds
-    red = risk.red_flags
-    reasons: list[str] = []
-    messages: list[str] = []
-    urgent = False
-    if red.status == "open":
-        reasons.append("red_flag")
-        urgent = red.paused(risk.as_of)
-        if urgent:
-            messages.append(
-                "See a physiotherapist or doctor now, before running again — swelling, locking, giving way or pain "
-                "at rest need a proper assessment."
-            )
-        else:
-            messages.append(
-                "Get the knee assessed by a physiotherapist or doctor: the red flag you reported has not been "
-                "looked at yet. Log it with `advisor pain assessed` when it has."
-            )
-    elif red.status == "awaiting_clearance":
-        reasons.append("awaiting_clearance")
-        again = red.reported_since_not_cleared
-        if again:
-            urgent = red.urgent(risk.as_of)
-            words = " and ".join(sorted({s.replace("_", " ") for p in again for s in p.red_flags}))
-            days = _day_list([p.day for p in again])
-            messages.append(
-                f"Tell your clinician about the {words} since they saw you ({days})"
-                + (" — see them now, before running again." if urgent else ".")
-            )
-        messages.append(
-            f"Running stays paused: your clinician did not clear you on {red.not_cleared_on:%-d %b}; follow their "
-            "plan, and running advice resumes once they clear you (`advisor pain assessed --cleared`)."
-        )
-    pattern = risk.not_improving
-    if pattern is not None and (followed or pattern.event_weeks_recent >= t.refer_event_weeks):
-        reasons.append("pain_not_improving")
-        if followed:
-            messages.append(
-                "You did the work — kept to the caps and did the strength routine — and the pain hasn't improved "
-                f"in {len(pattern.weeks)} weeks: get it assessed by a physiotherapist or doctor."
-            )
-        else:
-            messages.append(
-                f"Your knee has hurt in {pattern.event_weeks_recent} of the last {t.refer_window_weeks} weeks: have it "
-                "assessed by a physiotherapist or doctor."
-            )
-    if new_pain(risk.events, risk.assessments, risk.as_of, t) == "refer":
-        reasons.append("new_pain")
-        messages.append(
-            "This knee pain is new: have it checked once by a physiotherapist or doctor before you build a "
-            "programme on it."
-        )
-    if not reasons:
-        return None
-    return advice("see_clinician", " ".join(messages), {"reasons": ",".join(reasons), "urgent": urgent})
-
-
-def _day_list(days: Sequence[date]) -> str:
-    """ "11 and 20 Mar", "3, 11 and 20 Mar" — the dates of reports, for a runner to read out to a clinician."""
-    unique = sorted(set(days))
-    words = [f"{d:%-d %b}" for d in unique]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
 # --- everything else -----------------------------------------------------------------------------------------------
 
 
@@ -233,15 +120,27 @@ def build_advice(
     routine: RehabRoutine,
     progress: RehabProgress,
     rehab: Sequence[RehabSession],
+    phase: Phase,
+    today: Today,
 ) -> list[Advice]:
-    """Advice items in ADVICE_ORDER; only `see_clinician` while running advice is paused."""
+    """Advice items in ADVICE_ORDER: the referral, the phase and today first; while running advice is paused only
+    those, and in Settle what replaces running."""
     t = risk.thresholds
     out: list[Advice] = []
     clinician = see_clinician(risk, followed_advice(risk, rehab))
     if clinician is not None:
         out.append(clinician)
+    numbers: dict[str, Number] = {"phase": phase.code, "since": phase.since.isoformat() if phase.since else None}
+    out.append(advice("phase", phase.sentence(), numbers))
+    out.append(advice("today", today.message, {"kind": today.kind, "max_run_m": today.max_run_m}))
     if c.paused:
         return out
+    not_referred = risk.not_improving is not None and not (
+        clinician and "pain_not_improving" in clinician.numbers["reasons"]  # type: ignore[operator]
+    )
+    if c.settle is not None:
+        out += _settle_advice(risk, routine, progress, profile, not_referred)
+        return sorted(out, key=lambda a: ADVICE_ORDER.index(a.code))
     s = risk.series
     d7 = risk.last_7_days(risk.as_of)
     th = risk.threshold
@@ -310,19 +209,48 @@ def build_advice(
                 },
             )
         )
-    not_referred = risk.not_improving is not None and not (
-        clinician and "pain_not_improving" in clinician.numbers["reasons"]
-    )  # type: ignore[operator]
     out.append(_rehab_advice(routine, progress, not_referred, t))
     if profile.flat_feet:
-        msg = (
-            "Keep running in your orthotics or arch-support shoes — flat feet let the knee roll inward."
-            if profile.orthotics
-            else "With flat feet, try running shoes with arch support or ask a physio about orthotics, so the knee "
-            "doesn't roll inward."
-        )
-        out.append(advice("footwear", msg, {"flat_feet": True, "orthotics": profile.orthotics}))
+        out.append(_footwear(profile))
     return sorted(out, key=lambda a: ADVICE_ORDER.index(a.code))
+
+
+def _settle_advice(
+    risk: RiskAssessment, routine: RehabRoutine, progress: RehabProgress, profile: Profile, change_first: bool
+) -> list[Advice]:
+    """Settle: cross-training in place of running, daily life that spares the knee, and the routine."""
+    s = risk.series
+    usual_s = s.total(s.run_moving_s, risk.as_of - timedelta(days=WEEK), 4 * WEEK) / 4  # the usual week's time
+    minutes = float(max(0, round(usual_s / 60 / 5) * 5))
+    time = f"up to about {minutes:.0f} minutes over the week (your usual running time)" if minutes else "easy"
+    items = [
+        advice(
+            "cross_train",
+            f"Cross-train instead of running, {time}: {CROSS_TRAINING}, easy enough to talk in sentences, within "
+            "2/10 pain, and not in the activity that hurt.",
+            {"minutes": minutes or None, "distance_cut_m": None, "distance_cut_km": None, "pace_s_per_km": None},
+        ),
+        advice(
+            "avoid_downhill_stairs",
+            "In daily life: take stairs with the rail (or the lift), no deep squats or kneeling, and break up long "
+            "sitting.",
+            {"phase": "settle"},
+        ),
+        _rehab_advice(routine, progress, change_first, risk.thresholds),
+    ]
+    if profile.flat_feet:
+        items.append(_footwear(profile))
+    return items
+
+
+def _footwear(profile: Profile) -> Advice:
+    message = (
+        "Keep running in your orthotics or arch-support shoes — flat feet let the knee roll inward."
+        if profile.orthotics
+        else "With flat feet, try running shoes with arch support or ask a physio about orthotics, so the knee "
+        "doesn't roll inward."
+    )
+    return advice("footwear", message, {"flat_feet": True, "orthotics": profile.orthotics})
 
 
 def _return_advice(r: ReturnToRun, t: Thresholds, u: Units) -> Advice:
@@ -330,6 +258,7 @@ def _return_advice(r: ReturnToRun, t: Thresholds, u: Units) -> Advice:
         "break": "after a break",
         "red_flag": "after the red-flag pause",
         "clearance": "now that a clinician has cleared you",
+        "settle": "now that the knee has settled",
     }[r.cause]
     return advice(
         "return_to_run",

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from advisor.advice.settle import SettleEpisode, settle_episodes, settle_on
 from advisor.risk.flags import RiskAssessment
 from advisor.risk.model import Thresholds
 from advisor.risk.spikes import next_run_baseline
@@ -57,6 +58,8 @@ class CapsAt:
     rest_days: int | None
     programme: Programme | None
     capped_by_reach: bool = False
+    settle: SettleEpisode | None = None
+    """Phase 2, Settle: no running until the knee has settled (caps None, `weekly_reason` says why)."""
 
 
 def _paused(reason: str) -> CapsAt:
@@ -80,13 +83,16 @@ def _in_break(risk: RiskAssessment, day: date) -> bool:
     return bool(pain) and risk.last_7_days(day) < 0.5 * risk.usual_week(day)
 
 
-def _reference(risk: RiskAssessment, began: date) -> float:
-    """The tolerated level of the 12 weeks before `began`, else the usual week of the 28 days before it."""
+def _reference(risk: RiskAssessment, began: date, known: date) -> float:
+    """PRODUCT.md "Return to running": the usual week of the 4 weeks before the episode began, but not more than
+    `threshold_factor` × the pain threshold in force when it was known (that event included). The tolerated level
+    is information for the report, never a reference (it sets no cap)."""
     before = began - timedelta(days=1)
-    tolerated = risk.threshold_at(before).tolerated_7d_m if risk.series.index(before) >= 0 else None
-    if tolerated:
-        return tolerated
-    return risk.series.total(risk.series.distance_m, before, 4 * WEEK) / 4
+    usual = risk.series.total(risk.series.distance_m, before, 4 * WEEK) / 4
+    threshold = risk.threshold_at(known).distance_7d_m if risk.series.index(known) >= 0 else None
+    if threshold is not None:
+        usual = min(usual, risk.thresholds.threshold_factor * threshold)
+    return usual
 
 
 def programme_at(risk: RiskAssessment, day: date) -> Programme | None:
@@ -98,6 +104,11 @@ def programme_at(risk: RiskAssessment, day: date) -> Programme | None:
         starts.append((red.pause_end, red.flag_day, "red_flag"))
     if red.status == "none" and red.cleared_on is not None and red.flag_day is not None:
         starts.append((red.cleared_on, red.flag_day, "clearance"))
+    settled_before = [e for e in settle_episodes(risk) if e.end is not None and e.end <= day]
+    if settled_before:
+        last = settled_before[-1]
+        assert last.end is not None
+        starts.append((last.end, last.began, "settle"))
     scan_from = max(day - timedelta(weeks=t.return_max_weeks), risk.series.origin + timedelta(days=t.break_days))
     last_break: date | None = None
     probe = day
@@ -116,7 +127,7 @@ def programme_at(risk: RiskAssessment, day: date) -> Programme | None:
     if not starts:
         return None
     start, began, cause = max(starts, key=lambda s: s[0])
-    reference = _reference(risk, began)
+    reference = _reference(risk, began, min(start, day))
     if reference <= 0:
         return None
     week = max(0, (day - start).days // WEEK)
@@ -145,6 +156,10 @@ def caps_at(risk: RiskAssessment, day: date) -> CapsAt:
             )
         words = ", ".join(s.replace("_", " ") for s in red.signs)
         return _paused(f"Running advice is paused until a clinician has looked at the knee: you reported {words}.")
+    episode = settle_on(risk, day)
+    if episode is not None:
+        reason = settle_reason(episode, t)
+        return CapsAt(False, None, "settle", reason, None, "settle", None, None, None, settle=episode)
     threshold = risk.threshold_at(day)
     limit = t.threshold_factor * threshold.distance_7d_m if threshold.distance_7d_m is not None else None
     programme = programme_at(risk, day)
@@ -179,6 +194,22 @@ def caps_at(risk: RiskAssessment, day: date) -> CapsAt:
         rest,
         None,
         reached,
+    )
+
+
+def settle_reason(episode: SettleEpisode, t: Thresholds) -> str:
+    """Why there is no running this week, in the runner's words."""
+    e = episode.trigger.entry
+    if episode.why == "without_running":
+        return (
+            f"No running while the knee settles: it hurt ({e.score}/10 on {e.day:%-d %b}) without running, so the "
+            "running load does not explain it."
+        )
+    if e.score >= t.not_settled_score:
+        return f"No running while the knee settles: it hurt {e.score}/10 ({e.when}) on {e.day:%-d %b}."
+    return (
+        f"No running while the knee settles: it still hurt the morning after the {e.score}/10 ({e.when}) on "
+        f"{e.day:%-d %b}."
     )
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from advisor.advice.advice import Advice, Caps, ReturnToRun, build_advice, build_caps, return_to_run
 from advisor.advice.caps import caps_at
+from advisor.advice.phases import Phase, Today, phase_of, today_of
 from advisor.advice.rehab import RehabProgress, RehabRoutine, rehab_progress, rehab_routine
 from advisor.risk.aggregates import WeekAggregate, iso_week, weekly_aggregates
 from advisor.risk.flags import evaluate
@@ -41,6 +42,10 @@ class KneeReport(BaseModel):
     """First day of "this week" for the flags: the 7 days ending as_of."""
     weeks: list[WeekAggregate]
     """The last 8 ISO weeks (Monday-Sunday, local time), oldest first; the last one ends at as_of."""
+    phase: Phase
+    """The one phase the knee is in (paused, settle, return, build), why, what moves the runner on, since when."""
+    today: Today
+    """What to do today: rest, cross-train, up to N km easy, or done."""
     flags: list[Flag]
     advice: list[Advice]
     """Ordered; `see_clinician` first when present."""
@@ -77,13 +82,17 @@ def assess(
     caps = build_caps(risk, c)
     routine = rehab_routine(profile.sex)
     progress = rehab_progress(sessions, risk.events, as_of, t)
-    advice = build_advice(risk, c, caps, profile, routine, progress, sessions)
+    phase = phase_of(risk, c)
+    today = today_of(risk, c, phase)
+    advice = build_advice(risk, c, caps, profile, routine, progress, sessions, phase, today)
     runs_seen = risk.series.run_list
     return KneeReport(
         as_of=as_of,
         week=iso_week(as_of),
         window_start=as_of - timedelta(days=6),
         weeks=weekly_aggregates(risk.series, REPORT_WEEKS),
+        phase=phase,
+        today=today,
         flags=risk.flags,
         advice=advice,
         caps=caps,

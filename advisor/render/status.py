@@ -1,6 +1,7 @@
 """`advisor status` on a terminal: the decision first, in plain lines that fit an 80 × 24 screen.
 
-The same `KneeReport` as `--json`. The short page is: the flags one line each (with a footnote mark for their
+The same `KneeReport` as `--json`. The short page is: a referral, the phase (why, and what moves the runner on)
+and today's plan, the flags one line each (with a footnote mark for their
 source), this week's caps, rest days and swap, what else to do, and the routine's progress. `--full` adds the
 weeks table, the sources in full and the routine's steps. No sentence is printed twice: the cap sentences of the
 advice are shown as the caps rows, not again as bullets.
@@ -20,6 +21,8 @@ from advisor.render.units import Units, distance
 
 SEVERITY_STYLE = {"high": "bold red", "caution": "yellow", "info": "cyan"}
 SHOWN_AS_CAPS = {"cap_weekly_distance", "cap_next_run", "rest_day", "cross_train", "rehab_routine"}
+SHOWN_ABOVE = {"see_clinician", "phase", "today"}
+"""Printed as the page's first lines (the referral, the phase and today), not again as bullets."""
 SAID_BY_A_FLAG = {"raise_cadence": "low_cadence"}
 """Advice whose whole content the flag line already says (the cadence targets), left out of the short page."""
 SHORT_DISCLAIMER = "Training guidance, not a diagnosis: `advisor status --full` shows the sources."
@@ -58,8 +61,10 @@ def print_status(
     if clinician is not None:
         marks.append(clinician.source)
         console.print(Text.assemble(("SEE A CLINICIAN  ", "bold red"), clinician.message, (f" [{len(marks)}]", "dim")))
-    if report.paused:
-        console.print(Text(f"PAUSED  {report.paused_reason}", style="bold red"))
+    phase = report.phase
+    style = "bold red" if phase.code == "paused" else "bold yellow" if phase.code == "settle" else "bold"
+    console.print(Text.assemble((f"{phase.name.upper():<8}", style), phase.words()))
+    console.print(Text.assemble(("TODAY   ", "bold"), report.today.message))
     if report.flags:
         for flag in report.flags:
             marks.append(flag.source)
@@ -72,11 +77,15 @@ def print_status(
             )
     else:
         console.print(Text("No knee-risk flags this week.", style="green"))
-    if not report.paused:
+    if phase.code in ("return", "build"):
         console.print(_caps(report, units))
     flagged = {f.code for f in report.flags}
     for item in report.advice:
-        if item.code == "see_clinician" or item.code in SHOWN_AS_CAPS:
+        if (
+            item.code in SHOWN_ABOVE
+            or item.code == "rehab_routine"  # its progress line closes the page
+            or (item.code in SHOWN_AS_CAPS and phase.code in ("return", "build"))
+        ):
             continue
         if not full and SAID_BY_A_FLAG.get(item.code) in flagged:
             continue

@@ -121,6 +121,8 @@ class RiskAssessment:
     units: Units = "km"
     """Distances in sentences follow the runner's units; numbers stay SI."""
     _thresholds_at: dict[date, PainThreshold] = field(default_factory=dict)
+    memo: dict[str, object] = field(default_factory=dict)
+    """What the advice stage derives once per report and reads for many days (the Settle episodes)."""
 
     def has(self, code: str) -> bool:
         return any(f.code == code for f in self.flags)

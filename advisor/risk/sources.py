@@ -38,6 +38,11 @@ ADVICE_SOURCES: dict[str, str] = {
     "see_clinician": (
         "Crossley 2016 consensus; red flags (swelling, locking, giving way, rest pain) need assessment before running"
     ),
+    "phase": (
+        "Phases of a physio's plan: settle the flare, graded return, then build (Crossley 2016; Silbernagel 2007 "
+        "pain-monitoring model; TREK runner rules, La Trobe)"
+    ),
+    "today": "TREK runner rules (La Trobe): no back-to-back hard days; a rest or cross-training day after pain",
     "cap_weekly_distance": (
         "Pain-monitoring model (Silbernagel 2007); progress by at most 10 % a week, earned by the knee's 24-hour "
         "response"
