@@ -40,9 +40,10 @@ def test_an_unassessed_red_flag_never_expires_silently():
     assert flag(r, "red_flag") is not None and not r.paused
     assert r.advice[0].code == "see_clinician" and r.advice[0].numbers == {"reasons": "red_flag", "urgent": False}
     assert r.return_to_run is not None and advice(r, "return_to_run") is not None
-    # 6 km a day from M0, no pain scores, swelling on day 27: the reference is the usual week of the 28 days before
-    # the flag (days -1..26: 27 runs × 6 km = 162 km, / 4 = 40.5 km); the first week is half of it, 20.25 km
-    assert r.return_to_run.reference_m == pytest.approx(40_500) and r.caps.weekly_distance_m == 20_250
+    # 6 km a day from M0, no pain scores, swelling on day 27: the reference is the usual week of the 4 weeks before
+    # the flag, over the covered ones (days 6..26: 3 full weeks of 42 km; days -1..5 start before the history) =
+    # 42 km; the first week is half of it, 21 km
+    assert r.return_to_run.reference_m == pytest.approx(42_000) and r.caps.weekly_distance_m == 21_000
 
 
 def test_a_clearance_ends_the_pause_and_not_cleared_keeps_it():

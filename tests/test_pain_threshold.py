@@ -142,9 +142,13 @@ def test_one_light_week_does_not_collapse_the_cap_and_a_big_one_is_not_rewarded(
     big = weeks_of(M0, [40.0] * 4 + [60.0], per_week=4)
     r = assess(big, [], [], PROFILE, DEFAULTS, day(4, 6))
     assert r.caps.weekly_distance_m == 44000.0
-    # A new runner (fewer than 4 weeks with a run before the last 7) keeps the last 7 days as the base: 1.1 × 20
+    # Three weeks of history before the last 7: the usual week is taken over those 3 covered weeks (40), and 3 of
+    # the 4 weeks covered and run with no pain in 28 days raise the base to it: 1.1 × 40 (PRODUCT.md, rule 1)
     new = weeks_of(M0, [40.0, 40.0, 40.0, 20.0], per_week=4)
-    assert assess(new, [], [], PROFILE, DEFAULTS, day(3, 6)).caps.weekly_distance_m == 22000.0
+    assert assess(new, [], [], PROFILE, DEFAULTS, day(3, 6)).caps.weekly_distance_m == 44000.0
+    # Two weeks of history before it: the base stays the last 7 days unless under half the usual week: 1.1 × 20
+    newer = weeks_of(M0, [40.0, 40.0, 20.0], per_week=4)
+    assert assess(newer, [], [], PROFILE, DEFAULTS, day(2, 6)).caps.weekly_distance_m == 22000.0
 
 
 def test_pain_outside_the_12_week_window_is_forgotten():

@@ -81,19 +81,20 @@ def test_30km_weeks_then_a_59km_week_flag_it_dont_reward_it(athlete) -> None:
     assert r.caps["next_run_m"] == km(11.0)
 
 
-def test_8_days_off_with_4_10_pain_after_40km_weeks_restart_at_half_never_step_back_to_40(athlete) -> None:
-    """40 km weeks (4 × 10 km), a 4/10 after Monday's 10 km, then 8 days off: a break, so a graded restart at
-    50 % of the 40 km they had been doing — never "step back to 40 km". First pain ever, 4/10 and settled (no
-    morning score after it): no referral, and it is 8 days old."""
+def test_8_days_off_after_a_4_10_back_at_half_the_usual_week_never_step_back_to_40(athlete) -> None:
+    """40 km weeks (4 × 10 km), a 4/10 after Monday's 10 km, then 8 days off: not a break yet (14 days) and the pain
+    settled, so Build — at half the 40 km usual week, never "step back to 40 km". First pain ever, 4/10 and
+    settled (no morning score after it): no referral, and it is 8 days old."""
     pain_day = MON + 6 * W
     athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 10]), Run(pain_day, 10)).pain(pain_day, 4)
     r = athlete.status(pain_day + 8 * D)
-    # last 7 = 0 < half of usual 40, pain event 8 days ago → break. Reference = usual over the 28 days before the
-    # event = 160 / 4 = 40, but not more than 0.9 × the 40 km pain threshold in force (PRODUCT.md, Return) = 36
-    # → week 1 at 50 %: 18 km
-    assert r["return_to_run"]["reference_m"] == km(36.0)
-    assert r["return_to_run"]["cap_m"] == km(18.0) and r.caps["weekly_distance_m"] < 40_000
-    assert r.caps["next_run_m"] <= 18_000 / 3 + 1  # a third of the cap (< 0.9 × the 10 km single-run threshold)
+    assert r["phase"]["code"] == "build" and r["return_to_run"] is None
+    # usual = the 4 covered weeks before the last 7 = 40 km each; last 7 = 0; a pain event in the last 28 days, so
+    # the base is not raised to the usual week but to half of it: 20. The last 7 days are empty (not tolerated) and
+    # there was pain in 12 weeks: hold at 20. ≤ 0.9 × 40 = 36. Next run: 1.1 × 10 = 11, ≤ 0.9 × the 10 km
+    # single-run threshold = 9; reachable: 9 × min(6, 1 + 4 runs) = 45 ≥ 20
+    assert r.caps["weekly_distance_m"] == km(20.0) and r.caps["weekly_basis"] == "hold"
+    assert r.caps["next_run_m"] == km(9.0)
     # threshold: 7 days to the event = Wed+Fri+Sun+Mon = 40 km, single run 10 km; the event is 8 days old and the
     # last 7 days (0 km) are below it → no over_pain_threshold, and no pain_reported (not in the last 7 days)
     assert r["pain_threshold"]["distance_7d_m"] == km(40.0) and r["pain_threshold"]["single_run_m"] == km(10.0)
@@ -130,9 +131,11 @@ def test_the_same_five_weeks_with_no_pain_logged_silence_is_not_tolerance(athlet
     # last 7 = 26 ≥ 23, set by an event 6 weeks ago: over the threshold, naming the flare's week (2026-W14)
     assert iso_week(MON + 4 * W) in r.flag("over_pain_threshold")["message"]
     # base 26 (= usual), unknown week after a pain event → hold 26; ≤ 0.9 × 23 = 20.7; next run ≤ 0.9 × 3 = 2.7;
-    # 2.7 km × (7 − 1 rest day) = 16.2 km reachable → weekly cap lowered to 16.2, saying why
+    # running days: 7 − 1 rest day = 6, but no more than 1 + the 4 runs of their weeks = 5 → 5 × 2.7 = 13.5 km
+    # reachable → the weekly cap is what those runs can reach, saying why
     assert r.caps["next_run_m"] == km(2.7)
-    assert r.caps["weekly_distance_m"] == km(16.2) and r.caps["weekly_reason"]
+    assert r.caps["weekly_distance_m"] == km(13.5) and r.caps["weekly_basis"] == "reachable"
+    assert "5 runs of at most 2.7 km" in r.caps["weekly_reason"]
 
 
 SWELLING = MON + 6 * W  # a Monday morning; runs are Tue/Thu/Sat/Sun, so no run on the day of the report
@@ -155,22 +158,27 @@ def test_swelling_3_days_ago_paused_urgent_and_20_days_ago_unassessed_refer_and_
     assert late["return_to_run"]["reference_m"] == km(32.0) and late["return_to_run"]["cap_m"] == km(16.0)
 
 
-def test_swelling_cleared_by_a_clinician_restart_at_half_and_a_pain_free_week_earns_10_percent(athlete) -> None:
-    """Swelling, cleared by a clinician 5 days later: no red flag, no referral, return_to_run at 16 km (half the
-    usual 32). Three pain-free 5 km runs every other day in that first week: next week's cap 16 × 1.1 = 17.6 km."""
+def test_swelling_cleared_by_a_clinician_restart_at_half_and_a_completed_pain_free_week_moves_up_a_level(
+    athlete,
+) -> None:
+    """Swelling, cleared by a clinician 5 days later: no red flag, no referral, Return at 16 km (half the usual 32).
+    Three pain-free 5 km runs every other day in that first week complete it: the next level, 60 % = 19.2 km."""
     cleared = SWELLING + 5 * D
     restart = [Run(cleared + k * D, 5) for k in (1, 3, 5)]
     athlete.run(BEFORE_SWELLING, restart).pain(SWELLING, 2, "morning", "--swelling").assessed(cleared, True)
     athlete.scores(restart, 1)
     r = athlete.status(cleared)  # the day of the clearance, before any restart run
     assert "red_flag" not in r.codes() and r.referral() == set() and r["paused"] is False
+    assert r["phase"]["code"] == "return" and r["return_to_run"]["week_ends"] is None  # weeks count from run 1
     assert r["return_to_run"]["reference_m"] == km(32.0) and r["return_to_run"]["cap_m"] == km(16.0)
+    assert "before the first run, check" in r.advice("return_to_run")["message"].lower()
     nxt = athlete.status(cleared + 7 * D)
-    # week 0 (cleared .. cleared+6): 3 runs, all scored 1/10, no morning events → tolerated → × 1.10. The
-    # reference stays the 32 km set at the start (the restart week's own 15 km is no new "tolerated level")
-    assert nxt["return_to_run"]["week"] == 1 and nxt["return_to_run"]["cap_m"] == km(17.6)
-    assert nxt["return_to_run"]["reference_m"] == km(32.0)
-    assert nxt.caps["next_run_m"] <= 17_600 / 3 + 1
+    # Return week 1 = cleared+1 .. cleared+7: 3 runs, 15 km ≥ 2/3 × 16 = 10.7 km (completed), all scored 1/10 and
+    # no morning events → tolerated → level 60 % of the 32 km reference (set before the swelling, unchanged)
+    assert nxt["return_to_run"]["week"] == 1 and nxt["return_to_run"]["level_pct"] == 60
+    assert nxt["return_to_run"]["cap_m"] == km(19.2) and nxt["return_to_run"]["reference_m"] == km(32.0)
+    # runs ≤ 19.2 / 3 = 6.4 km (≤ 1.1 × the 8 km long runs of the last 30 days); 4 × 6.4 = 25.6 ≥ 19.2
+    assert nxt.caps["next_run_m"] == km(6.4)
 
 
 def test_swelling_not_cleared_stays_paused_waiting_for_a_clearance(athlete) -> None:
@@ -289,6 +297,25 @@ def test_a_flare_that_has_not_settled_in_14_days_is_referred(athlete) -> None:
     assert "not_settling" not in athlete.status(start + 13 * D).referral()  # 13 days: not yet
 
 
+def test_a_pain_free_holiday_return_climbs_a_level_each_completed_week_without_scores(athlete) -> None:
+    """Issue 18, finding 5. 40 km weeks and never any pain, 15 days off on holiday, then a return that completes
+    each week (runs every other day up to the week's level) and logs no scores: with no pain in the 12 weeks before
+    the break, a completed week moves up — week 4 is at 80 %, not still at 50 %."""
+    athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 10]))  # last run Sunday of week 5
+    back = MON + 8 * W  # Monday after 15 days without a run; the break was found on the Sunday before
+    athlete.run(week(back, [5, 0, 5, 0, 5, 0, 5]), week(back + W, [6, 0, 6, 0, 6, 0, 6]))
+    athlete.run(week(back + 2 * W, [7, 0, 7, 0, 7, 0, 7]))
+    first = athlete.status(back - D)
+    # reference: the 4 weeks before the break began (the day after the last run) = 160 / 4 = 40 → 50 %: 20 km
+    assert first["phase"]["code"] == "return" and first["return_to_run"]["cap_m"] == km(20.0)
+    r = athlete.status(back + 3 * W - D)
+    # weeks 1-3: 20 ≥ 2/3 × 20, 24 ≥ 2/3 × 24, 28 ≥ 2/3 × 28, 4 runs each, no pain → 50 → 60 → 70 → 80 %
+    assert r["return_to_run"]["week"] == 3 and r["return_to_run"]["level_pct"] == 80
+    # 80 % of 40 = 32 km, but runs ≤ 1.1 × the longest run of the last 30 days (7 km; the 10 km runs are 35 days
+    # old) = 7.7 km, and 4 of them reach 30.8 km: the week's cap is what its runs can reach
+    assert r.caps["next_run_m"] == km(7.7) and r.caps["weekly_distance_m"] == km(30.8)
+
+
 def test_two_weeks_off_on_holiday_after_40km_weeks_restart_at_20km(athlete) -> None:
     """40 km weeks, then 15 days without a run and no pain: a break — return_to_run at 50 % of 40 km."""
     athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 10]))
@@ -334,9 +361,12 @@ def test_pain_not_improving_after_doing_the_work_get_assessed(athlete) -> None:
     r = athlete.status(w9 + 6 * D)
     assert "pain_not_improving" in r.codes() and "pain_reported" in r.codes()
     assert "pain_not_improving" in r.referral() and not r.urgent()
-    # usual = (20+20+20+15)/4 = 18.75; event in the last 7 → min(0.9 × 15 (7 days to Thu W9), last 7 = 13) = 13;
-    # threshold = min(20, 20, 15) → ≤ 13.5. Next run: min(1.1 × 5, 0.9 × 5 single-run threshold) = 4.5 km
-    assert r.caps["weekly_distance_m"] == km(13.0) and r.caps["next_run_m"] == km(4.5)
+    # last 7 = 13, usual (20 + 20 + 20 + 15) / 4 = 18.75: base 13 (pain in 28 days: raised only below half), not
+    # tolerated → hold 13; step back after Thursday's settled event: 0.8 × 15 (the 7 days to it) = 12, ≤ 13;
+    # threshold min(20, 20, 15) → ≤ 13.5. Next run: 1.1 × 3 (the only run since the pain) = 3.3, ≤ 0.8 × 5 = 4,
+    # ≤ 0.9 × 5 = 4.5 → 3.3; 5 runs of 3.3 reach 16.5 ≥ 12 → weekly 12 km
+    assert r.caps["weekly_distance_m"] == km(12.0) and r.caps["next_run_m"] == km(3.3)
+    assert r.caps["weekly_basis"] == "step_back" and "20 % below the 15 km week that hurt" in r.caps["weekly_reason"]
     assert r["rehab_progress"]["strength_sessions_this_week"] == 2 and r["rehab_progress"]["step"] == 1
 
 
@@ -352,8 +382,9 @@ def test_pain_not_improving_without_easing_off_or_rehab_says_what_to_change_firs
     assert ("pain_not_improving" in r.referral()) == (len(pain_weeks) >= 4)  # 3 of 6 weeks: no; 4 of 6: yes
     assert "eased off" not in r.texts() and "easing off" not in r.texts() and "did the work" not in r.texts()
     assert {"rehab_routine", "cap_weekly_distance"} <= set(r.advice_codes())
-    # base 20; event Thu: 7 days to it = 20 → 0.9 × 20 = 18; next run min(5.5, 0.9 × 5) = 4.5
-    assert r.caps["weekly_distance_m"] == km(18.0) and r.caps["next_run_m"] == km(4.5)
+    # base 20 (= usual), hold (not tolerated); step back after Thursday's settled 3/10: 0.8 × 20 (the 7 days to it)
+    # = 16; threshold 0.9 × 20 = 18. Next run: 1.1 × 5 (Sat/Sun since the pain) = 5.5, ≤ 0.8 × 5 = 4, ≤ 4.5 → 4
+    assert r.caps["weekly_distance_m"] == km(16.0) and r.caps["next_run_m"] == km(4.0)
 
 
 def test_over_pain_threshold_never_quotes_the_week_that_set_it(athlete) -> None:
@@ -413,7 +444,10 @@ def test_trail_week_with_big_descents_flag_the_downhill_keep_it_flat(athlete) ->
     # 1200 m > 1.5 × 300 m usual weekly descent; one run 400 m > 2 × 100 m usual per run
     assert "downhill_spike" in r.codes() and "avoid_downhill_stairs" in r.advice_codes()
     assert not {"weekly_spike", "session_spike"} & set(r.codes())
-    assert r.caps["weekly_distance_m"] == km(33.0) and r.caps["next_run_m"] == km(11.0)  # 1.1 × 30, 1.1 × 10
+    # PRODUCT.md weekly cap rule 3: while downhill_spike is up the cap holds at the base (30), the knee's total load
+    # counting; the next run is 1.1 × 10 as usual
+    assert r.caps["weekly_distance_m"] == km(30.0) and r.caps["next_run_m"] == km(11.0)
+    assert r.caps["weekly_basis"] == "hold" and "downhill" in r.caps["weekly_reason"]
 
 
 def test_a_week_of_triple_stairs_flag_the_stairs(athlete) -> None:
@@ -424,7 +458,8 @@ def test_a_week_of_triple_stairs_flag_the_stairs(athlete) -> None:
         athlete.stairs(sunday - k * D, 30 if k < 7 else 10)
     r = athlete.status(sunday)
     assert "stairs_spike" in r.codes() and "avoid_downhill_stairs" in r.advice_codes()  # 210 > 1.5 × 70
-    assert r.caps["weekly_distance_m"] == km(30.8) and r.caps["next_run_m"] == km(11.0)
+    # rule 3: while stairs_spike is up the weekly cap holds at the base (28), not 1.1 × 28
+    assert r.caps["weekly_distance_m"] == km(28.0) and r.caps["next_run_m"] == km(11.0)
 
 
 def test_runs_near_local_midnight_count_on_the_runners_day_and_iso_week(athlete, monkeypatch) -> None:
@@ -485,10 +520,11 @@ def test_new_pain_first_ever_4_10_settled_is_watched_and_not_settled_gets_it_che
     athlete.run(weeks(MON, 8, STEADY)).pain(sunday, 4)
     r = athlete.status(sunday + D)  # Monday, no run yet, no morning score yet
     assert r.referral() == set() and "if it comes back" in r.flag("pain_reported")["message"]
-    # last 7 (Tue..Mon) = 6 + 6 + 10 = 22, usual 28 → base 28, painful week holds; step back:
-    # min(0.9 × 28 (7 days to the event), last 7 = 22, 28) = 22; ≤ 0.9 × 28. Next run min(11, 0.9 × 10) = 9
-    assert r.caps["weekly_distance_m"] == km(22.0) and r.caps["next_run_m"] == km(9.0)
-    assert r.caps["rest_days"] == 1  # 4/10 is below the 5/10 that asks for two
+    # last 7 (Tue..Mon) = 6 + 6 + 10 = 22, usual 28: base 22 (pain in 28 days: raised only below 14), hold; step
+    # back min(0.8 × 28 (7 days to the event), last 7 = 22) = 22; ≤ 0.9 × 28. Next run: no run since the pain, so
+    # 1.1 × 10 = 11, ≤ 0.8 × 10 (the long run of the week that hurt) = 8, ≤ 0.9 × 10 = 9 → 8
+    assert r.caps["weekly_distance_m"] == km(22.0) and r.caps["next_run_m"] == km(8.0)
+    assert r.caps["rest_days"] == 1
     athlete.pain(sunday + D, 3, "morning")  # Monday morning 3/10: a pain event the morning after → not settled
     r = athlete.status(sunday + D)
     assert r.advice_codes()[0] == "see_clinician" and r.referral() == {"new_pain"} and not r.urgent()

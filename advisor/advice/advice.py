@@ -19,9 +19,13 @@ from advisor.advice.clinician import followed_advice, see_clinician
 from advisor.advice.items import ADVICE_ORDER, CROSS_TRAINING, WEEK, Advice, advice
 from advisor.advice.phases import Phase, Today
 from advisor.advice.rehab import RehabProgress, RehabRoutine
-from advisor.risk.aggregates import Units, dist, km, m1
+from advisor.advice.returning import COMPLETED_SHARE
+from advisor.risk.aggregates import dist, km, m1
 from advisor.risk.flags import RiskAssessment
 from advisor.risk.model import Number, Profile, RehabSession, Thresholds
+
+SWAP_STEP_MIN = 5
+SWAP_MIN_MIN = 10
 
 __all__ = ["ADVICE_ORDER", "Advice", "Caps", "ReturnToRun", "build_advice", "build_caps", "return_to_run"]
 
@@ -43,6 +47,9 @@ class Caps(BaseModel):
     next_run_reason: str | None
     rest_days: int | None
     cross_train_min: float | None
+    weekly_base_m: float | None = None
+    """Build: the base the weekly cap steps up from or holds at (the last 7 days, kept between half and 1.3 × the
+    usual week); None in the other phases."""
 
 
 class ReturnToRun(BaseModel):
@@ -51,15 +58,23 @@ class ReturnToRun(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     cause: str
-    """break | red_flag | clearance."""
+    """break | red_flag | clearance | settle."""
     start: date
     week: int
-    """0-based programme week."""
+    """0-based Return week in progress (0 until the first run; weeks count from it)."""
+    level_pct: float
+    """The level of the week in progress: 50, 60, 70, 80 or 90 % of the reference (30 % upward after a long one)."""
     reference_m: float
     reference_km: float
     cap_m: float
     cap_km: float
     next_run_m: float
+    week_ends: date | None
+    """Last day of the Return week in progress (None before the first run)."""
+    left_m: float
+    """Distance left in the Return week in progress."""
+    to_move_up_m: float
+    """Two thirds of the week's cap: run at least this, on 2 days or more, to complete the week."""
 
 
 def build_caps(risk: RiskAssessment, c: CapsAt) -> Caps:
@@ -75,6 +90,7 @@ def build_caps(risk: RiskAssessment, c: CapsAt) -> Caps:
         next_run_reason=c.next_run_reason,
         rest_days=c.rest_days,
         cross_train_min=minutes,
+        weekly_base_m=m1(c.base_m) if c.base_m is not None else None,
     )
 
 
@@ -82,31 +98,37 @@ def return_to_run(c: CapsAt) -> ReturnToRun | None:
     p = c.programme
     if p is None or c.weekly_m is None or c.next_run_m is None:
         return None
+    left = max(0.0, c.weekly_m - p.ran_this_week_m)
     return ReturnToRun(
         cause=p.cause,
         start=p.start,
         week=p.week,
+        level_pct=p.level_pct,
         reference_m=m1(p.reference_m),
         reference_km=km(p.reference_m),
         cap_m=c.weekly_m,
         cap_km=km(c.weekly_m),
         next_run_m=c.next_run_m,
+        week_ends=p.week_end,
+        left_m=m1(left),
+        to_move_up_m=m1(c.weekly_m * COMPLETED_SHARE),
     )
 
 
 def cross_train(risk: RiskAssessment, weekly: float | None) -> tuple[float | None, float, float]:
-    """(minutes, distance cut m, pace s/km): the cut is measured from the larger of the last 7 days and the last
-    complete ISO week, and swapped for the time it takes at the last 4 weeks' running pace."""
+    """(minutes, distance cut m, pace s/km), PRODUCT.md `cross_train`: only when the weekly cap is below the last 7
+    days, the difference swapped for the time it takes at the runner's usual pace (the last 4 weeks'), rounded to
+    5 minutes, from 10 minutes (a 1-2 minute swap is noise)."""
     s, t = risk.series, risk.thresholds
-    sunday = risk.as_of - timedelta(days=risk.as_of.weekday() + 1)
-    recent = max(risk.last_7_days(risk.as_of), risk.last_7_days(sunday))
+    recent = risk.last_7_days(risk.as_of)
     if weekly is None or recent <= weekly:
         return None, 0.0, t.default_pace_s_per_km
     dist = s.total(s.distance_m, risk.as_of, 4 * WEEK)
     moving = s.total(s.run_moving_s, risk.as_of, 4 * WEEK)
     pace = moving / dist * 1000 if dist > 0 and moving > 0 else t.default_pace_s_per_km
     cut = recent - weekly
-    return float(round(cut / 1000 * pace / 60)), cut, pace
+    minutes = float(round(cut / 1000 * pace / 60 / SWAP_STEP_MIN) * SWAP_STEP_MIN)
+    return (minutes if minutes >= SWAP_MIN_MIN else None), cut, pace
 
 
 # --- everything else -----------------------------------------------------------------------------------------------
@@ -146,7 +168,7 @@ def build_advice(
     th = risk.threshold
     rtr = return_to_run(c)
     if rtr is not None:
-        out.append(_return_advice(rtr, t, risk.units))
+        out.append(_return_advice(rtr, risk, c))
     else:
         out.append(_weekly_advice(caps, d7, risk, t))
         out.append(_next_run_advice(caps, risk, t))
@@ -253,28 +275,45 @@ def _footwear(profile: Profile) -> Advice:
     return advice("footwear", message, {"flat_feet": True, "orthotics": profile.orthotics})
 
 
-def _return_advice(r: ReturnToRun, t: Thresholds, u: Units) -> Advice:
+def _return_advice(r: ReturnToRun, risk: RiskAssessment, c: CapsAt) -> Advice:
+    u, t = risk.units, risk.thresholds
     why = {
         "break": "after a break",
         "red_flag": "after the red-flag pause",
         "clearance": "now that a clinician has cleared you",
         "settle": "now that the knee has settled",
     }[r.cause]
-    return advice(
-        "return_to_run",
-        f"Restart gradually {why}: week {r.week + 1} of a return to running — at most {dist(r.cap_m, u)} over the next "
-        f"7 days in runs of at most {dist(r.next_run_m, u)} (run-walk is fine). Each week your knee tolerates adds "
-        f"{t.return_step_pct:g} %, back up to your usual {dist(r.reference_m, u)}; pain steps back a week.",
-        {
-            "week": r.week,
-            "cap_m": r.cap_m,
-            "cap_km": r.cap_km,
-            "next_run_m": r.next_run_m,
-            "reference_m": r.reference_m,
-            "reference_km": r.reference_km,
-            "cause": r.cause,
-        },
-    )
+    level = f"{r.level_pct:g} % of your usual {dist(r.reference_m, u)}"
+    if r.week_ends is not None:
+        left = f"{dist(r.left_m, u)} left to {r.week_ends:%a %-d %b}"
+    else:
+        left = "the week starts with your first run"
+    sentences = [
+        f"Restart gradually {why}: {level} ({left}), every other day, flat, run-walk is fine, no speed or hills.",
+        f"To move up: {dist(r.to_move_up_m, u)} or more on 2+ days, and a score after your runs.",
+    ]
+    p = c.programme
+    if r.week == 0 and r.week_ends is None and r.cause != "break":
+        sentences.append(
+            "Before the first run, check: no swelling, the knee bends and straightens fully, 30 minutes of brisk "
+            "walking and 10 single-leg squats or step-downs at 2/10 or less. Week 1 can be time instead: 6-8 × "
+            "3 min run / 1 min walk."
+        )
+    numbers: dict[str, Number] = {
+        "week": r.week,
+        "level_pct": r.level_pct,
+        "cap_m": r.cap_m,
+        "cap_km": r.cap_km,
+        "next_run_m": r.next_run_m,
+        "reference_m": r.reference_m,
+        "reference_km": r.reference_km,
+        "left_m": r.left_m,
+        "week_ends": r.week_ends.isoformat() if r.week_ends else None,
+        "cause": r.cause,
+        "no_pain_before": p.no_pain_before if p is not None else None,
+        "step_pct": t.return_step_pct,
+    }
+    return advice("return_to_run", " ".join(sentences), numbers)
 
 
 def _weekly_advice(caps: Caps, d7: float, risk: RiskAssessment, t: Thresholds) -> Advice:
@@ -292,35 +331,9 @@ def _weekly_advice(caps: Caps, d7: float, risk: RiskAssessment, t: Thresholds) -
     if caps.weekly_distance_m is None:
         return advice("cap_weekly_distance", caps.weekly_reason or "", numbers)
     u = risk.units
-    cap = dist(caps.weekly_distance_m, u)
-    basis = caps.weekly_basis
-    if basis == "pain_threshold":
-        assert th.distance_7d_km is not None
-        msg = (
-            f"Keep the next 7 days to {cap} at most — {t.threshold_factor * 100:g} % of the "
-            f"{dist(th.distance_7d_m, u)} a week at which your knee has hurt."
-        )
-    elif basis == "step_back":
-        msg = f"Step back to {cap} over the next 7 days (you ran {dist(d7, u)}): your knee hurt this week."
-    elif basis == "spike_limit":
-        msg = (
-            f"Keep the next 7 days to {cap} at most — no more than {t.weekly_step_up_pct:g} % above your usual week, "
-            "because your running jumped."
-        )
-    elif basis == "reachable":
-        msg = (
-            f"Keep the next 7 days to {cap} at most: that is all the next-run cap allows on the days left after "
-            "your rest days."
-        )
-    elif basis == "hold":
-        msg = (
-            f"Hold at {cap} at most over the next 7 days: log how the knee feels after runs and the next morning "
-            "to earn a step up."
-        )
-    else:
-        msg = f"Keep the next 7 days to {cap} at most, a step up of no more than {t.weekly_step_up_pct:g} %."
-        if th.reason and th.distance_7d_m is None:
-            msg += " " + th.reason
+    msg = f"Next 7 days: at most {dist(caps.weekly_distance_m, u)} — {caps.weekly_reason}."
+    if caps.weekly_basis == "step_up" and th.reason and th.distance_7d_m is None:
+        msg += " " + th.reason
     return advice("cap_weekly_distance", msg, numbers)
 
 
@@ -328,13 +341,7 @@ def _next_run_advice(caps: Caps, risk: RiskAssessment, t: Thresholds) -> Advice:
     if caps.next_run_m is None:
         msg = caps.next_run_reason or ""
     else:
-        if caps.next_run_basis == "single_run_pain_threshold":
-            why = f"below the {dist(risk.threshold.single_run_m or 0.0, risk.units)} run that has hurt before"
-        elif caps.next_run_basis == "weekly_cap":
-            why = "no more than the whole week's cap"
-        else:
-            why = f"{t.next_run_factor:.2f} × your longest recent run (runs that were themselves jumps don't count)"
-        msg = f"Make your longest run in the next 7 days no more than {dist(caps.next_run_m, risk.units)} — {why}."
+        msg = f"Longest run: at most {dist(caps.next_run_m, risk.units)} — {caps.next_run_reason}."
     return advice(
         "cap_next_run", msg, {"cap_m": caps.next_run_m, "cap_km": caps.next_run_km, "basis": caps.next_run_basis}
     )

@@ -108,10 +108,7 @@ def phase_of(risk: RiskAssessment, c: CapsAt) -> Phase:
         return Phase(
             code="return",
             reason=f"a graded restart after {why}, week {p.week + 1}.",
-            exit=(
-                f"Each week your knee tolerates moves you up a level, back to your usual "
-                f"{dist(p.reference_m, risk.units)} week; then Build."
-            ),
+            exit=f"Tolerated weeks move you up a level, back to your usual {dist(p.reference_m, risk.units)}.",
             since=p.start,
         )
     return Phase(

@@ -9,9 +9,10 @@ advice are shown as the caps rows, not again as bullets.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
@@ -25,6 +26,9 @@ SHOWN_ABOVE = {"see_clinician", "phase", "today"}
 """Printed as the page's first lines (the referral, the phase and today), not again as bullets."""
 SAID_BY_A_FLAG = {"raise_cadence": "low_cadence"}
 """Advice whose whole content the flag line already says (the cadence targets), left out of the short page."""
+PAGE_LINES = 24
+FLAG_DROP = {"high": 1, "caution": 3, "info": 4}
+"""When the short page must be cut: a high flag goes only after the less important advice."""
 SHORT_DISCLAIMER = "Training guidance, not a diagnosis: `advisor status --full` shows the sources."
 STALE_DAYS = 14
 
@@ -49,36 +53,65 @@ def print_status(
 ) -> None:
     console = console or Console()
     newest = newest if newest is not None else report.newest_data
+    blocks = _blocks(report, units, newest, full)
+    if not full:
+        blocks = _fit(blocks, console, PAGE_LINES)
+    marks: list[str] = []
+    for block in blocks:
+        if block.source is not None:
+            marks.append(block.source)
+            assert isinstance(block.body, Text)
+            console.print(Text.assemble(block.body, (f" [{len(marks)}]", "dim")))
+        else:
+            console.print(block.body)
+    if not full:
+        return
+    for item in report.advice:
+        if item.code in SHOWN_AS_CAPS and item.source not in marks:
+            marks.append(item.source)
+    if full:
+        console.print(_weeks_table(report, units))
+        console.print(Text("Sources", style="bold"))
+        for i, source in enumerate(marks, start=1):
+            console.print(Text(f"[{i}] {source}", style="dim"))
+        print_routine(report.rehab, console, current_step=report.rehab_progress.step)
+        console.print(Text(report.disclaimer, style="italic dim"))
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of the page: what it prints, its source (a footnote mark), and how much it matters when the short
+    page must fit 80 × 24 (0 always stays; higher numbers go first)."""
+
+    body: RenderableType
+    source: str | None = None
+    drop: int = 0
+
+
+def _blocks(report: KneeReport, units: Units, newest: date | None, full: bool) -> list[Block]:
+    """The page in reading order: the referral, the phase and today, the flags, the caps, what else to do, the
+    routine's progress."""
     head = f"Knee report for {report.as_of.isoformat()} (week {report.week})"
     if newest is not None:
         head += f" · newest run {newest.isoformat()}"
-    console.print(Text(head, style="bold"))
+    blocks = [Block(Text(head, style="bold"))]
     note = data_note(report, newest)
     if note:
-        console.print(Text(note, style="yellow"))
-    marks: list[str] = []
+        blocks.append(Block(Text(note, style="yellow")))
     clinician = next((a for a in report.advice if a.code == "see_clinician"), None)
     if clinician is not None:
-        marks.append(clinician.source)
-        console.print(Text.assemble(("SEE A CLINICIAN  ", "bold red"), clinician.message, (f" [{len(marks)}]", "dim")))
+        blocks.append(Block(Text.assemble(("SEE A CLINICIAN  ", "bold red"), clinician.message), clinician.source))
     phase = report.phase
     style = "bold red" if phase.code == "paused" else "bold yellow" if phase.code == "settle" else "bold"
-    console.print(Text.assemble((f"{phase.name.upper():<8}", style), phase.words()))
-    console.print(Text.assemble(("TODAY   ", "bold"), report.today.message))
-    if report.flags:
-        for flag in report.flags:
-            marks.append(flag.source)
-            console.print(
-                Text.assemble(
-                    (f"{flag.severity.upper():<8}", SEVERITY_STYLE.get(flag.severity, "")),
-                    flag.message,
-                    (f" [{len(marks)}]", "dim"),
-                )
-            )
-    else:
-        console.print(Text("No knee-risk flags this week.", style="green"))
+    blocks.append(Block(Text.assemble((f"{phase.name.upper():<8}", style), phase.words())))
+    blocks.append(Block(Text.assemble(("TODAY   ", "bold"), report.today.message)))
+    for flag in report.flags:
+        label = (f"{flag.severity.upper():<8}", SEVERITY_STYLE.get(flag.severity, ""))
+        blocks.append(Block(Text.assemble(label, flag.message), flag.source, FLAG_DROP[flag.severity]))
+    if not report.flags:
+        blocks.append(Block(Text("No knee-risk flags this week.", style="green")))
     if phase.code in ("return", "build"):
-        console.print(_caps(report, units))
+        blocks.append(Block(_caps(report, units)))
     flagged = {f.code for f in report.flags}
     for item in report.advice:
         if (
@@ -89,28 +122,46 @@ def print_status(
             continue
         if not full and SAID_BY_A_FLAG.get(item.code) in flagged:
             continue
-        marks.append(item.source)
-        console.print(Text.assemble(("• ", "bold"), item.message, (f" [{len(marks)}]", "dim")))
+        drop = 1 if item.code in ("return_to_run", "cross_train") else 5
+        blocks.append(Block(Text.assemble(("• ", "bold"), item.message), item.source, drop))
     p = report.rehab_progress
-    console.print(
-        Text(
-            f"Rehab: step {p.step} ({p.step_name.lower()}) · strength {p.strength_sessions_this_week}/"
-            f"{p.strength_target} · mobility {p.mobility_days_this_week}/{p.mobility_target} days"
-        )
+    progress = (
+        f"Rehab: step {p.step} ({p.step_name.lower()}) · strength {p.strength_sessions_this_week}/"
+        f"{p.strength_target} · mobility {p.mobility_days_this_week}/{p.mobility_target} days"
     )
+    blocks.append(Block(Text(progress), drop=2))
     if not full:
-        console.print(Text(SHORT_DISCLAIMER, style="italic dim"))
-        return
-    for item in report.advice:
-        if item.code in SHOWN_AS_CAPS and item.source not in marks:
-            marks.append(item.source)
-    if full:
-        console.print(_weeks_table(report, units))
-        console.print(Text("Sources", style="bold"))
-        for i, source in enumerate(marks, start=1):
-            console.print(Text(f"[{i}] {source}", style="dim"))
-        print_routine(report.rehab, console, current_step=p.step)
-        console.print(Text(report.disclaimer, style="italic dim"))
+        blocks.append(Block(Text(SHORT_DISCLAIMER, style="italic dim")))
+    return blocks
+
+
+def _fit(blocks: list[Block], console: Console, lines: int) -> list[Block]:
+    """Drop the least important blocks (the last of the highest `drop` first) until the page fits `lines` at the
+    console's width, saying how many were left for `--full`."""
+    options = console.options
+    height = [len(console.render_lines(_marked(b), options, pad=False)) for b in blocks]
+    kept = list(range(len(blocks)))
+    dropped = 0
+    while sum(height[i] for i in kept) + (1 if dropped else 0) > lines:
+        candidates = [i for i in kept if blocks[i].drop > 0]
+        if not candidates:
+            break
+        worst = max(candidates, key=lambda i: (blocks[i].drop, i))
+        kept.remove(worst)
+        dropped += 1
+    out = [blocks[i] for i in kept]
+    if dropped:
+        more = Text(f"+ {dropped} more (flags and advice): `advisor status --full`", style="dim")
+        out.insert(len(out) - 1, Block(more))
+    return out
+
+
+def _marked(block: Block) -> RenderableType:
+    """The block as printed, with room for its footnote mark (two digits at most on a short page)."""
+    if block.source is None:
+        return block.body
+    assert isinstance(block.body, Text)
+    return Text.assemble(block.body, " [00]")
 
 
 def _caps(report: KneeReport, units: Units) -> Table:
@@ -121,7 +172,7 @@ def _caps(report: KneeReport, units: Units) -> Table:
     if caps.weekly_distance_m is not None:
         weekly = f"at most {distance(caps.weekly_distance_m, units, 1)}"
         if report.return_to_run is not None:
-            weekly += f" (return to running, week {report.return_to_run.week + 1})"
+            weekly += f" (Return week {report.return_to_run.week + 1})"
     else:
         weekly = caps.weekly_reason or "-"
     rows.add_row("Next 7 days", Text(weekly))

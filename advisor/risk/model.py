@@ -332,13 +332,23 @@ class Thresholds(BaseModel):
         description="Noise guard: weekly_spike also needs the last 7 days to exceed the usual week by more than "
         "this %, so a steady runner whose long run falls on the day asked never trips the daily EWMA's ripple.",
     )
-    break_days: int = Field(
-        14, ge=1, description="No run in this many days (or pain in them with a week under half usual) is a break."
-    )
+    break_days: int = Field(14, ge=1, description="No run in this many days is a break: Return starts.")
     return_start_pct: float = Field(
-        50.0, gt=0, le=100, description="return_to_run's first week: this % of the tolerated level or usual week."
+        50.0, gt=0, le=100, description="Return's first level: this % of the reference week (the usual week before)."
     )
-    return_step_pct: float = Field(10.0, gt=0, description="return_to_run: each tolerated week adds this %.")
+    return_long_start_pct: float = Field(
+        30.0, gt=0, le=100, description="Return's first level after a break or pause longer than 8 weeks."
+    )
+    return_step_pct: float = Field(10.0, gt=0, description="Return: each level adds this % of the reference week.")
+    return_last_pct: float = Field(
+        90.0, gt=0, le=100, description="Return's last level: a week at it that moves up ends Return (Build)."
+    )
+    pain_run_step_back: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="After a pain event, runs stay at or below this × the longest run of the 7 days it judged.",
+    )
     return_max_weeks: int = Field(
         12, ge=1, description="A return_to_run programme that started more than this many weeks ago has ended."
     )
