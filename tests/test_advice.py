@@ -168,6 +168,7 @@ def test_report_json_shape_is_stable():
         "weeks",
         "phase",
         "today",
+        "coverage",
         "flags",
         "advice",
         "caps",

@@ -157,3 +157,14 @@ def test_pain_outside_the_12_week_window_is_forgotten():
     assert r.pain_threshold.entries == 0 and r.pain_threshold.distance_7d_m is None
     r_in = assess(runs, [pain(M0 + timedelta(days=5), 6)], [], PROFILE, DEFAULTS, M0 + timedelta(days=5 + 83))
     assert r_in.pain_threshold.distance_7d_m == 30000.0  # 6 days of history × 5 km at the event
+
+
+def test_four_consecutive_tolerated_iso_weeks_outgrow_an_event_whatever_the_distances():
+    """PRODUCT.md: an event stops counting after four consecutive tolerated ISO weeks since it — here at 26 km, below
+    0.8 × the 36 km that hurt (28.8), so only the four-week rule can outgrow it; after three weeks it still counts."""
+    runs = weeks_of(M0, [36.0] * 4 + [26.0] * 4, per_week=4)
+    entries = [pain(day(3, 3), 3)] + [pain(r.local_day, 1) for r in runs if r.local_day > day(3, 3)]
+    three = assess(runs, entries, [], PROFILE, DEFAULTS, day(6, 6))
+    assert three.pain_threshold.distance_7d_m == 36000.0
+    four = assess(runs, entries, [], PROFILE, DEFAULTS, day(7, 6))
+    assert four.pain_threshold.distance_7d_m is None

@@ -316,6 +316,37 @@ def test_a_pain_free_holiday_return_climbs_a_level_each_completed_week_without_s
     assert r.caps["next_run_m"] == km(7.7) and r.caps["weekly_distance_m"] == km(30.8)
 
 
+def test_five_pain_free_logged_weeks_under_the_cap_outgrow_the_week_that_hurt(athlete) -> None:
+    """Issue 18, finding 3. 36 km weeks, a 3/10 after the Sunday run of week 6, then five 32 km weeks under the
+    cap (0.9 × 36 = 32.4) with every run scored 1/10: the flare is outgrown and the cap steps up from 32 km —
+    it used to hold the runner at 32.4 km for ever."""
+    athlete.run(weeks(MON, 6, [9, 0, 9, 0, 9, 0, 9]), weeks(MON + 6 * W, 5, [8, 0, 8, 0, 8, 0, 8]))
+    athlete.pain(MON + 6 * W - D, 3).scores(weeks(MON + 6 * W, 5, [8, 0, 8, 0, 8, 0, 8]), 1)
+    r = athlete.status(MON + 11 * W - D)
+    # four consecutive tolerated ISO weeks after the event (and windows ≥ 0.8 × 36 = 28.8): it no longer counts
+    assert r["pain_threshold"]["distance_7d_m"] is None and r["pain_threshold"]["single_run_m"] is None
+    # last 7 = 32 tolerated, usual 32 → base 32 + 10 % = 35.2; next run 1.1 × 8 = 8.8
+    assert r.caps["weekly_distance_m"] == km(35.2) and r.caps["next_run_m"] == km(8.8)
+    assert r.caps["weekly_basis"] == "step_up"
+
+
+def test_a_newcomer_with_two_weeks_gets_sensible_caps_and_is_asked_for_older_runs(athlete) -> None:
+    """Issue 18, finding 11. A new user imports only two 34 km weeks: the days before the first run are unknown,
+    not zero — caps from the covered week (not 'at most 9.3 km' and a 167-minute swap), and the first screen says
+    what the report is based on."""
+    athlete.run(weeks(MON, 2, [8, 0, 10, 0, 8, 0, 8]))
+    r = athlete.status(MON + 2 * W - D)
+    # usual = the one covered week before the last 7 = 34; last 7 = 34; base 34, no pain ever → + 10 % = 37.4;
+    # next run 1.1 × 10 = 11; 5 running days (1 + 4 runs a week) × 11 = 55 ≥ 37.4; no swap (cap above last 7)
+    assert r.caps["weekly_distance_m"] == km(37.4) and r.caps["next_run_m"] == km(11.0)
+    assert "cross_train" not in r.advice_codes()
+    assert r["coverage"].startswith("Based on 14 days of running: import your older runs")
+    assert "Based on 14 days of running" in athlete.cmd("status", "--as-of", (MON + 2 * W - D).isoformat())
+    # three days of history: no weekly cap yet, and it says why
+    early = athlete.status(MON + 2 * D)
+    assert early.caps["weekly_distance_m"] is None and "import your older runs" in early.caps["weekly_reason"]
+
+
 def test_two_weeks_off_on_holiday_after_40km_weeks_restart_at_20km(athlete) -> None:
     """40 km weeks, then 15 days without a run and no pain: a break — return_to_run at 50 % of 40 km."""
     athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 10]))

@@ -14,11 +14,12 @@ from datetime import date, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from advisor.advice.advice import Advice, Caps, ReturnToRun, build_advice, build_caps, return_to_run
+from advisor.advice.build import history_days
 from advisor.advice.caps import caps_at
 from advisor.advice.phases import Phase, Today, phase_of, today_of
 from advisor.advice.rehab import RehabProgress, RehabRoutine, rehab_progress, rehab_routine
 from advisor.risk.aggregates import WeekAggregate, iso_week, weekly_aggregates
-from advisor.risk.flags import evaluate
+from advisor.risk.flags import RiskAssessment, evaluate
 from advisor.risk.load import LoadRatios
 from advisor.risk.model import Assessment, Flag, PainEntry, Profile, RehabSession, Run, StairDay, Thresholds
 from advisor.risk.pain import PainThreshold
@@ -46,6 +47,8 @@ class KneeReport(BaseModel):
     """The one phase the knee is in (paused, settle, return, build), why, what moves the runner on, since when."""
     today: Today
     """What to do today: rest, cross-train, up to N km easy, or done."""
+    coverage: str | None
+    """Said on the first screen when the report is built on under 4 weeks of running (None otherwise)."""
     flags: list[Flag]
     advice: list[Advice]
     """Ordered; `see_clinician` first when present."""
@@ -62,6 +65,20 @@ class KneeReport(BaseModel):
     newest_data: date | None
     """Local day of the newest activity on or before as_of within the report's history, None when there is none."""
     disclaimer: str
+
+
+COVERAGE_DAYS = 28
+
+
+def coverage_note(risk: RiskAssessment, as_of: date) -> str | None:
+    """PRODUCT.md "History coverage": a report built on under 4 weeks of running says what it is based on."""
+    days = history_days(risk, as_of)
+    if not 0 < days < COVERAGE_DAYS:
+        return None
+    return (
+        f"Based on {days} day{'s' * (days != 1)} of running: import your older runs (a Garmin or Strava export) for "
+        "better advice."
+    )
 
 
 def assess(
@@ -93,6 +110,7 @@ def assess(
         weeks=weekly_aggregates(risk.series, REPORT_WEEKS),
         phase=phase,
         today=today,
+        coverage=coverage_note(risk, as_of),
         flags=risk.flags,
         advice=advice,
         caps=caps,

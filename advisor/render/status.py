@@ -98,6 +98,8 @@ def _blocks(report: KneeReport, units: Units, newest: date | None, full: bool) -
     note = data_note(report, newest)
     if note:
         blocks.append(Block(Text(note, style="yellow")))
+    if report.coverage:
+        blocks.append(Block(Text(report.coverage, style="yellow")))
     clinician = next((a for a in report.advice if a.code == "see_clinician"), None)
     if clinician is not None:
         blocks.append(Block(Text.assemble(("SEE A CLINICIAN  ", "bold red"), clinician.message), clinician.source))

@@ -307,11 +307,11 @@ class Thresholds(BaseModel):
         description="Morning scores needed for a baseline; with fewer, only a score above pain_acceptable is an event.",
     )
     outgrow_factor: float = Field(
-        0.9,
+        0.8,
         gt=0,
         le=1,
         description="A pain event stops setting the threshold once two later, non-overlapping tolerated weeks "
-        "reached this × its value.",
+        "reached this × its value (or after four consecutive tolerated ISO weeks).",
     )
     pain_window_weeks: int = Field(12, ge=1, description="Weeks of pain log the pain threshold is learned from.")
     threshold_factor: float = Field(

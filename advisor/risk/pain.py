@@ -31,6 +31,8 @@ from advisor.risk.model import Flag, PainEntry, Thresholds
 from advisor.risk.sources import make_flag
 
 WEEK = 7
+OUTGROW_WEEKS = 4
+"""Consecutive tolerated ISO weeks after an event that outgrow it, whatever the distances (PRODUCT.md)."""
 WindowStatus = Literal["tolerated", "painful", "unknown"]
 Measure = Literal["distance", "single", "descent"]
 
@@ -179,7 +181,10 @@ def _measure(series: DailySeries, end: date, what: Measure) -> float:
 
 
 def _outgrown(pd: PainDays, e: PainEvent, what: Measure, value: float, upto: date, t: Thresholds) -> bool:
-    """Two later, non-overlapping tolerated windows reached outgrow_factor × value."""
+    """Two later, non-overlapping tolerated windows reached outgrow_factor × value, or four consecutive tolerated
+    ISO weeks came after it (a runner who keeps under a cap of 0.9 × the threshold must be able to outgrow it)."""
+    if _tolerated_iso_weeks(pd, e.judged_day, upto, t) >= OUTGROW_WEEKS:
+        return True
     target = t.outgrow_factor * value - 0.05
     end = e.judged_day + timedelta(days=WEEK)  # the first window starting after the judged day
     found = 0
@@ -192,6 +197,18 @@ def _outgrown(pd: PainDays, e: PainEvent, what: Measure, value: float, upto: dat
         else:
             end += timedelta(days=1)
     return False
+
+
+def _tolerated_iso_weeks(pd: PainDays, after: date, upto: date, t: Thresholds) -> int:
+    """The longest run of consecutive tolerated ISO weeks (Monday-Sunday) wholly after `after` and ended by `upto`;
+    an empty or unknown week breaks it."""
+    sunday = after + timedelta(days=6 - after.weekday() + WEEK)  # the end of the first ISO week after `after`
+    best = run = 0
+    while sunday <= upto:
+        run = run + 1 if pd.window_status(sunday, upto, t) == "tolerated" else 0
+        best = max(best, run)
+        sunday += timedelta(days=WEEK)
+    return best
 
 
 def pain_threshold(pd: PainDays, day: date, t: Thresholds) -> PainThreshold:
