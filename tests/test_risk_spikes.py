@@ -80,11 +80,12 @@ def test_a_21_km_run_the_next_day_is_a_large_spike_and_does_not_raise_the_cap():
     ],
 )
 def test_tier_boundaries(km, tier):
-    runs = [run(D0, 10.0), run(D0 + timedelta(days=1), km)]
+    # a first run 20 days before: PRODUCT.md judges a run only when 14 of the 30 days before it are covered
+    runs = [run(D0 - timedelta(days=20), 10.0), run(D0, 10.0), run(D0 + timedelta(days=1), km)]
     spikes = session_spikes(runs, DEFAULTS)
     assert spikes[0].baseline_m is None and spikes[0].tier is None
-    assert spikes[1].baseline_m == 10000.0
-    assert spikes[1].tier == tier
+    assert spikes[2].baseline_m == 10000.0
+    assert spikes[2].tier == tier
     r = report(runs, D0 + timedelta(days=1))
     f = flag(r, "session_spike")
     assert (f is None) == (tier is None)
@@ -118,13 +119,23 @@ def test_exactly_30_days_before_is_inside_the_lookback():
 
 def test_only_runs_strictly_before_the_start_count():
     # Same day: morning 10 km, evening 12 km -> the evening run is compared with the morning one (+20 %, small).
-    runs = [run(D0, 10.0, at=time(7)), run(D0, 12.0, at=time(18))]
+    # (A 5 km run 20 days before gives the history the 14 covered days a run is judged on.)
+    earlier = run(D0 - timedelta(days=20), 5.0)
+    runs = [earlier, run(D0, 10.0, at=time(7)), run(D0, 12.0, at=time(18))]
     s = session_spikes(runs, DEFAULTS)
     assert s[0].baseline_m is None
-    assert s[1].baseline_m == 10000.0 and s[1].tier == "small"
-    # Two runs with the very same start are not compared with each other.
-    same = [run(D0, 10.0, at=time(7)), run(D0, 30.0, at=time(7))]
-    assert [x.baseline_m for x in session_spikes(same, DEFAULTS)] == [None, None]
+    assert s[2].baseline_m == 10000.0 and s[2].tier == "small"
+    # Two runs with the very same start are not compared with each other, only with what came before.
+    same = [earlier, run(D0, 10.0, at=time(7)), run(D0, 30.0, at=time(7))]
+    assert [x.baseline_m for x in session_spikes(same, DEFAULTS)] == [None, 5000.0, 5000.0]
+
+
+def test_a_run_in_the_first_14_days_of_the_history_is_not_judged():
+    """PRODUCT.md "History coverage": with under 14 covered days before it, a run has no baseline yet."""
+    runs = [run(D0, 5.0), run(D0 + timedelta(days=13), 12.0), run(D0 + timedelta(days=14), 16.0)]
+    s = session_spikes(runs, DEFAULTS)
+    assert s[1].baseline_m is None and s[1].tier is None  # 13 days in: not judged
+    assert s[2].baseline_m == 12000.0 and s[2].tier == "moderate"  # 14 days in: +33 % over the 12 km
 
 
 def test_walks_and_rides_are_not_runs_for_spikes():

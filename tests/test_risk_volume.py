@@ -156,6 +156,19 @@ def test_stair_activity_counts_as_floors_and_sources_are_not_added():
     assert daily.floors_down[daily.index(M0)] == 7.0
 
 
+def test_a_stairs_spike_needs_30_floors_above_usual_and_14_baseline_days_with_data():
+    as_of = M0 + timedelta(days=34)
+    # 2 floors a day (14 a week), then 4 a day (28 a week): 2 × usual, but only 14 floors above it -> no flag
+    small = stair_days(M0, 28, 2.0) + stair_days(M0 + timedelta(days=28), 7, 4.0)
+    assert flag(assess_at([], as_of=as_of, stair_entries=small), "stairs_spike") is None
+    # 10 days of stair data before the last 7 (under 14 of the 28): not judged, whatever the week
+    short = stair_days(M0 + timedelta(days=18), 10, 10.0) + stair_days(M0 + timedelta(days=28), 7, 40.0)
+    assert flag(assess_at([], as_of=as_of, stair_entries=short), "stairs_spike") is None
+    # 14 days of it: judged (usual 70 a week; 280 > 1.5 × 70 and 210 above it)
+    enough = stair_days(M0 + timedelta(days=14), 14, 10.0) + stair_days(M0 + timedelta(days=28), 7, 40.0)
+    assert flag(assess_at([], as_of=as_of, stair_entries=enough), "stairs_spike") is not None
+
+
 def test_stairs_need_some_history():
     as_of = M0 + timedelta(days=34)
     entries = stair_days(M0 + timedelta(days=28), 7, 50.0)  # a stair week with no history before it

@@ -286,6 +286,9 @@ class Thresholds(BaseModel):
     stairs_min_week_floors: float = Field(
         10.0, ge=0, description="Noise floor: fewer floors descended than this in 7 days is never a stairs spike."
     )
+    stairs_min_week_excess_floors: float = Field(
+        30.0, ge=0, description="stairs_spike also needs the 7-day floors descended this many above the usual week."
+    )
     metres_per_floor: float = Field(
         3.0, gt=0, description="Height of one floor, to turn a stair activity's ascent/descent into floors."
     )

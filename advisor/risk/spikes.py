@@ -61,6 +61,7 @@ def session_spikes(runs: Sequence[Run], t: Thresholds) -> list[SessionSpike]:
     lookback = timedelta(days=t.session_lookback_days)
     window: deque[tuple[datetime, float]] = deque()  # runs of the window, distances strictly decreasing
     out: list[SessionSpike] = []
+    first_day = runs[0].local_day if runs else None
     i = 0
     while i < len(runs):
         start = runs[i].start_utc
@@ -70,6 +71,8 @@ def session_spikes(runs: Sequence[Run], t: Thresholds) -> list[SessionSpike]:
         while window and window[0][0] < start - lookback:
             window.popleft()
         baseline = window[0][1] if window else None
+        if first_day is not None and (runs[i].local_day - first_day).days < MIN_BASELINE_DAYS:
+            baseline = None  # PRODUCT.md: judged only when 14 of the 30 days before it are covered by the history
         group: list[SessionSpike] = []
         for run in runs[i:j]:
             if baseline is None or run.distance_m <= 0:
@@ -287,11 +290,15 @@ def stairs_spike_flag(series: DailySeries, t: Thresholds) -> Flag | None:
     known = series.window(series.floors_known, end, t.baseline_days)
     floors = series.window(series.floors_down, end, t.baseline_days)
     known_days = sum(known)
-    if known_days < WEEK:
-        return None  # not enough stair data to know what is usual
+    if known_days < MIN_BASELINE_DAYS:
+        return None  # PRODUCT.md: judged only when 14 of the 28 baseline days have stair data
     usual = sum(f for f, k in zip(floors, known, strict=True) if k) / known_days * WEEK
     acute = series.total(series.floors_down, as_of, WEEK)
-    if acute < t.stairs_min_week_floors or acute <= t.stairs_week_factor * usual:
+    if (
+        acute < t.stairs_min_week_floors
+        or acute <= t.stairs_week_factor * usual
+        or acute - usual < t.stairs_min_week_excess_floors
+    ):
         return None
     return make_flag(
         "stairs_spike",
