@@ -176,10 +176,7 @@ def build_advice(
         if rtr is not None:
             msg = f"Run every other day at most: rest the days between runs ({caps.rest_days} this week)."
         else:
-            strong = caps.rest_days == t.rest_days_after_pain and t.rest_days_after_pain != t.rest_days
-            msg = f"Take {caps.rest_days} full rest day{'s' if caps.rest_days != 1 else ''} from running this week" + (
-                f" — your knee hurt at {t.rest_days_pain_score}/10 or more." if strong else "."
-            )
+            msg = f"Take {caps.rest_days} full rest day{'s' if caps.rest_days != 1 else ''} from running this week."
         out.append(advice("rest_day", msg, {"rest_days": caps.rest_days}))
     minutes, cut, pace = cross_train(risk, caps.weekly_distance_m)
     if minutes is not None:

@@ -395,7 +395,11 @@ class Thresholds(BaseModel):
     # rest / cross-training
     rest_days: int = Field(1, ge=0, le=7, description="Rest days advised every week.")
     rest_days_after_pain: int = Field(
-        2, ge=0, le=7, description="Rest days advised after a pain event of rest_days_pain_score or more."
+        2,
+        ge=0,
+        le=7,
+        description="No longer read (kept so existing config files load): a pain event of 5/10 or more is now "
+        "Settle, with no running at all.",
     )
     rest_days_pain_score: int = Field(5, ge=0, le=10, description="Pain score from which rest_days_after_pain applies.")
     default_pace_s_per_km: float = Field(
