@@ -418,6 +418,23 @@ def test_pain_not_improving_without_easing_off_or_rehab_says_what_to_change_firs
     assert r.caps["weekly_distance_m"] == km(16.0) and r.caps["next_run_m"] == km(4.0)
 
 
+def test_after_a_clearance_pain_that_goes_on_is_tell_your_clinician_and_older_pain_is_answered(athlete) -> None:
+    """PRODUCT.md "Referral": a clearance answers every reason dated before it; in the 6 weeks after it, pain that
+    has not improved says 'tell your clinician it has not improved' (not a fresh 'get assessed')."""
+    athlete.run(weeks(MON, 9, EASY))
+    for k in (4, 5, 6, 7):
+        athlete.pain(MON + k * W + 3 * D, 3)
+    sunday = MON + 9 * W - D
+    # without a clearance: 3/10 Thursdays in W4-W7 (the last 3 complete weeks not improving, 4 of 6 weeks) → refer
+    assert "pain_not_improving" in athlete.status(sunday).referral()
+    athlete.assessed(MON + 8 * W, True)  # cleared on the Monday after the last of those weeks
+    assert "pain_not_improving" not in athlete.status(sunday).referral()  # answered by the clearance
+    athlete.pain(MON + 8 * W + 3 * D, 3)  # and it hurts again that Thursday: W6, W7, W8 not improving
+    r = athlete.status(sunday)
+    assert "pain_not_improving" in r.referral() and not r.urgent()
+    assert "Tell your clinician it has not improved since they cleared you" in r.advice("see_clinician")["message"]
+
+
 def test_over_pain_threshold_never_quotes_the_week_that_set_it(athlete) -> None:
     """3/10 on Friday of a 24 km week (W14), 4/10 after a new 8 km long run in W16: the W14 event sets the
     threshold the W16 week is over — the message names W14; the week of an event never trips it on its own."""

@@ -14,6 +14,9 @@ from advisor.risk.flags import RiskAssessment
 from advisor.risk.model import RehabSession
 from advisor.risk.referral import new_pain
 
+AFTER_CLEARANCE_WEEKS = 6
+"""PRODUCT.md "Referral": in the 6 weeks after a clearance, pain that is not improving is "tell your clinician"."""
+
 
 def followed_advice(risk: RiskAssessment, rehab: Sequence[RehabSession]) -> bool:
     """Each week of the not-improving pattern stayed within the cap issued on its Monday and had enough strength
@@ -68,9 +71,19 @@ def see_clinician(risk: RiskAssessment, followed: bool) -> Advice | None:
             "plan, and running advice resumes once they clear you (`advisor pain assessed --cleared`)."
         )
     pattern = risk.not_improving
+    cleared = max((a.day for a in risk.assessments if a.cleared and a.day <= risk.as_of), default=None)
+    if pattern is not None and cleared is not None and pattern.weeks[-1] + timedelta(days=WEEK - 1) < cleared:
+        pattern = None  # every week of it is dated before the clearance, which answered it
+    after_clearance = cleared is not None and risk.as_of - cleared < timedelta(weeks=AFTER_CLEARANCE_WEEKS)
     if pattern is not None and (followed or pattern.event_weeks_recent >= t.refer_event_weeks):
         reasons.append("pain_not_improving")
-        if followed:
+        if after_clearance:
+            assert cleared is not None
+            messages.append(
+                f"Tell your clinician it has not improved since they cleared you on {cleared:%-d %b}: your knee has "
+                f"hurt in {pattern.event_weeks_recent} of the last {t.refer_window_weeks} weeks."
+            )
+        elif followed:
             messages.append(
                 "You did the work — kept to the caps and did the strength routine — and the pain hasn't improved "
                 f"in {len(pattern.weeks)} weeks: get it assessed by a physiotherapist or doctor."
