@@ -93,7 +93,12 @@ def weeks_before(risk: RiskAssessment, end: date) -> list[tuple[float, int]]:
 
 def usual_week(risk: RiskAssessment, day: date) -> float | None:
     """The average weekly distance of the covered full weeks among the 4 before the last 7 (None with none)."""
-    weeks = covered_weeks(risk, day)
+    return usual_week_ending(risk, day - timedelta(days=WEEK))
+
+
+def usual_week_ending(risk: RiskAssessment, end: date) -> float | None:
+    """The average weekly distance of the covered full weeks among the 4 ending on `end` (None with none)."""
+    weeks = weeks_before(risk, end)
     return sum(d for d, _ in weeks) / len(weeks) if weeks else None
 
 
@@ -277,5 +282,6 @@ __all__ = [
     "history_days",
     "next_run_cap",
     "usual_week",
+    "usual_week_ending",
     "weeks_before",
 ]

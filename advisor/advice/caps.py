@@ -13,9 +13,8 @@ from datetime import date
 
 from advisor.advice.build import CapsAt, build_caps
 from advisor.advice.returning import RUNS_A_WEEK, floor_m, programme_at, run_cap
-from advisor.advice.settle import SettleEpisode, settle_on
+from advisor.advice.settle import settle_on, settle_reason
 from advisor.risk.flags import RiskAssessment
-from advisor.risk.model import Thresholds
 
 WEEK = 7
 
@@ -37,7 +36,7 @@ def caps_at(risk: RiskAssessment, day: date) -> CapsAt:
         return _paused(f"Running advice is paused until a clinician has looked at the knee: you reported {words}.")
     episode = settle_on(risk, day)
     if episode is not None:
-        reason = settle_reason(episode, t)
+        reason = f"No running while the knee settles: {settle_reason(episode, t)}"
         return CapsAt(False, None, "settle", reason, None, "settle", None, None, None, settle=episode)
     threshold = risk.threshold_at(day)
     limit = t.threshold_factor * threshold.distance_7d_m if threshold.distance_7d_m is not None else None
@@ -50,19 +49,3 @@ def caps_at(risk: RiskAssessment, day: date) -> CapsAt:
         rest = WEEK - RUNS_A_WEEK
         return CapsAt(False, cap, "return_to_run", None, runs, "return_to_run", None, rest, programme)
     return build_caps(risk, day)
-
-
-def settle_reason(episode: SettleEpisode, t: Thresholds) -> str:
-    """Why there is no running this week, in the runner's words."""
-    e = episode.trigger.entry
-    if episode.why == "without_running":
-        return (
-            f"No running while the knee settles: it hurt ({e.score}/10 on {e.day:%-d %b}) without running, so the "
-            "running load does not explain it."
-        )
-    if e.score >= t.not_settled_score:
-        return f"No running while the knee settles: it hurt {e.score}/10 ({e.when}) on {e.day:%-d %b}."
-    return (
-        f"No running while the knee settles: it still hurt the morning after the {e.score}/10 ({e.when}) on "
-        f"{e.day:%-d %b}."
-    )

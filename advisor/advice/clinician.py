@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 from advisor.advice.caps import caps_at
-from advisor.advice.items import WEEK, Advice, advice
+from advisor.advice.items import WEEK, Advice, advice, spoken_list
 from advisor.advice.settle import settle_on
 from advisor.risk.flags import RiskAssessment
 from advisor.risk.model import RehabSession
@@ -146,7 +146,5 @@ def _pain_without_running(risk: RiskAssessment) -> str | None:
 
 
 def _day_list(days: Sequence[date]) -> str:
-    """ "11 and 20 Mar", "3, 11 and 20 Mar" — the dates of reports, for a runner to read out to a clinician."""
-    unique = sorted(set(days))
-    words = [f"{d:%-d %b}" for d in unique]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    """ "11 Mar and 20 Mar" — the dates of reports, for a runner to read out to a clinician."""
+    return spoken_list([f"{d:%-d %b}" for d in sorted(set(days))])

@@ -3,6 +3,8 @@ and the order they are shown in. Shared by the advice (`advice.py`) and the refe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from pydantic import BaseModel, ConfigDict
 
 from advisor.risk.model import Number
@@ -36,6 +38,11 @@ class Advice(BaseModel):
     message: str
     numbers: dict[str, Number]
     source: str
+
+
+def spoken_list(words: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c": a list as a sentence says it."""
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def advice(code: str, message: str, numbers: dict[str, Number]) -> Advice:

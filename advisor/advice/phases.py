@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from advisor.advice.caps import CapsAt
+from advisor.advice.items import spoken_list
+from advisor.advice.settle import settle_reason
 from advisor.risk.aggregates import dist
 from advisor.risk.flags import RiskAssessment
 
@@ -90,7 +92,7 @@ def phase_of(risk: RiskAssessment, c: CapsAt) -> Phase:
         quiet = e.latest + timedelta(days=WEEK)
         return Phase(
             code="settle",
-            reason=(c.weekly_reason or "").removeprefix("No running while the knee settles: ").rstrip(".") + ".",
+            reason=settle_reason(e, risk.thresholds),
             exit=(
                 "No running until two mornings in a row at 2/10 or less are logged, or until "
                 f"{quiet:%-d %b} if no new pain comes (log your mornings with `advisor pain log --when morning`)."
@@ -159,8 +161,7 @@ def today_of(risk: RiskAssessment, c: CapsAt, phase: Phase) -> Today:
 
 
 def _signs(signs: list[str]) -> str:
-    words = [s.replace("_", " ") for s in signs]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return spoken_list([s.replace("_", " ") for s in signs])
 
 
 __all__ = ["PHASE_NAMES", "Phase", "PhaseCode", "Today", "phase_of", "today_of"]

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from advisor.advice.build import floor_m, weeks_before
+from advisor.advice.build import floor_m, usual_week_ending
 from advisor.advice.settle import settle_episodes
 from advisor.risk.flags import RiskAssessment
 from advisor.risk.spikes import next_run_baseline
@@ -47,7 +47,6 @@ class Programme:
     """break | red_flag | clearance | settle."""
     reference_m: float
     level_pct: float
-    levels: tuple[float, ...]
     cap_m: float
     """The level's distance for the week in progress (the start never above the cap before the episode)."""
     week: int
@@ -55,7 +54,6 @@ class Programme:
     week_start: date | None
     """First day of the Return week in progress (None before the first run)."""
     ran_this_week_m: float
-    runs_this_week: int
     no_pain_before: bool
     """No pain event in the 12 weeks before the episode began: a completed week moves up without scores."""
 
@@ -79,10 +77,8 @@ def reference_before(risk: RiskAssessment, began: date, known: date) -> float:
     threshold in force on `known` (that event included)."""
     s, t = risk.series, risk.thresholds
     before = began - timedelta(days=1)
-    weeks = weeks_before(risk, before)
-    if weeks:
-        usual = sum(d for d, _ in weeks) / len(weeks)
-    else:
+    usual = usual_week_ending(risk, before)
+    if usual is None:
         days = range(s.index(before) + 1)
         usual = max((s.total(s.distance_m, before - timedelta(days=k), WEEK) for k in days), default=0.0)
     threshold = risk.threshold_at(known).distance_7d_m if s.index(known) >= 0 else None
@@ -195,22 +191,19 @@ def programme_at(risk: RiskAssessment, day: date, cap_before: Callable[[date], f
                 if level == len(levels):
                     return None  # a level-90 week moved up: Return is over, Build from the next day
         week_start = first_run + timedelta(days=WEEK * week)
-    ran_this_week = runs_this_week = 0
+    ran_this_week = 0.0
     if week_start is not None and week_start <= day:
         ran_this_week = s.total(s.distance_m, day, (day - week_start).days + 1)
-        runs_this_week = sum(s.window(s.runs, day, (day - week_start).days + 1))
     return Programme(
         start,
         began,
         cause,
         reference,
         levels[level],
-        tuple(levels),
         level_cap(level),
         week,
         week_start,
         ran_this_week,
-        runs_this_week,
         no_pain_before,
     )
 

@@ -21,7 +21,8 @@ from datetime import date, timedelta
 from typing import Literal
 
 from advisor.risk.flags import RiskAssessment
-from advisor.risk.pain import PainEvent
+from advisor.risk.model import Thresholds
+from advisor.risk.pain import PainEvent, morning_scores
 from advisor.risk.referral import settled
 
 WEEK = 7
@@ -42,7 +43,6 @@ class SettleEpisode:
     """The day of the latest pain event of the episode, as far as it was replayed."""
     end: date | None
     """The first day out of Settle (Return starts then), or None while open."""
-    ended_by: Literal["mornings", "quiet_week"] | None = None
 
     def open_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day < self.end)
@@ -53,6 +53,16 @@ def without_running(risk: RiskAssessment, event: PainEvent) -> bool:
     s = risk.series
     i = s.index(event.judged_day)
     return i >= 0 and sum(s.window(s.runs, event.judged_day, WEEK)) == 0
+
+
+def settle_reason(episode: SettleEpisode, t: Thresholds) -> str:
+    """Why the runner is in Settle, in their words (one sentence, lower case: it follows a label)."""
+    e = episode.trigger.entry
+    if episode.why == "without_running":
+        return f"it hurt ({e.score}/10 on {e.day:%-d %b}) without running, so the running load does not explain it."
+    if e.score >= t.not_settled_score:
+        return f"it hurt {e.score}/10 ({e.when}) on {e.day:%-d %b}."
+    return f"it still hurt the morning after the {e.score}/10 ({e.when}) on {e.day:%-d %b}."
 
 
 def settle_episodes(risk: RiskAssessment) -> list[SettleEpisode]:
@@ -68,49 +78,54 @@ def settle_on(risk: RiskAssessment, day: date) -> SettleEpisode | None:
     return next((e for e in settle_episodes(risk) if e.open_on(day)), None)
 
 
+@dataclass(slots=True)
+class _Open:
+    """The episode being replayed: its latest pain event and the run of calm mornings since."""
+
+    start: date
+    began: date
+    trigger: PainEvent
+    why: SettleWhy
+    latest: date
+    calm: int = 0
+    last_calm: date | None = None
+
+    def closed(self, end: date | None) -> SettleEpisode:
+        return SettleEpisode(self.start, self.began, self.trigger, self.why, self.latest, end)
+
+
 def _replay(risk: RiskAssessment) -> list[SettleEpisode]:
     t = risk.thresholds
     origin = risk.series.origin  # the report's window: older pain has no say in today's phase
-    events = [e for e in risk.events if origin <= e.entry.day <= risk.as_of]
-    if not events:
-        return []
-    mornings: dict[date, int] = {}
-    for p in risk.pain:
-        if p.when == "morning":
-            mornings[p.day] = max(mornings.get(p.day, -1), p.score)
     by_day: dict[date, list[PainEvent]] = {}
-    for e in events:
-        by_day.setdefault(e.entry.day, []).append(e)
+    for e in risk.events:
+        if origin <= e.entry.day <= risk.as_of:
+            by_day.setdefault(e.entry.day, []).append(e)
+    if not by_day:
+        return []
+    mornings = morning_scores(risk.pain)
     episodes: list[SettleEpisode] = []
-    current: dict | None = None
+    current: _Open | None = None
     day = min(by_day)
     while day <= risk.as_of:
         today = by_day.get(day, [])
         if current is not None:
             if today:
-                current["latest"], current["calm"] = day, 0
-            elif mornings.get(day, -1) >= 0 and mornings[day] <= t.pain_acceptable:
-                current["calm"] = current["calm"] + 1 if current["last_calm"] == day - timedelta(days=1) else 1
-                current["last_calm"] = day
-                if current["calm"] >= 2:  # the second calm morning: Settle is over that day, Return begins
-                    episodes.append(_closed(current, day, "mornings"))
+                current.latest, current.calm = day, 0
+            elif 0 <= mornings.get(day, -1) <= t.pain_acceptable:
+                current.calm = current.calm + 1 if current.last_calm == day - timedelta(days=1) else 1
+                current.last_calm = day
+                if current.calm >= 2:  # the second calm morning: Settle is over that day, Return begins
+                    episodes.append(current.closed(day))
                     current = None
-            if current is not None and (day - current["latest"]).days >= WEEK:
-                episodes.append(_closed(current, day, "quiet_week"))
+            if current is not None and (day - current.latest).days >= WEEK:
+                episodes.append(current.closed(day))
                 current = None
         if current is None:
-            trigger = _trigger(risk, events, today, day)
+            trigger = _trigger(risk, by_day, day)
             if trigger is not None:
                 event, why = trigger
-                current = {
-                    "start": day,
-                    "began": event.judged_day,
-                    "trigger": event,
-                    "why": why,
-                    "latest": day,
-                    "calm": 0,
-                    "last_calm": None,
-                }
+                current = _Open(day, event.judged_day, event, why, day)
         day += timedelta(days=1)
         if current is None:  # nothing open: jump to the next day that can start an episode (an event, or its
             # next morning), instead of walking ten years of quiet days one by one
@@ -119,30 +134,25 @@ def _replay(risk: RiskAssessment) -> list[SettleEpisode]:
                 break
             day = max(day, min(upcoming))
     if current is not None:
-        episodes.append(_closed(current, None, None))
+        episodes.append(current.closed(None))
     return episodes
 
 
-def _closed(state: dict, end: date | None, ended_by: Literal["mornings", "quiet_week"] | None) -> SettleEpisode:
-    return SettleEpisode(state["start"], state["began"], state["trigger"], state["why"], state["latest"], end, ended_by)
-
-
 def _trigger(
-    risk: RiskAssessment, events: list[PainEvent], today: list[PainEvent], day: date
+    risk: RiskAssessment, by_day: dict[date, list[PainEvent]], day: date
 ) -> tuple[PainEvent, SettleWhy] | None:
     """A pain event known on `day` to start Settle: entered today and not settled (a high score, or a morning event
     that is the next morning of an earlier event), or entered today without running."""
     t = risk.thresholds
-    for event in today:
+    for event in by_day.get(day, []):
         if event.entry.score >= t.not_settled_score:
             return event, "not_settled"
         if without_running(risk, event):
             return event, "without_running"
-    previous = [e for e in events if e.entry.day == day - timedelta(days=1)]
-    for event in previous:  # its next morning is today: known not settled today
-        if not settled(event, events, day, t):
+    for event in by_day.get(day - timedelta(days=1), []):  # its next morning is today: known not settled today
+        if not settled(event, by_day.get(day, []), day, t):  # (`settled` reads only that next morning's events)
             return event, "not_settled"
     return None
 
 
-__all__ = ["SettleEpisode", "settle_episodes", "settle_on", "without_running"]
+__all__ = ["SettleEpisode", "settle_episodes", "settle_on", "settle_reason", "without_running"]

@@ -16,6 +16,7 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from advisor.advice.advice import Advice
 from advisor.advice.rehab import RehabRoutine
 from advisor.advice.report import KneeReport
 from advisor.render.units import Units, distance
@@ -88,6 +89,22 @@ class Block:
     drop: int = 0
 
 
+def has_caps(report: KneeReport) -> bool:
+    """Return and Build give caps, shown as their own rows; Paused and Settle give none."""
+    return report.phase.code in ("return", "build")
+
+
+def listed_advice(report: KneeReport) -> list[Advice]:
+    """The advice shown as bullets (terminal and web page): not what leads the page (the referral, the phase,
+    today), not what the caps rows say, and not the routine, whose progress line closes the page."""
+    capped = has_caps(report)
+    return [
+        a
+        for a in report.advice
+        if a.code not in SHOWN_ABOVE and a.code != "rehab_routine" and not (capped and a.code in SHOWN_AS_CAPS)
+    ]
+
+
 def _blocks(report: KneeReport, units: Units, newest: date | None, full: bool) -> list[Block]:
     """The page in reading order: the referral, the phase and today, the flags, the caps, what else to do, the
     routine's progress."""
@@ -112,16 +129,10 @@ def _blocks(report: KneeReport, units: Units, newest: date | None, full: bool) -
         blocks.append(Block(Text.assemble(label, flag.message), flag.source, FLAG_DROP[flag.severity]))
     if not report.flags:
         blocks.append(Block(Text("No knee-risk flags this week.", style="green")))
-    if phase.code in ("return", "build"):
+    if has_caps(report):
         blocks.append(Block(_caps(report, units)))
     flagged = {f.code for f in report.flags}
-    for item in report.advice:
-        if (
-            item.code in SHOWN_ABOVE
-            or item.code == "rehab_routine"  # its progress line closes the page
-            or (item.code in SHOWN_AS_CAPS and phase.code in ("return", "build"))
-        ):
-            continue
+    for item in listed_advice(report):
         if not full and SAID_BY_A_FLAG.get(item.code) in flagged:
             continue
         drop = 1 if item.code in ("return_to_run", "cross_train") else 5

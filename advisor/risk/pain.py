@@ -53,10 +53,7 @@ def sort_pain(entries: Sequence[PainEntry]) -> list[PainEntry]:
 
 def pain_events(entries: Sequence[PainEntry], t: Thresholds) -> list[PainEvent]:
     """Pain events in day order (entries sorted by day)."""
-    mornings: dict[date, int] = {}
-    for p in entries:
-        if p.when == "morning":
-            mornings[p.day] = max(mornings.get(p.day, -1), p.score)
+    mornings = morning_scores(entries)
     events: list[PainEvent] = []
     for p in entries:
         if p.when != "morning":
@@ -70,6 +67,15 @@ def pain_events(entries: Sequence[PainEntry], t: Thresholds) -> list[PainEvent]:
         elif base is not None and p.score >= base + t.morning_rise_points:
             events.append(PainEvent(p, judged, "morning_rise", base))
     return events
+
+
+def morning_scores(entries: Sequence[PainEntry]) -> dict[date, int]:
+    """The worst morning score of each day with one."""
+    mornings: dict[date, int] = {}
+    for p in entries:
+        if p.when == "morning":
+            mornings[p.day] = max(mornings.get(p.day, -1), p.score)
+    return mornings
 
 
 def morning_baseline(mornings: dict[date, int], day: date, t: Thresholds) -> float | None:

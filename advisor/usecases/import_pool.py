@@ -28,7 +28,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 
 from advisor.sources.files import FitCandidate, Found
-from advisor.usecases.importing import FileResult, ImportContext, open_store, read_candidate, store_prepared
+from advisor.usecases.importing import (
+    FileResult,
+    ImportContext,
+    decoding_pool,
+    open_store,
+    read_candidate,
+    store_prepared,
+)
 from advisor.usecases.isolation import DecodingPool, PendingFile
 from advisor.usecases.pool_worker import available_cores, start_fork_server
 
@@ -50,9 +57,7 @@ def import_in_pool(ctx: ImportContext, candidates: Iterable[Found]) -> Iterator[
     with ExitStack() as stack:
         pool = ctx.decoding
         if pool is None:
-            pool = stack.enter_context(
-                DecodingPool(ctx.decoder, ctx.hr_profile, ctx.jobs, time_limit_s=ctx.decode_time_limit_s)
-            )
+            pool = stack.enter_context(decoding_pool(ctx))
         steady = pool.workers * IN_FLIGHT_PER_WORKER
         window: deque[tuple[Found, PendingFile | FileResult]] = deque()
         warming, warm_bytes = True, 0

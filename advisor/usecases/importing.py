@@ -160,7 +160,6 @@ def import_payload(
     what an export's listing says about it (name, sport). Same bytes already stored: not decoded at all. Decoded
     in `ctx.decoding`'s workers, or in a pool opened for this one file.
     """
-    from advisor.usecases.isolation import DecodingPool
     from advisor.usecases.storing import commit, seen_before
 
     sha256 = digest(data)
@@ -170,13 +169,14 @@ def import_payload(
     if ctx.decoding is not None:
         prepared = ctx.decoding.prepare(name, data, hint, sha256)
     else:
-        with DecodingPool(ctx.decoder, ctx.hr_profile, time_limit_s=ctx.decode_time_limit_s) as pool:
+        with decoding_pool(ctx) as pool:
             prepared = pool.prepare(name, data, hint, sha256)
     return commit(ctx, prepared, garmin_activity_id)
 
 
 def decoding_pool(ctx: ImportContext) -> DecodingPool:
-    """A worker pool for all of a use case's files (enter it with `with`, pass `replace(ctx, decoding=pool)`)."""
+    """A worker pool for a use case's files, `ctx.jobs` workers (enter it with `with`; a use case that holds it for
+    all its files passes `replace(ctx, decoding=pool)`)."""
     from advisor.usecases.isolation import DecodingPool
 
     return DecodingPool(ctx.decoder, ctx.hr_profile, max(1, ctx.jobs), time_limit_s=ctx.decode_time_limit_s)

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from advisor.advice.report import KneeReport
 from advisor.render.activity import detail_rows
 from advisor.render.chart import weekly_chart_png
-from advisor.render.status import SHOWN_ABOVE, SHOWN_AS_CAPS, data_note
+from advisor.render.status import data_note, listed_advice
 from advisor.render.tables import pace_or_speed, sport_label
 from advisor.usecases.corrections import CorrectionError, exclude_activity, get_activity, include_activity
 from advisor.usecases.knee import assess_history, newest_activity_day
@@ -36,12 +36,7 @@ def _week(request: Request, day: date) -> tuple[KneeReport, date | None]:
 async def home(request: Request) -> Response:
     report, newest = await call(_week, request, today(request))
     clinician = next((a for a in report.advice if a.code == "see_clinician"), None)
-    capped = report.phase.code in ("return", "build")
-    others = [
-        a
-        for a in report.advice
-        if a.code not in SHOWN_ABOVE and not (capped and a.code in SHOWN_AS_CAPS) and a.code != "rehab_routine"
-    ]
+    others = listed_advice(report)
     return render(
         request,
         "home.html",
