@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from scenarios import DEFAULTS, PROFILE, advice, codes, daily_runs, flag, pain, weeks_of
 
 from advisor.advice import ADVICE_ORDER, DISCLAIMER, assess, rehab_routine
-from advisor.risk.model import Assessment, Profile, Thresholds
+from advisor.risk.model import Assessment, Profile, RehabSession, Thresholds
 
 M0 = date(2025, 3, 3)
 AS_OF = M0 + timedelta(days=41)
@@ -25,7 +25,10 @@ def test_red_flag_yields_see_clinician_first_and_pauses_running_advice(sign):
     r = assess(history(), entries, [], Profile(flat_feet=True), DEFAULTS, AS_OF)
     assert r.flags[0].code == "red_flag" and r.flags[0].severity == "high"
     assert r.flags[0].evidence[sign] is True
-    assert codes(r.advice) == ["see_clinician", "phase", "today"]  # the referral, the phase (paused), no running
+    # the referral, the phase (paused), no running, and only the clinician's exercises or hip work
+    assert codes(r.advice) == ["see_clinician", "phase", "today", "rehab_routine"]
+    rehab = advice(r, "rehab_routine")
+    assert rehab.message.startswith("Follow your clinician's exercises") and "no step-downs" in rehab.message
     assert r.phase.code == "paused" and r.today.kind == "rest"
     assert r.advice[0].numbers["urgent"] is True
     assert r.paused and r.paused_reason
@@ -34,16 +37,29 @@ def test_red_flag_yields_see_clinician_first_and_pauses_running_advice(sign):
 
 
 def test_an_unassessed_red_flag_never_expires_silently():
-    """After the 14-day pause the referral stays (not urgent) and running restarts only through return_to_run."""
-    entries = [pain(AS_OF - timedelta(days=DEFAULTS.red_flag_days), 1, swelling=True)]
+    """PRODUCT.md phase 1: after the 14 urgent days with no assessment the referral stays, not urgent, and running
+    stays paused until the runner logs a check with none of the signs; then it restarts only through
+    return_to_run. A check inside the 14 days does not count, and after locking only a clinician restarts running."""
+    swelling = [pain(AS_OF - timedelta(days=DEFAULTS.red_flag_days), 1, swelling=True)]
+    r = assess(history(), swelling, [], PROFILE, DEFAULTS, AS_OF)
+    assert flag(r, "red_flag") is not None and r.paused and r.phase.code == "paused"
+    assert r.advice[0].code == "see_clinician" and r.advice[0].numbers["urgent"] is False
+    assert "--no-red-flags" in r.advice[0].message and "none of the signs" in r.phase.exit
+    assert r.return_to_run is None and r.caps.weekly_distance_m is None
+    early_check = [*swelling, pain(AS_OF - timedelta(days=3), 0, "morning", no_red_flags=True)]
+    assert assess(history(), early_check, [], PROFILE, DEFAULTS, AS_OF).paused
+    entries = [*swelling, pain(AS_OF, 0, "morning", no_red_flags=True)]
     r = assess(history(), entries, [], PROFILE, DEFAULTS, AS_OF)
-    assert flag(r, "red_flag") is not None and not r.paused
-    assert r.advice[0].code == "see_clinician" and r.advice[0].numbers == {"reasons": "red_flag", "urgent": False}
+    assert flag(r, "red_flag") is not None and not r.paused and r.phase.code == "return"
+    assert r.advice[0].code == "see_clinician" and r.advice[0].numbers["urgent"] is False
     assert r.return_to_run is not None and advice(r, "return_to_run") is not None
     # 6 km a day from M0, no pain scores, swelling on day 27: the reference is the usual week of the 4 weeks before
     # the flag, over the covered ones (days 6..26: 3 full weeks of 42 km; days -1..5 start before the history) =
     # 42 km; the first week is half of it, 21 km
     assert r.return_to_run.reference_m == pytest.approx(42_000) and r.caps.weekly_distance_m == 21_000
+    locking = [pain(AS_OF - timedelta(days=20), 1, locking=True), pain(AS_OF, 0, "morning", no_red_flags=True)]
+    r = assess(history(), locking, [], PROFILE, DEFAULTS, AS_OF)
+    assert r.paused and "only a clinician" in r.phase.exit and r.return_to_run is None
 
 
 def test_a_clearance_ends_the_pause_and_not_cleared_keeps_it():
@@ -54,8 +70,9 @@ def test_a_clearance_ends_the_pause_and_not_cleared_keeps_it():
     assert r.return_to_run is not None and r.return_to_run.cause == "clearance"
     waiting = [Assessment(id=1, day=AS_OF - timedelta(days=1), cleared=False)]
     r = assess(history(), swelling, [], PROFILE, DEFAULTS, AS_OF, waiting)
-    assert r.paused and codes(r.advice) == ["see_clinician", "phase", "today"] and r.phase.code == "paused"
-    assert r.advice[0].numbers == {"reasons": "awaiting_clearance", "urgent": False}
+    assert r.paused and codes(r.advice) == ["see_clinician", "phase", "today", "rehab_routine"]
+    assert r.phase.code == "paused"
+    assert r.advice[0].numbers == {"reasons": "awaiting_clearance", "urgent": False, "same_day": False}
     # A clearance with no open red flag changes nothing but the log.
     plain = assess(history(), [], [], PROFILE, DEFAULTS, AS_OF)
     assert assess(history(), [], [], PROFILE, DEFAULTS, AS_OF, cleared).caps == plain.caps
@@ -107,6 +124,20 @@ def test_rest_days_and_a_5_10_flare_is_settle_not_a_rest_day_more():
     assert r5.phase.code == "settle" and r5.phase.since == AS_OF and r5.today.kind == "cross_train"
     assert r5.caps.weekly_distance_m is None and r5.caps.next_run_m is None and r5.caps.rest_days is None
     assert advice(r5, "cross_train") is not None and advice(r5, "cap_weekly_distance") is None
+
+
+def test_settle_swaps_loaded_knee_work_for_the_wall_sit():
+    """PRODUCT.md: in Settle, step 3 (partial squats, step-downs) is replaced by step 1's wall sit. Four weeks of 3
+    strength sessions earn step 3; then 3/10 after a run and 3/10 the next morning: not settled, Settle."""
+    log = [RehabSession(day=M0 + timedelta(weeks=w, days=2 * i)) for w in range(4) for i in range(3)]
+    flare = [pain(AS_OF - timedelta(days=1), 3), pain(AS_OF, 3, "morning")]
+    r = assess(history(), flare, [], PROFILE, DEFAULTS, AS_OF, rehab=log)
+    assert r.phase.code == "settle" and r.rehab_progress.step == 3
+    rehab = advice(r, "rehab_routine")
+    assert "wall sit instead of the squats and step-downs" in rehab.message
+    assert rehab.numbers["variant"] == "wall_sit_for_loaded_knee_work"
+    calm = assess(history(), [], [], PROFILE, DEFAULTS, AS_OF, rehab=log)
+    assert calm.phase.code == "build" and advice(calm, "rehab_routine").numbers["variant"] is None
 
 
 def test_footwear_only_for_flat_feet():

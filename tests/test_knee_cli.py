@@ -77,6 +77,7 @@ def test_pain_log_list_delete(cli, database_url: str) -> None:
         (["--score", "3", "--when", "before"], "--when must be one of during, after, morning"),
         (["--score", "3", "--date", "2999-01-01"], "is in the future"),
         (["--score", "3", "--date", "yesterday"], "--date expects a date as YYYY-MM-DD"),
+        (["--score", "0", "--no-red-flags", "--calf"], "--no-red-flags says none of the signs is there"),
     ],
 )
 def test_bad_pain_input_is_one_sentence_and_stores_nothing(cli, database_url: str, args, message) -> None:
@@ -91,6 +92,23 @@ def test_bad_pain_input_is_one_sentence_and_stores_nothing(cli, database_url: st
 
 def test_unknown_option_is_a_usage_error(cli) -> None:
     assert cli("pain", "log", "--score", "2", "--mood", "bad").exit_code == 2
+
+
+def test_a_same_day_sign_answers_get_seen_today_at_once_and_leads_the_report(cli) -> None:
+    """PRODUCT.md "Same-day signs": a hot, red knee or a fever is "get seen today (urgent care)" — the moment it is
+    logged, and at the top of the report, above everything, with running paused as a red flag pauses it."""
+    logged = cli("pain", "log", "--score", "4", "--date", "2026-05-01", "--hot-red")
+    assert logged.exit_code == 0 and "Get seen today (urgent care): a hot, red knee or a fever" in logged.stdout
+    report = status(cli, "2026-05-01")
+    first = report["advice"][0]
+    assert first["code"] == "see_clinician" and first["message"].startswith("Get seen today (urgent care)")
+    assert first["numbers"]["urgent"] is True and first["numbers"]["same_day"] is True
+    assert report["paused"] is True and report["phase"]["code"] == "paused" and report["today"]["kind"] == "rest"
+    assert "get seen today" in report["phase"]["reason"]
+    listed = json.loads(cli("pain", "list", "--json").stdout)["pain"]
+    assert listed[0]["hot_red_or_fever"] is True and listed[0]["calf_pain"] is False
+    swelling = cli("pain", "log", "--score", "2", "--date", "2026-05-01", "--swelling")
+    assert "red flag: stop running" in swelling.stdout and "urgent care" not in swelling.stdout
 
 
 def test_swelling_puts_see_clinician_first_and_pauses_running(cli) -> None:

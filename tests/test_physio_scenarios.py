@@ -144,14 +144,19 @@ BEFORE_SWELLING = weeks(MON, 6, [0, 8, 0, 8, 0, 8, 8])  # 32 km weeks
 
 def test_swelling_3_days_ago_paused_urgent_and_20_days_ago_unassessed_refer_and_restart_gently(athlete) -> None:
     """Swelling reported 3 days ago: running advice paused, see a clinician now, no caps. 20 days ago and never
-    assessed: the pause is over (14 days) but the referral stays, not urgent, red flag still up, and running
-    restarts only through return_to_run at half the usual 32 km."""
+    assessed: still paused — "get it assessed; no running until you log a check with none of the signs". Once the
+    runner logs that check (day 20) the referral stays, not urgent, the red flag still up, and running restarts
+    only through return_to_run at half the usual 32 km."""
     athlete.run(BEFORE_SWELLING).pain(SWELLING, 2, "morning", "--swelling")
     soon = athlete.status(SWELLING + 3 * D)
     assert soon["paused"] is True and soon.referral() == {"red_flag"} and soon.urgent()
     assert soon.caps["weekly_distance_m"] is None and soon["return_to_run"] is None
+    unchecked = athlete.status(SWELLING + 20 * D)
+    assert unchecked["paused"] is True and unchecked["phase"]["code"] == "paused" and not unchecked.urgent()
+    assert unchecked["return_to_run"] is None and unchecked.caps["weekly_distance_m"] is None
+    athlete.pain(SWELLING + 20 * D, 0, "morning", "--no-red-flags")
     late = athlete.status(SWELLING + 20 * D)
-    assert late["paused"] is False and "red_flag" in late.codes()
+    assert late["paused"] is False and "red_flag" in late.codes() and late["phase"]["code"] == "return"
     assert late.advice_codes()[0] == "see_clinician" and late.referral() == {"red_flag"} and not late.urgent()
     # score 2 is no pain event, no during/after scores → no tolerated level; usual over the 28 days before the
     # report = 4 × 32 / 4 = 32 → week-0 cap 16 km, runs ≤ 16 / 3 = 5.33 km, every other day (3 rest days)

@@ -43,6 +43,22 @@ def test_two_qualifying_weeks_earn_the_next_step_and_pain_drops_one():
     assert progress(log, mild, as_of=M0 + timedelta(weeks=1, days=6)).step == 1
 
 
+def test_a_red_flag_drops_to_step_1_and_a_clearance_resumes_one_below():
+    """PRODUCT.md: a red-flag report drops the progression to step 1; after a clearance it resumes one step below
+    where it stood. Step 3 earned by week 3; swelling in week 4: step 1; cleared in week 5: step 2."""
+    log = [*sessions(0, 3), *sessions(1, 3), *sessions(2, 3), *sessions(3, 3)]
+    flag, clear = M0 + timedelta(weeks=4, days=1), M0 + timedelta(weeks=5, days=2)
+
+    def at(day: date):
+        return rehab_progress(log, [], day, DEFAULTS, [flag], [clear])
+
+    assert at(M0 + timedelta(weeks=3, days=6)).step == 3
+    dropped = at(M0 + timedelta(weeks=4, days=6))
+    assert dropped.step == 1 and "red flag" in dropped.last_change
+    resumed = at(M0 + timedelta(weeks=5, days=6))
+    assert resumed.step == 2 and "clearance" in resumed.last_change
+
+
 def test_this_weeks_sessions_against_the_targets():
     log = [RehabSession(day=M0, strength=True, mobility=True), RehabSession(day=M0 + timedelta(days=1), strength=False)]
     log.append(RehabSession(day=M0 + timedelta(days=1), strength=True, mobility=False))

@@ -160,3 +160,32 @@ def test_upgrading_a_database_of_the_first_schema_keeps_its_rows(database_url: s
         assert connection.execute(text("SELECT name FROM athletes")).scalars().all() == ["old"]
         assert connection.execute(text("SELECT last_result FROM job_runs")).scalar() is None
     db.dispose()
+
+
+def test_upgrading_to_0007_keeps_pain_entries_with_none_of_the_new_signs(database_url: str) -> None:
+    """Revision 0007 adds the same-day signs and the "none of these" check: an entry logged before it reads back
+    unchanged, reporting none of them (NOT NULL, default false), and the engine reads it."""
+    from advisor.store.db import _create_engine, run_migrations
+
+    engine = _create_engine(database_url)
+    run_migrations(engine, database_url, "0006")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO athletes (name, created_at) VALUES ('old', CURRENT_TIMESTAMP)"))
+        connection.execute(
+            text(
+                'INSERT INTO pain_entries (athlete_id, day, "when", score, swelling, locking, giving_way, '
+                "rest_or_night_pain, created_at) SELECT id, '2026-05-01', 'morning', 3, true, false, false, false, "
+                "CURRENT_TIMESTAMP FROM athletes"
+            )
+        )
+    engine.dispose()
+    db = open_database(database_url)
+    with db.engine.connect() as connection:
+        row = connection.execute(
+            text(
+                "SELECT swelling, hot_red_or_fever, calf_pain, numbness, injury_swelling, no_red_flags "
+                "FROM pain_entries"
+            )
+        ).one()
+    assert [bool(v) for v in row] == [True, False, False, False, False, False]
+    db.dispose()

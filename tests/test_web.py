@@ -48,7 +48,7 @@ def test_pain_form_stores_through_the_use_case_and_redirects(client: TestClient,
     assert page.status_code == 200
     for field in ('name="score"', 'name="when"', 'name="date"', 'name="note"', 'name="swelling"', 'name="locking"'):
         assert field in page.text
-    assert 'name="giving_way"' in page.text and 'name="rest_pain"' in page.text
+    assert 'name="giving_way"' in page.text and 'name="rest_or_night_pain"' in page.text
     day = rt.settings.today() - timedelta(days=1)
     answer = client.post(
         "/pain",
@@ -79,6 +79,23 @@ def test_bad_pain_input_is_one_sentence_and_nothing_is_stored(
     assert answer.status_code == 400
     assert sentence in answer.text
     assert list_pain(rt.db, rt.athlete_id) == []
+
+
+def test_logging_a_same_day_sign_on_the_phone_says_what_to_do_now(client: TestClient, rt: Runtime) -> None:
+    """PRODUCT.md "Referral": logging a red flag from the phone answers at once; calf pain is "get seen today"."""
+    page = client.get("/pain")
+    for field in ("hot_red_or_fever", "injury_swelling", "calf_pain", "numbness", "no_red_flags"):
+        assert f'name="{field}"' in page.text
+    answer = client.post("/pain", data={"csrf_token": csrf(page.text), "score": "3", "calf_pain": "1"})
+    assert answer.status_code == 200 and 'id="do-now"' in answer.text
+    assert "Get seen today (urgent care): calf pain or swelling needs a doctor now." in answer.text
+    [entry] = list_pain(rt.db, rt.athlete_id)
+    assert entry.calf_pain and not entry.swelling and not entry.no_red_flags
+    assert "calf pain or swelling" in client.get("/pain").text
+    both = client.post(
+        "/pain", data={"csrf_token": csrf(page.text), "score": "0", "calf_pain": "1", "no_red_flags": "1"}
+    )
+    assert both.status_code == 400 and "No-red-flags says none of the signs is there" in both.text
 
 
 def test_week_page_shows_the_referral_first_and_the_red_flag_pause(client: TestClient, rt: Runtime) -> None:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from advisor.advice.caps import CapsAt
 from advisor.advice.clinician import followed_advice, see_clinician
 from advisor.advice.items import ADVICE_ORDER, CROSS_TRAINING, WEEK, Advice, advice
-from advisor.advice.phases import Phase, Today
+from advisor.advice.phases import Phase, PhaseCode, Today
 from advisor.advice.rehab import RehabProgress, RehabRoutine
 from advisor.advice.returning import COMPLETED_SHARE
 from advisor.risk.aggregates import dist, km, m1
@@ -156,7 +156,7 @@ def build_advice(
     out.append(advice("phase", phase.sentence(), numbers))
     out.append(advice("today", today.message, {"kind": today.kind, "max_run_m": today.max_run_m}))
     if c.paused:
-        return out
+        return [*out, _rehab_advice(routine, progress, False, t, "paused")]
     not_referred = risk.not_improving is not None and not (
         clinician and "pain_not_improving" in clinician.numbers["reasons"]  # type: ignore[operator]
     )
@@ -255,7 +255,7 @@ def _settle_advice(
             "sitting.",
             {"phase": "settle"},
         ),
-        _rehab_advice(routine, progress, change_first, risk.thresholds),
+        _rehab_advice(routine, progress, change_first, risk.thresholds, "settle"),
     ]
     if profile.flat_feet:
         items.append(_footwear(profile))
@@ -344,13 +344,34 @@ def _next_run_advice(caps: Caps, risk: RiskAssessment, t: Thresholds) -> Advice:
     )
 
 
-def _rehab_advice(routine: RehabRoutine, progress: RehabProgress, change_first: bool, t: Thresholds) -> Advice:
+def _rehab_advice(
+    routine: RehabRoutine, progress: RehabProgress, change_first: bool, t: Thresholds, phase: PhaseCode = "build"
+) -> Advice:
+    """The week's routine at its step — in Paused only the clinician's exercises, or step 1's hip moves and the
+    wall sit; in Settle no loaded knee work (PRODUCT.md "The rehab log and progression")."""
     step = routine.steps[progress.step - 1]
-    msg = (
-        f"Rehab step {step.number} ({step.name.lower()}): strength {step.sets} × {step.reps} on "
-        f"{progress.strength_target} days this week ({progress.strength_sessions_this_week} logged so far), "
-        f"stretches and foam rolling daily ({progress.mobility_days_this_week} of {progress.mobility_target} days)."
+    logged = (
+        f"({progress.strength_sessions_this_week} of {progress.strength_target} strength sessions logged this week, "
+        f"mobility {progress.mobility_days_this_week} of {progress.mobility_target} days)"
     )
+    variant: str | None = None
+    if phase == "paused":
+        variant = "clinician_or_hip_only"
+        msg = (
+            "Follow your clinician's exercises. Without them, only step 1's hip moves (clamshell, donkey kick, fire "
+            "hydrant) and the wall sit, within 2/10 — no loaded knee work and no step-downs until a clearance "
+            f"{logged}."
+        )
+    else:
+        msg = (
+            f"Rehab step {step.number} ({step.name.lower()}): strength {step.sets} × {step.reps} on "
+            f"{progress.strength_target} days this week ({progress.strength_sessions_this_week} logged so far), "
+            f"stretches and foam rolling daily ({progress.mobility_days_this_week} of {progress.mobility_target} "
+            "days)."
+        )
+        if phase == "settle" and step.number == len(routine.steps):
+            variant = "wall_sit_for_loaded_knee_work"
+            msg += " While the knee settles, do step 1's wall sit instead of the squats and step-downs."
     if routine.emphasis is not None:
         msg += " Hip moves and the straight leg raise first, never skipped."
     if change_first:
@@ -372,5 +393,6 @@ def _rehab_advice(routine: RehabRoutine, progress: RehabProgress, change_first: 
             "mobility_days_this_week": progress.mobility_days_this_week,
             "mobility_target": progress.mobility_target,
             "emphasis": "hip_and_quad_strength" if routine.emphasis is not None else None,
+            "variant": variant,
         },
     )

@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import date
 
 from advisor.advice.build import CapsAt, build_caps
+from advisor.advice.items import spoken_list
 from advisor.advice.returning import RUNS_A_WEEK, floor_m, programme_at, run_cap
 from advisor.advice.settle import settle_on, settle_reason
 from advisor.risk.flags import RiskAssessment
+from advisor.risk.model import SIGN_WORDS
 
 WEEK = 7
 
@@ -32,8 +34,13 @@ def caps_at(risk: RiskAssessment, day: date) -> CapsAt:
             return _paused(
                 "Running advice is paused until your clinician clears you to run (`advisor pain assessed --cleared`)."
             )
-        words = ", ".join(s.replace("_", " ") for s in red.signs)
-        return _paused(f"Running advice is paused until a clinician has looked at the knee: you reported {words}.")
+        words = spoken_list([SIGN_WORDS[s] for s in red.signs])
+        if red.urgent(day) or red.needs_clinician:
+            return _paused(f"Running advice is paused until a clinician has looked at the knee: you reported {words}.")
+        return _paused(
+            "Running advice is paused until a clinician has looked at the knee, or you log a check with none of the "
+            f"signs: you reported {words}."
+        )
     episode = settle_on(risk, day)
     if episode is not None:
         reason = f"No running while the knee settles: {settle_reason(episode, t)}"

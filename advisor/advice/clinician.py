@@ -11,11 +11,26 @@ from advisor.advice.caps import caps_at
 from advisor.advice.items import WEEK, Advice, advice, spoken_list
 from advisor.advice.settle import settle_on
 from advisor.risk.flags import RiskAssessment
-from advisor.risk.model import RehabSession
+from advisor.risk.model import SAME_DAY_SIGNS, SIGN_WORDS, RehabSession
 from advisor.risk.referral import new_pain
 
 AFTER_CLEARANCE_WEEKS = 6
 """PRODUCT.md "Referral": in the 6 weeks after a clearance, pain that is not improving is "tell your clinician"."""
+
+
+def what_to_do_now(signs: Sequence[str]) -> str:
+    """The answer the moment a red flag or a same-day sign is logged, from the CLI or the web page (PRODUCT.md
+    "Referral"): the runner should not have to run `advisor status` to learn to stop."""
+    same_day = [SIGN_WORDS[s] for s in signs if s in SAME_DAY_SIGNS]
+    if same_day:
+        return (
+            f"Get seen today (urgent care): {spoken_list(same_day)} needs a doctor now. No running until you have "
+            "been seen."
+        )
+    return (
+        "That is a red flag: stop running and have the knee assessed by a physiotherapist or doctor; until then, "
+        "only non-impact work that stays within 2/10."
+    )
 
 
 def followed_advice(risk: RiskAssessment, rehab: Sequence[RehabSession]) -> bool:
@@ -42,25 +57,37 @@ def see_clinician(risk: RiskAssessment, followed: bool) -> Advice | None:
     reasons: list[str] = []
     messages: list[str] = []
     urgent = False
+    same_day = red.same_day_signs(risk.as_of)
+    if same_day:
+        messages.append(
+            f"Get seen today (urgent care): {spoken_list([SIGN_WORDS[s] for s in same_day])} "
+            f"({_day_list([p.day for p in red.reports if p.same_day_signs])}) needs a doctor now, not a running plan."
+        )
     if red.status == "open":
         reasons.append("red_flag")
-        urgent = red.paused(risk.as_of)
-        if urgent:
+        urgent = red.urgent(risk.as_of)
+        if urgent and not same_day:
             messages.append(
                 "See a physiotherapist or doctor now, before running again — swelling, locking, giving way or pain "
                 "at rest need a proper assessment."
             )
-        else:
+        elif not urgent:
             messages.append(
                 "Get the knee assessed by a physiotherapist or doctor: the red flag you reported has not been "
                 "looked at yet. Log it with `advisor pain assessed` when it has."
+                + (
+                    ""
+                    if red.checked_on is not None or red.needs_clinician
+                    else " When the signs are gone, log a check with none of them "
+                    "(`advisor pain log --score N --no-red-flags`) to start a graded return."
+                )
             )
     elif red.status == "awaiting_clearance":
         reasons.append("awaiting_clearance")
         again = red.reported_since_not_cleared
         if again:
             urgent = red.urgent(risk.as_of)
-            words = " and ".join(sorted({s.replace("_", " ") for p in again for s in p.red_flags}))
+            words = spoken_list(sorted({SIGN_WORDS[s] for p in again for s in p.red_flags}))
             days = _day_list([p.day for p in again])
             messages.append(
                 f"Tell your clinician about the {words} since they saw you ({days})"
@@ -115,7 +142,11 @@ def see_clinician(risk: RiskAssessment, followed: bool) -> Advice | None:
         )
     if not reasons:
         return None
-    return advice("see_clinician", " ".join(messages), {"reasons": ",".join(reasons), "urgent": urgent})
+    return advice(
+        "see_clinician",
+        " ".join(messages),
+        {"reasons": ",".join(reasons), "urgent": urgent or bool(same_day), "same_day": bool(same_day)},
+    )
 
 
 def _pain_without_running(risk: RiskAssessment) -> str | None:

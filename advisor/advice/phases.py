@@ -18,6 +18,7 @@ from advisor.advice.items import spoken_list
 from advisor.advice.settle import settle_reason
 from advisor.risk.aggregates import dist
 from advisor.risk.flags import RiskAssessment
+from advisor.risk.model import SIGN_WORDS
 
 WEEK = 7
 PhaseCode = Literal["paused", "settle", "return", "build"]
@@ -78,15 +79,26 @@ def phase_of(risk: RiskAssessment, c: CapsAt) -> Phase:
                 since=red.flag_day,
             )
         assert red.pause_end is not None
-        return Phase(
-            code="paused",
-            reason=f"you reported {_signs(red.signs)} on {red.reports[-1].day:%-d %b}.",
-            exit=(
-                f"Have the knee assessed; with no assessment, a graded return can start on {red.pause_end:%-d %b} "
-                "(14 days after the report) only if the signs are gone."
-            ),
-            since=red.flag_day,
-        )
+        same_day = red.same_day_signs(risk.as_of)
+        if same_day:
+            reason = f"you reported {_signs(same_day)} on {red.reports[-1].day:%-d %b}: get seen today (urgent care)."
+        else:
+            reason = f"you reported {_signs(red.signs)} on {red.reports[-1].day:%-d %b}."
+        if red.needs_clinician:
+            exit = (
+                "Have the knee assessed: after locking or giving way, only a clinician's assessment restarts running."
+            )
+        elif red.urgent(risk.as_of):
+            exit = (
+                f"Have the knee assessed; with no assessment, a graded return can start from {red.pause_end:%-d %b} "
+                "(14 days after the report) once you log a check with none of the signs (`--no-red-flags`)."
+            )
+        else:
+            exit = (
+                "Have the knee assessed; a graded return starts once a clinician clears you or you log a check with "
+                "none of the signs (`advisor pain log --score N --no-red-flags`)."
+            )
+        return Phase(code="paused", reason=reason, exit=exit, since=red.flag_day)
     if c.settle is not None:
         e = c.settle
         quiet = e.latest + timedelta(days=WEEK)
@@ -161,7 +173,7 @@ def today_of(risk: RiskAssessment, c: CapsAt, phase: Phase) -> Today:
 
 
 def _signs(signs: list[str]) -> str:
-    return spoken_list([s.replace("_", " ") for s in signs])
+    return spoken_list([SIGN_WORDS[s] for s in signs])
 
 
 __all__ = ["PHASE_NAMES", "Phase", "PhaseCode", "Today", "phase_of", "today_of"]

@@ -137,19 +137,40 @@ def _monday(day: date) -> date:
 
 
 def rehab_progress(
-    sessions: Sequence[RehabSession], events: Sequence[PainEvent], as_of: date, t: Thresholds
+    sessions: Sequence[RehabSession],
+    events: Sequence[PainEvent],
+    as_of: date,
+    t: Thresholds,
+    red_flag_reports: Sequence[date] = (),
+    clearances: Sequence[date] = (),
 ) -> RehabProgress:
     """Replay the log week by week (ISO weeks) from the first session: two consecutive qualifying weeks (≥ target
     strength sessions, no pain event) earn the next step; a pain event ≥ rest_days_pain_score or rehab pain above
-    rehab_pain_limit drops one step (in the week it happens, also the current one)."""
+    rehab_pain_limit drops one step (in the week it happens, also the current one). A red-flag report drops the
+    progression to step 1, and the clearance after it resumes one step below where it stood."""
     done = [r for r in sessions if r.day <= as_of]
     steps = _load().steps
     step, streak, change = 1, 0, None
+    stood: int | None = None  # the step before a red flag dropped it, until a clearance
     this = _monday(as_of)
     if done:
         week = _monday(min(r.day for r in done))
         while week <= this:
             end = week + timedelta(days=6)
+            marks = sorted(
+                [(d, 0) for d in red_flag_reports if week <= d <= min(end, as_of)]
+                + [(d, 1) for d in clearances if week <= d <= min(end, as_of)]
+            )
+            for d, kind in marks:
+                if kind == 0 and stood is None:
+                    stood, step, streak = step, 1, 0
+                    change = f"down to step 1 after the red flag reported {d.isoformat()}"
+                elif kind == 1 and stood is not None:
+                    step, stood = max(step, stood - 1, 1), None
+                    change = f"step {step} after the clearance on {d.isoformat()}, one below where it stood"
+            if marks:
+                week += timedelta(days=7)
+                continue
             in_week = [r for r in done if week <= r.day <= end]
             pain = [e for e in events if week <= e.entry.day <= min(end, as_of)]
             drop = [e for e in pain if e.entry.score >= t.rest_days_pain_score]

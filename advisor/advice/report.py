@@ -98,7 +98,14 @@ def assess(
     c = caps_at(risk, as_of)
     caps = build_caps(risk, c)
     routine = rehab_routine(profile.sex)
-    progress = rehab_progress(sessions, risk.events, as_of, t)
+    progress = rehab_progress(
+        sessions,
+        risk.events,
+        as_of,
+        t,
+        [p.day for p in risk.pain if p.red_flags],
+        [a.day for a in risk.assessments if a.cleared],
+    )
     phase = phase_of(risk, c)
     today = today_of(risk, c, phase)
     advice = build_advice(risk, c, caps, profile, routine, progress, sessions, phase, today)

@@ -113,8 +113,8 @@ def _starts(risk: RiskAssessment, day: date) -> list[tuple[date, date, str]]:
     t = risk.thresholds
     starts: list[tuple[date, date, str]] = []
     red = risk.red_flags_at(day)
-    if red.status == "open" and red.pause_end is not None and red.pause_end <= day and red.flag_day is not None:
-        starts.append((red.pause_end, red.flag_day, "red_flag"))
+    if red.status == "open" and red.checked_on is not None and red.flag_day is not None:
+        starts.append((red.checked_on, red.flag_day, "red_flag"))  # the runner's check after the urgent days
     if red.status == "none" and red.cleared_on is not None and red.flag_day is not None:
         starts.append((red.cleared_on, red.flag_day, "clearance"))
     ended = [e for e in settle_episodes(risk) if e.end is not None and e.end <= day]

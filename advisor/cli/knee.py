@@ -30,9 +30,21 @@ def pain_log(
     locking: Annotated[bool, typer.Option("--locking", help="The knee locks or catches.")] = False,
     giving_way: Annotated[bool, typer.Option("--giving-way", help="The knee gives way.")] = False,
     rest_pain: Annotated[bool, typer.Option("--rest-pain", help="Pain at rest or at night.")] = False,
+    hot_red: Annotated[bool, typer.Option("--hot-red", help="The knee is hot and red, or you have a fever.")] = False,
+    after_injury: Annotated[
+        bool,
+        typer.Option("--after-injury", help="Swelling at once, or you cannot bear weight, after a twist or fall."),
+    ] = False,
+    calf: Annotated[bool, typer.Option("--calf", help="Calf pain or swelling.")] = False,
+    numbness: Annotated[bool, typer.Option("--numbness", help="Numbness in the leg or foot.")] = False,
+    no_red_flags: Annotated[
+        bool, typer.Option("--no-red-flags", help="A check: none of the signs above is there now.")
+    ] = False,
     note: Annotated[str | None, typer.Option("--note", help="Anything worth remembering.")] = None,
 ) -> None:
-    """Log a knee pain score; swelling, locking, giving way and rest pain are red flags."""
+    """Log a knee pain score; swelling, locking, giving way and rest pain are red flags, and a hot red knee or fever,
+    a twist or fall, calf pain and numbness mean "get seen today"."""
+    from advisor.advice.clinician import what_to_do_now
     from advisor.usecases.knee import PainInput, log_pain
 
     rt = open_runtime(ctx)
@@ -44,6 +56,11 @@ def pain_log(
         locking=locking,
         giving_way=giving_way,
         rest_or_night_pain=rest_pain,
+        hot_red_or_fever=hot_red,
+        injury_swelling=after_injury,
+        calf_pain=calf,
+        numbness=numbness,
+        no_red_flags=no_red_flags,
         note=note,
     )
     try:
@@ -51,8 +68,8 @@ def pain_log(
     except InputError as error:
         fail(str(error))
     typer.echo(f"Logged pain {row.score}/10 ({row.when}) on {row.day.isoformat()} as entry {row.id}.")
-    if swelling or locking or giving_way or rest_pain:
-        typer.echo("That is a red flag: pause running and have the knee assessed by a clinician.")
+    if entry.signs:
+        typer.echo(what_to_do_now(entry.signs))
 
 
 @pain_app.command("assessed")
@@ -90,6 +107,7 @@ def pain_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """List logged pain entries."""
+    from advisor.risk.model import SIGN_WORDS
     from advisor.usecases.knee import list_pain
 
     rt = open_runtime(ctx)
@@ -101,10 +119,8 @@ def pain_list(
                 "date": r.day.isoformat(),
                 "when": r.when,
                 "score": r.score,
-                "swelling": r.swelling,
-                "locking": r.locking,
-                "giving_way": r.giving_way,
-                "rest_or_night_pain": r.rest_or_night_pain,
+                **{sign: getattr(r, sign) for sign in SIGN_WORDS},
+                "no_red_flags": r.no_red_flags,
                 "note": r.note,
             }
             for r in rows
@@ -119,17 +135,9 @@ def pain_list(
 
     table = Table("id", "date", "when", "score", "flags", "note")
     for r in rows:
-        flags = [
-            n
-            for n, v in (
-                ("swelling", r.swelling),
-                ("locking", r.locking),
-                ("giving way", r.giving_way),
-                ("rest pain", r.rest_or_night_pain),
-            )
-            if v
-        ]
-        table.add_row(str(r.id), r.day.isoformat(), r.when, f"{r.score}/10", ", ".join(flags), r.note or "")
+        flags = [words for sign, words in SIGN_WORDS.items() if getattr(r, sign)]
+        signs = ", ".join(flags) or ("none of the signs" if r.no_red_flags else "")
+        table.add_row(str(r.id), r.day.isoformat(), r.when, f"{r.score}/10", signs, r.note or "")
     Console().print(table)
 
 

@@ -115,9 +115,31 @@ class Run:
         return activity_kind(self.sport, self.sub_sport)
 
 
+RED_FLAG_SIGNS: dict[str, str] = {
+    "swelling": "swelling",
+    "locking": "locking",
+    "giving_way": "giving way",
+    "rest_or_night_pain": "pain at rest or at night",
+}
+"""PRODUCT.md "Referral": the red flags, by the field that records each, with the words a runner reads."""
+SAME_DAY_SIGNS: dict[str, str] = {
+    "hot_red_or_fever": "a hot, red knee or a fever",
+    "injury_swelling": "swelling or not bearing weight after a twist or fall",
+    "calf_pain": "calf pain or swelling",
+    "numbness": "numbness",
+}
+"""PRODUCT.md "Same-day signs": "get seen today (urgent care)"; they pause running as a red flag does."""
+SIGN_WORDS: dict[str, str] = RED_FLAG_SIGNS | SAME_DAY_SIGNS
+NEEDS_CLINICIAN = frozenset({"locking", "giving_way"})
+"""Signs a runner's own "none of these" check cannot answer: only a clinician's assessment ends their pause."""
+
+
 @dataclass(frozen=True, slots=True)
 class PainEntry:
-    """One knee-pain score the runner logged. `when`: during a run, after it, or the next morning."""
+    """One knee-pain score the runner logged. `when`: during a run, after it, or the next morning.
+
+    Each sign of `SIGN_WORDS` is a field; `no_red_flags` is the runner's check that none of them is there (it ends
+    an unassessed red flag's pause after its 14 days, PRODUCT.md "Referral")."""
 
     id: int
     day: date
@@ -127,6 +149,11 @@ class PainEntry:
     locking: bool = False
     giving_way: bool = False
     rest_or_night_pain: bool = False
+    hot_red_or_fever: bool = False
+    injury_swelling: bool = False
+    calf_pain: bool = False
+    numbness: bool = False
+    no_red_flags: bool = False
     note: str | None = None
 
     def __post_init__(self) -> None:
@@ -134,17 +161,17 @@ class PainEntry:
             raise ValueError(f"pain entry {self.id}: score must be 0-10, got {self.score}")
         if self.when not in ("during", "after", "morning"):
             raise ValueError(f"pain entry {self.id}: when must be during, after or morning")
+        if self.no_red_flags and self.red_flags:
+            raise ValueError(f"pain entry {self.id}: a check with none of the signs cannot also report one")
 
     @property
     def red_flags(self) -> tuple[str, ...]:
-        """Names of the red-flag signs in this entry (empty when none)."""
-        signs = (
-            ("swelling", self.swelling),
-            ("locking", self.locking),
-            ("giving_way", self.giving_way),
-            ("rest_or_night_pain", self.rest_or_night_pain),
-        )
-        return tuple(name for name, present in signs if present)
+        """Names of the signs in this entry that pause running — the red flags and the same-day signs."""
+        return tuple(name for name in SIGN_WORDS if getattr(self, name))
+
+    @property
+    def same_day_signs(self) -> tuple[str, ...]:
+        return tuple(name for name in SAME_DAY_SIGNS if getattr(self, name))
 
 
 @dataclass(frozen=True, slots=True)

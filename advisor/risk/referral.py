@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from advisor.risk.model import Assessment, Flag, PainEntry, Thresholds
+from advisor.risk.model import NEEDS_CLINICIAN, SIGN_WORDS, Assessment, Flag, PainEntry, Thresholds
 from advisor.risk.pain import PainEvent
 from advisor.risk.sources import make_flag
 
@@ -37,10 +37,29 @@ class RedFlagState:
     """Day of the clearance that ended the latest episode, when it was cleared."""
     not_cleared_on: date | None = None
     """Day of the "not cleared" assessment the runner is waiting on (status awaiting_clearance)."""
+    checked_on: date | None = None
+    """Day of the runner's check with none of the signs, logged after the latest report's urgent days while the
+    episode is open and holds no locking or giving way: running restarts from it (status open)."""
 
     @property
     def signs(self) -> list[str]:
         return sorted({s for p in self.reports for s in p.red_flags})
+
+    @property
+    def needs_clinician(self) -> bool:
+        """Locking or giving way in the episode: no check of the runner's own ends its pause, only an assessment."""
+        return any(s in NEEDS_CLINICIAN for s in self.signs)
+
+    def same_day_signs(self, day: date) -> list[str]:
+        """The same-day signs among the reports still urgent on `day`: "get seen today (urgent care)"."""
+        if not self.urgent(day):
+            return []
+        return sorted({s for p in self.reports for s in p.same_day_signs if p.day + self._urgent_days > day})
+
+    @property
+    def _urgent_days(self) -> timedelta:
+        assert self.pause_end is not None and self.reports
+        return self.pause_end - self.reports[-1].day
 
     @property
     def reported_since_not_cleared(self) -> tuple[PainEntry, ...]:
@@ -54,11 +73,12 @@ class RedFlagState:
         return bool(self.reports) and self.pause_end is not None and day < self.pause_end
 
     def paused(self, day: date) -> bool:
-        """Running advice is paused: an open report inside its urgent days, or a clinician has not cleared the
-        runner (whatever is reported after that)."""
+        """Running advice is paused (PRODUCT.md phase 1): an open report in its urgent days; after them, until the
+        runner logs a check with none of the signs (locking or giving way: until an assessment); or a clinician
+        has not cleared the runner, whatever is reported after that."""
         if self.status == "awaiting_clearance":
             return True
-        return self.status == "open" and self.urgent(day)
+        return self.status == "open" and (self.urgent(day) or self.checked_on is None)
 
 
 def red_flag_state(
@@ -70,10 +90,11 @@ def red_flag_state(
     A report while a "not cleared" assessment is open joins that episode: it stays waiting for a clearance (it was
     forgotten before, and 14 days after swelling again a not-cleared runner was told to restart). A "not cleared"
     assessment with no red flag open pauses running too: the clinician said not to run. A clearance ends whatever
-    is open.
+    is open. A check with none of the signs counts only after the latest report's urgent days, and never for an
+    episode with locking or giving way; a new report in the episode needs a new check.
     """
     timeline: list[tuple[date, int, PainEntry | Assessment]] = [
-        (p.day, 0, p) for p in entries if p.red_flags and p.day <= day
+        (p.day, 0, p) for p in entries if (p.red_flags or p.no_red_flags) and p.day <= day
     ]
     timeline += [(a.day, 1, a) for a in assessments if a.day <= day]
     timeline.sort(key=lambda item: (item[0], item[1], item[2].id))
@@ -82,9 +103,21 @@ def red_flag_state(
     flag_day: date | None = None
     cleared_on: date | None = None
     not_cleared_on: date | None = None
+    checked_on: date | None = None
+    urgent_days = timedelta(days=t.red_flag_days)
     for _, kind, item in timeline:
         if kind == 0:
             assert isinstance(item, PainEntry)
+            if item.no_red_flags:
+                if (
+                    status == "open"
+                    and checked_on is None
+                    and item.day >= reports[-1].day + urgent_days
+                    and not any(s in NEEDS_CLINICIAN for p in reports for s in p.red_flags)
+                ):
+                    checked_on = item.day
+                continue
+            checked_on = None
             if status == "none":
                 reports, flag_day, cleared_on = [], item.day, None
                 status = "open"
@@ -93,16 +126,22 @@ def red_flag_state(
             assert isinstance(item, Assessment)
             if item.cleared:
                 if status != "none":
-                    status, cleared_on, not_cleared_on = "none", item.day, None
+                    status, cleared_on, not_cleared_on, checked_on = "none", item.day, None, None
                 continue  # a clearance with nothing open changes nothing but the log
             if status == "none":
                 reports, flag_day, cleared_on = [], item.day, None
             if status != "awaiting_clearance":
                 not_cleared_on = item.day
             status = "awaiting_clearance"
-    pause_end = reports[-1].day + timedelta(days=t.red_flag_days) if status != "none" and reports else None
+    pause_end = reports[-1].day + urgent_days if status != "none" and reports else None
     return RedFlagState(
-        status, tuple(reports) if status != "none" else (), flag_day, pause_end, cleared_on, not_cleared_on
+        status,
+        tuple(reports) if status != "none" else (),
+        flag_day,
+        pause_end,
+        cleared_on,
+        not_cleared_on,
+        checked_on if status == "open" else None,
     )
 
 
@@ -111,15 +150,27 @@ def red_flag(state: RedFlagState, day: date, t: Thresholds) -> Flag | None:
     if state.status == "none" or not state.reports:
         return None
     last = state.reports[-1]
-    words = ", ".join(s.replace("_", " ") for s in state.signs)
-    if state.status == "awaiting_clearance":
+    words = ", ".join(SIGN_WORDS[s] for s in state.signs)
+    same_day = state.same_day_signs(day)
+    if same_day:
+        msg = (
+            f"You reported {', '.join(SIGN_WORDS[s] for s in same_day)} on {last.day.isoformat()} — get seen today "
+            "(urgent care)."
+        )
+    elif state.status == "awaiting_clearance":
         assert state.not_cleared_on is not None
         msg = (
             f"You reported {words} on {last.day.isoformat()}, and your clinician has not cleared you "
             f"(assessed {state.not_cleared_on.isoformat()}) — no running until they do."
         )
-    elif state.paused(day):
+    elif state.urgent(day):
         msg = f"You reported {words} on {last.day.isoformat()} — have the knee assessed before running again."
+    elif state.paused(day):
+        msg = (
+            f"You reported {words} on {last.day.isoformat()} and no clinician's assessment has been logged since — "
+            "get it assessed; no running until "
+            + ("a clinician has." if state.needs_clinician else "you log a check with none of the signs.")
+        )
     else:
         msg = (
             f"You reported {words} on {last.day.isoformat()} and no clinician's assessment has been logged since — "
@@ -137,6 +188,8 @@ def red_flag(state: RedFlagState, day: date, t: Thresholds) -> Flag | None:
             "days_since": (day - last.day).days,
             "pause_days": t.red_flag_days,
             "not_cleared_on": state.not_cleared_on.isoformat() if state.not_cleared_on else None,
+            "checked_on": state.checked_on.isoformat() if state.checked_on else None,
+            "same_day": bool(same_day),
             **{s: True for s in state.signs},
         },
     )

@@ -47,6 +47,11 @@ class PainRow(NamedTuple):
     locking: bool
     giving_way: bool
     rest_or_night_pain: bool
+    hot_red_or_fever: bool
+    injury_swelling: bool
+    calf_pain: bool
+    numbness: bool
+    no_red_flags: bool
     note: str | None
 
 
@@ -73,6 +78,10 @@ class RehabRow(NamedTuple):
     pain: int | None
 
 
+_PAIN_COLUMNS = ", ".join(f'"{name}"' for name in PainRow._fields)
+"""Quoted, because `when` is an SQL keyword."""
+
+
 @dataclass(frozen=True)
 class HistoryRows:
     activities: list[ActivityRow]
@@ -90,8 +99,7 @@ def read_history(
     with db.read() as reader:
         day, flag = reader.day, reader.flag
         pain = reader.rows(
-            'SELECT id, day, "when", score, swelling, locking, giving_way, rest_or_night_pain, note '
-            "FROM pain_entries WHERE athlete_id = :athlete AND day <= :as_of",
+            f"SELECT {_PAIN_COLUMNS} FROM pain_entries WHERE athlete_id = :athlete AND day <= :as_of",
             athlete=athlete_id,
             as_of=as_of,
         )
@@ -121,7 +129,7 @@ def read_history(
                 since=since,
                 until=until,
             ),
-            pain=[PainRow(p[0], day(p[1]), p[2], p[3], *(flag(v) for v in p[4:8]), p[8]) for p in pain],
+            pain=[PainRow(p[0], day(p[1]), p[2], p[3], *(flag(v) for v in p[4:-1]), p[-1]) for p in pain],
             stairs=[StairRow(day(r[0]), *r[1:]) for r in stairs],
             assessments=[AssessmentRow(a[0], day(a[1]), flag(a[2]), a[3]) for a in assessments],
             rehab=[RehabRow(day(r[0]), *(flag(v) for v in r[1:4]), r[4]) for r in rehab],

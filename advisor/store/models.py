@@ -165,6 +165,11 @@ class PainEntryRow(Base):
     locking: Mapped[bool] = mapped_column(Boolean, default=False)
     giving_way: Mapped[bool] = mapped_column(Boolean, default=False)
     rest_or_night_pain: Mapped[bool] = mapped_column(Boolean, default=False)
+    hot_red_or_fever: Mapped[bool] = mapped_column(Boolean, default=False)
+    injury_swelling: Mapped[bool] = mapped_column(Boolean, default=False)
+    calf_pain: Mapped[bool] = mapped_column(Boolean, default=False)
+    numbness: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_red_flags: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from advisor.advice.report import KneeReport, assess
 from advisor.risk.aggregates import HISTORY_DAYS
-from advisor.risk.model import Assessment, PainEntry, Profile, RehabSession, Run, StairDay
+from advisor.risk.model import SIGN_WORDS, Assessment, PainEntry, Profile, RehabSession, Run, StairDay
 
 if TYPE_CHECKING:
     from advisor.config import Settings
@@ -69,10 +69,8 @@ def pain_from_row(p: Any) -> PainEntry:
         day=p.day,
         when=p.when,
         score=p.score,
-        swelling=bool(p.swelling),
-        locking=bool(p.locking),
-        giving_way=bool(p.giving_way),
-        rest_or_night_pain=bool(p.rest_or_night_pain),
+        **{sign: bool(getattr(p, sign)) for sign in SIGN_WORDS},
+        no_red_flags=bool(p.no_red_flags),
         note=p.note,
     )
 

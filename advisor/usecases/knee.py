@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, get_args
 
 from advisor.advice.report import KneeReport
 from advisor.errors import InputError
-from advisor.risk.model import Flag, PainWhen
+from advisor.risk.model import SIGN_WORDS, Flag, PainWhen
 from advisor.usecases.history import (
     WINDOW_MARGIN_DAYS,
     assess_athlete,
@@ -40,7 +40,16 @@ class PainInput:
     locking: bool = False
     giving_way: bool = False
     rest_or_night_pain: bool = False
+    hot_red_or_fever: bool = False
+    injury_swelling: bool = False
+    calf_pain: bool = False
+    numbness: bool = False
+    no_red_flags: bool = False
     note: str | None = None
+
+    @property
+    def signs(self) -> tuple[str, ...]:
+        return tuple(name for name in SIGN_WORDS if getattr(self, name))
 
 
 def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> PainEntryRow:
@@ -54,6 +63,8 @@ def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> Pa
         raise InputError(f"--date {day.isoformat()} is in the future (today is {today.isoformat()})")
     if day < today - timedelta(days=3650):
         raise InputError(f"--date {day.isoformat()} is more than ten years ago")
+    if entry.no_red_flags and entry.signs:
+        raise InputError("--no-red-flags says none of the signs is there: it cannot come with one of them")
     if entry.note is not None and len(entry.note) > MAX_NOTE_CHARS:
         raise InputError(f"--note is longer than {MAX_NOTE_CHARS} characters")
     from advisor.store.models import PainEntryRow
@@ -63,10 +74,8 @@ def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> Pa
         day=day,
         when=entry.when,
         score=entry.score,
-        swelling=entry.swelling,
-        locking=entry.locking,
-        giving_way=entry.giving_way,
-        rest_or_night_pain=entry.rest_or_night_pain,
+        **{sign: getattr(entry, sign) for sign in SIGN_WORDS},
+        no_red_flags=entry.no_red_flags,
         note=entry.note or None,
         created_at=datetime.now(UTC),
     )

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from advisor.advice.report import KneeReport
 from advisor.advice.summary import CHART_WEEKS, ActivityLine, PainLine, Render, RenderedSummary, SummaryView, WeekPoint
 from advisor.risk.aggregates import iso_week
+from advisor.risk.model import SIGN_WORDS
 from advisor.usecases.knee import assess_history, list_pain
 from advisor.usecases.listing import list_activities, local_date
 from advisor.usecases.runtime import Runtime
@@ -66,14 +67,6 @@ def week_just_ended(today: date) -> str:
 
 # --------------------------------------------------------------------------------------------------------------
 # What goes into the summary
-
-
-_SIGNS = (
-    ("swelling", "swelling"),
-    ("locking", "locking"),
-    ("giving_way", "giving way"),
-    ("rest_or_night_pain", "pain at rest or at night"),
-)
 
 
 def _chart(rt: Runtime, monday: date, as_of: date) -> tuple[list[KneeReport], list[WeekPoint]]:
@@ -150,7 +143,7 @@ def summary_view(rt: Runtime, week: str | None = None, today: date | None = None
             when=p.when,
             score=p.score,
             note=p.note,
-            signs=tuple(label for attr, label in _SIGNS if getattr(p, attr)),
+            signs=tuple(words for sign, words in SIGN_WORDS.items() if getattr(p, sign)),
         )
         for p in pain_rows
         if p.day >= monday

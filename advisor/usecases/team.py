@@ -21,6 +21,7 @@ from advisor.advice.report import KneeReport
 from advisor.advice.team import Group, TeamLine, TeamStatus
 from advisor.config import Settings
 from advisor.errors import InputError
+from advisor.risk.model import SIGN_WORDS
 from advisor.store.db import Database
 from advisor.store.models import (
     Activity,
@@ -66,7 +67,7 @@ _ACTIVITY_COLUMNS = (
     Activity.name,
 )
 """Only what `Run` needs: reading 40,000 rows as plain tuples instead of ORM objects is most of the read's time."""
-PAIN_FIELDS = ("id", "day", "when", "score", "swelling", "locking", "giving_way", "rest_or_night_pain", "note")
+PAIN_FIELDS = ("id", "day", "when", "score", *SIGN_WORDS, "no_red_flags", "note")
 STAIR_FIELDS = ("day", "source", "floors_up", "floors_down", "steps")
 ASSESSMENT_FIELDS = ("id", "day", "cleared", "note")
 REHAB_FIELDS = ("day", "strength", "mobility", "band", "pain")

@@ -14,6 +14,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from advisor.advice.clinician import what_to_do_now
+from advisor.risk.model import SIGN_WORDS
 from advisor.usecases.knee import InputError, PainInput, assess_history, list_pain, log_pain
 from advisor.usecases.rehab import RehabInput, list_assessments, list_rehab, log_rehab, record_assessment
 from advisor.web.common import call, checked_form, render, runtime, today
@@ -22,7 +24,13 @@ RED_FLAGS = (
     ("swelling", "Swelling", "The knee is swollen."),
     ("locking", "Locking", "The knee locks or catches."),
     ("giving_way", "Giving way", "The knee gives way."),
-    ("rest_pain", "Pain at rest or at night", "It hurts when still, or wakes you."),
+    ("rest_or_night_pain", "Pain at rest or at night", "It hurts when still, or wakes you."),
+)
+SAME_DAY = (
+    ("hot_red_or_fever", "Hot, red knee or a fever", "Get seen today."),
+    ("injury_swelling", "After a twist or fall", "Swelling at once, or you cannot bear weight."),
+    ("calf_pain", "Calf pain or swelling", "Get seen today."),
+    ("numbness", "Numbness", "In the leg or foot."),
 )
 WHEN = (("during", "During a run"), ("after", "After a run"), ("morning", "The next morning"))
 PAIN_SHOWN_DAYS = 120
@@ -60,16 +68,16 @@ def _pain_input(fields: dict[str, str]) -> PainInput:
         score=score,
         when=fields.get("when") or "after",
         day=_day(fields.get("date"), "date"),
-        swelling="swelling" in fields,
-        locking="locking" in fields,
-        giving_way="giving_way" in fields,
-        rest_or_night_pain="rest_pain" in fields,
+        **{sign: sign in fields for sign in SIGN_WORDS},
+        no_red_flags="no_red_flags" in fields,
         note=fields.get("note") or None,
     )
 
 
 async def pain_page(request: Request, error: str | None = None, form: dict[str, str] | None = None) -> Response:
+    """The form and the log; after a sign was logged, what to do now leads the page."""
     rt = runtime(request)
+    signs = [s for s in request.query_params.get("signs", "").split(",") if s in SIGN_WORDS]
     day = today(request)
     entries = await call(list_pain, rt.db, rt.athlete_id, day - timedelta(days=PAIN_SHOWN_DAYS))
     context = {
@@ -78,6 +86,9 @@ async def pain_page(request: Request, error: str | None = None, form: dict[str, 
         "error": error,
         "form": form or {},
         "red_flags": RED_FLAGS,
+        "same_day": SAME_DAY,
+        "sign_words": SIGN_WORDS,
+        "what_to_do_now": what_to_do_now(signs) if signs else None,
         "when_choices": WHEN,
     }
     return render(request, "pain.html", context, 400 if error else 200)
@@ -91,7 +102,8 @@ async def pain_post(request: Request) -> Response:
         await call(log_pain, rt.db, rt.athlete_id, entry, today(request))
     except InputError as error:
         return await pain_page(request, _sentence(error), fields)
-    return RedirectResponse("/pain?logged=1", status_code=303)
+    signs = f"&signs={','.join(entry.signs)}" if entry.signs else ""
+    return RedirectResponse(f"/pain?logged=1{signs}", status_code=303)
 
 
 async def rehab_page(request: Request, error: str | None = None) -> Response:
