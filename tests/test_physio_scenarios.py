@@ -79,6 +79,9 @@ def test_30km_weeks_then_a_59km_week_flag_it_dont_reward_it(athlete) -> None:
     # base = 59 held to 1.3 × 30 = 39; step-up 42.9; weekly_spike → ≤ 1.1 × 30 = 33
     assert r.caps["weekly_distance_m"] == km(33.0)
     assert r.caps["next_run_m"] == km(11.0)
+    # the hold says until when: with no more running, the last 7 days drop to 49, 49, 39, then 29 ≤ 33 on the
+    # Thursday, when Monday to Wednesday's 10 km runs have left them
+    assert r.caps["weekly_reason"].endswith("to Thu 23 Apr")
 
 
 def test_8_days_off_after_a_4_10_back_at_half_the_usual_week_never_step_back_to_40(athlete) -> None:
@@ -319,6 +322,22 @@ def test_a_pain_free_holiday_return_climbs_a_level_each_completed_week_without_s
     # 80 % of 40 = 32 km, but runs ≤ 1.1 × the longest run of the last 30 days (7 km; the 10 km runs are 35 days
     # old) = 7.7 km, and 4 of them reach 30.8 km: the week's cap is what its runs can reach
     assert r.caps["next_run_m"] == km(7.7) and r.caps["weekly_distance_m"] == km(30.8)
+    # following the plan is no jump: while Return is open the last 7 days (28 km) are judged against 1.10 × its
+    # 40 km reference (44 km), not the usual week the holiday emptied ((24 + 20 + 0 + 0) / 4 = 11 km)
+
+
+def test_a_return_week_run_to_plan_after_four_weeks_off_is_no_weekly_spike(athlete) -> None:
+    """PRODUCT.md `weekly_spike`: while a Return is open, the last 7 days are judged against 1.10 × its reference.
+    40 km weeks, four weeks off, then the first Return week run exactly to plan (4 × 5 km = its 20 km level): the
+    runner did what they were told, and is not told their load jumped."""
+    athlete.run(weeks(MON, 6, [10, 0, 10, 0, 10, 0, 10]))
+    back = MON + 10 * W  # after four weeks without a run
+    athlete.run(week(back, [5, 0, 5, 0, 5, 0, 5]))
+    r = athlete.status(back + W - D)
+    assert r["phase"]["code"] == "return" and r["return_to_run"]["reference_m"] == km(40.0)
+    # the usual week of the 4 before the last 7 is 0 (all four weeks off), so 20 km would be "a jump" against it;
+    # against the Return's reference it is half of 1.10 × 40 = 44 km: no spike, and nothing to hold
+    assert "weekly_spike" not in r.codes()
 
 
 def test_five_pain_free_logged_weeks_under_the_cap_outgrow_the_week_that_hurt(athlete) -> None:
@@ -344,6 +363,8 @@ def test_a_newcomer_with_two_weeks_gets_sensible_caps_and_is_asked_for_older_run
     # usual = the one covered week before the last 7 = 34; last 7 = 34; base 34, no pain ever → + 10 % = 37.4;
     # next run 1.1 × 10 = 11; 5 running days (1 + 4 runs a week) × 11 = 55 ≥ 37.4; no swap (cap above last 7)
     assert r.caps["weekly_distance_m"] == km(37.4) and r.caps["next_run_m"] == km(11.0)
+    # the usual week the report shows is that covered week, not 34 / 4 = 8.5 with the unknown weeks as rest
+    assert r.advice("cap_weekly_distance")["numbers"]["usual_week_m"] == km(34.0)
     assert "cross_train" not in r.advice_codes()
     assert r["coverage"].startswith("Based on 14 days of running: import your older runs")
     assert "Based on 14 days of running" in athlete.cmd("status", "--as-of", (MON + 2 * W - D).isoformat())
@@ -501,6 +522,10 @@ def test_trail_week_with_big_descents_flag_the_downhill_keep_it_flat(athlete) ->
     # counting; the next run is 1.1 × 10 as usual
     assert r.caps["weekly_distance_m"] == km(30.0) and r.caps["next_run_m"] == km(11.0)
     assert r.caps["weekly_basis"] == "hold" and "downhill" in r.caps["weekly_reason"]
+    # until the trail runs leave the last 7 days: the week's descent is no longer a spike from Wednesday (400 m
+    # left, under 1.5 × 300), but each 400 m run is one on its own (> 2 × 100 m) until the Friday run leaves, on
+    # the Friday after
+    assert r.caps["weekly_reason"].endswith("to Fri 17 Apr")
 
 
 def test_a_week_of_triple_stairs_flag_the_stairs(athlete) -> None:
@@ -513,6 +538,8 @@ def test_a_week_of_triple_stairs_flag_the_stairs(athlete) -> None:
     assert "stairs_spike" in r.codes() and "avoid_downhill_stairs" in r.advice_codes()  # 210 > 1.5 × 70
     # rule 3: while stairs_spike is up the weekly cap holds at the base (28), not 1.1 × 28
     assert r.caps["weekly_distance_m"] == km(28.0) and r.caps["next_run_m"] == km(11.0)
+    # until the stairs leave the last 7 days: 180, 150, 120 floors (still > 1.5 × 70), then 90 on the Thursday
+    assert r.caps["weekly_reason"].endswith("to Thu 16 Apr")
 
 
 def test_runs_near_local_midnight_count_on_the_runners_day_and_iso_week(athlete, monkeypatch) -> None:

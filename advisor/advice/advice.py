@@ -321,7 +321,7 @@ def _weekly_advice(caps: Caps, d7: float, risk: RiskAssessment, t: Thresholds) -
         "basis": caps.weekly_basis,
         "last_7_days_m": m1(d7),
         "last_7_days_km": km(d7),
-        "usual_week_m": m1(risk.usual_week(risk.as_of)),
+        "usual_week_m": m1(usual) if (usual := risk.usual_week(risk.as_of)) is not None else None,
         "pain_threshold_7d_m": th.distance_7d_m,
         "tolerated_7d_m": th.tolerated_7d_m,
     }

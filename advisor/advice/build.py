@@ -13,14 +13,16 @@ there is no weekly cap. A newcomer who imports two weeks of 34 km used to be tol
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from advisor.risk.aggregates import dist
+from advisor.risk.aggregates import DailySeries, dist
 from advisor.risk.flags import RiskAssessment
 from advisor.risk.pain import PainEvent
 from advisor.risk.referral import settled
+from advisor.risk.spikes import downhill_week_high, stairs_week_high
 
 if TYPE_CHECKING:
     from advisor.advice.returning import Programme
@@ -75,31 +77,7 @@ def history_days(risk: RiskAssessment, day: date) -> int:
 def covered_weeks(risk: RiskAssessment, day: date) -> list[tuple[float, int]]:
     """(distance, runs) of each covered full week among the 4 before the last 7 days ending `day`, most recent
     first: a week is covered when it starts on or after the first stored run."""
-    return weeks_before(risk, day - timedelta(days=WEEK))
-
-
-def weeks_before(risk: RiskAssessment, end: date) -> list[tuple[float, int]]:
-    """(distance, runs) of the covered full weeks among the 4 ending on `end` (7-day blocks), most recent first."""
-    s = risk.series
-    first = s.first_run_day
-    out = []
-    for k in range(4):
-        last = end - timedelta(days=WEEK * k)
-        if first is None or last - timedelta(days=WEEK - 1) < first or s.index(last) < WEEK - 1:
-            continue
-        out.append((s.total(s.distance_m, last, WEEK), int(sum(s.window(s.runs, last, WEEK)))))
-    return out
-
-
-def usual_week(risk: RiskAssessment, day: date) -> float | None:
-    """The average weekly distance of the covered full weeks among the 4 before the last 7 (None with none)."""
-    return usual_week_ending(risk, day - timedelta(days=WEEK))
-
-
-def usual_week_ending(risk: RiskAssessment, end: date) -> float | None:
-    """The average weekly distance of the covered full weeks among the 4 ending on `end` (None with none)."""
-    weeks = weeks_before(risk, end)
-    return sum(d for d, _ in weeks) / len(weeks) if weeks else None
+    return risk.series.covered_weeks_ending(day - timedelta(days=WEEK))
 
 
 def build_caps(risk: RiskAssessment, day: date) -> CapsAt:
@@ -155,7 +133,7 @@ def _ceilings(risk: RiskAssessment, day: date) -> tuple[list[Ceiling], float]:
     u = risk.units
     s = risk.series
     d7 = risk.last_7_days(day)
-    usual = usual_week(risk, day)
+    usual = risk.usual_week(day)
     weeks = covered_weeks(risk, day)
     pain_28 = risk.pain_days.events_between(day - timedelta(days=4 * WEEK - 1), day)
     # 1. the base
@@ -186,12 +164,16 @@ def _ceilings(risk: RiskAssessment, day: date) -> tuple[list[Ceiling], float]:
     spike_runs = [
         sp.run for sp in risk.spikes if sp.tier in ("moderate", "large") and recent <= sp.run.local_day <= day
     ]
-    if risk.weekly_spike_at(day) or spike_runs:
+    weekly_spike = risk.weekly_spike_at(day)
+    if weekly_spike or spike_runs:
         limit = base if usual is None else min(base, step * usual)
-        until = max((r.local_day for r in spike_runs), default=day) + timedelta(days=WEEK)
+        ends = [r.local_day + timedelta(days=WEEK) for r in spike_runs]
+        if weekly_spike:
+            ends.append(_leaves(s, s.distance_m, day, lambda d: usual is None or d > step * usual))
+        until = max(ends)
         ceilings.append(Ceiling(limit, "spike_limit", f"hold while your running's jump settles, to {until:%a %-d %b}"))
     if day == risk.as_of and (risk.has("downhill_spike") or risk.has("stairs_spike")):
-        until = day + timedelta(days=WEEK)
+        until = _hill_hold_until(risk, day)
         ceilings.append(Ceiling(base, "hold", f"hold while the downhill and stairs load settles, to {until:%a %-d %b}"))
     # 4. step back after a settled pain event in the last 7 days
     for event in _settled_recent(risk, day):
@@ -216,6 +198,31 @@ def _ceilings(risk: RiskAssessment, day: date) -> tuple[list[Ceiling], float]:
             )
         )
     return ceilings, base
+
+
+def _leaves(s: DailySeries, values: Sequence[float], day: date, high: Callable[[float], bool]) -> date:
+    """PRODUCT.md: a hold says until when it lasts — the first day after `day` on which the last 7 days of `values`,
+    with nothing more added, are no longer `high` (the day the load that set it leaves the last 7 days)."""
+    for k in range(1, WEEK):
+        if not high(s.total(values, day, WEEK - k)):  # the days of the last 7 still in the window k days on
+            return day + timedelta(days=k)
+    return day + timedelta(days=WEEK)
+
+
+def _hill_hold_until(risk: RiskAssessment, day: date) -> date:
+    """The day the descent or the stairs that raised `downhill_spike` / `stairs_spike` leave the last 7 days."""
+    t, s = risk.thresholds, risk.series
+    ends = [day + timedelta(days=1)]
+    for f in risk.flags:
+        if f.code == "downhill_spike":
+            usual = float(f.evidence["usual_weekly_descent_m"] or 0.0)
+            ends.append(_leaves(s, s.descent_m, day, lambda d, u=usual: downhill_week_high(d, u, t)))
+            if f.evidence.get("run_day"):
+                ends.append(date.fromisoformat(str(f.evidence["run_day"])) + timedelta(days=WEEK))
+        elif f.code == "stairs_spike":
+            usual = float(f.evidence["usual_weekly_floors_descended"] or 0.0)
+            ends.append(_leaves(s, s.floors_down, day, lambda d, u=usual: stairs_week_high(d, u, t)))
+    return max(ends)
 
 
 def _settled_recent(risk: RiskAssessment, day: date) -> list[PainEvent]:
@@ -281,7 +288,4 @@ __all__ = [
     "floor_m",
     "history_days",
     "next_run_cap",
-    "usual_week",
-    "usual_week_ending",
-    "weeks_before",
 ]

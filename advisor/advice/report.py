@@ -18,6 +18,7 @@ from advisor.advice.build import history_days
 from advisor.advice.caps import caps_at
 from advisor.advice.phases import Phase, Today, phase_of, today_of
 from advisor.advice.rehab import RehabProgress, RehabRoutine, rehab_progress, rehab_routine
+from advisor.advice.returning import flags_in_return
 from advisor.risk.aggregates import WeekAggregate, iso_week, weekly_aggregates
 from advisor.risk.flags import RiskAssessment, evaluate
 from advisor.risk.load import LoadRatios
@@ -118,7 +119,7 @@ def assess(
         phase=phase,
         today=today,
         coverage=coverage_note(risk, as_of),
-        flags=risk.flags,
+        flags=flags_in_return(risk, c.programme),
         advice=advice,
         caps=caps,
         return_to_run=return_to_run(c),

@@ -22,9 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from advisor.advice.build import floor_m, usual_week_ending
+from advisor.advice.build import floor_m
 from advisor.advice.settle import settle_episodes
-from advisor.risk.flags import RiskAssessment
+from advisor.risk.flags import RiskAssessment, order_flags
+from advisor.risk.load import weekly_spike_flag
+from advisor.risk.model import Flag
 from advisor.risk.spikes import next_run_baseline
 
 WEEK = 7
@@ -71,13 +73,24 @@ def in_break(risk: RiskAssessment, day: date) -> bool:
     return sum(s.window(s.runs, day, t.break_days)) == 0 and any(s.runs[: i + 1])
 
 
+def flags_in_return(risk: RiskAssessment, programme: Programme | None) -> list[Flag]:
+    """The report's flags: while a Return is open, `weekly_spike` compares the last 7 days with 1.10 × its
+    reference instead of the usual week (PRODUCT.md)."""
+    if programme is None:
+        return risk.flags
+    spike = weekly_spike_flag(
+        risk.ratios, risk.usual_week(risk.as_of), risk.thresholds, risk.units, programme.reference_m
+    )
+    return order_flags([*(f for f in risk.flags if f.code != "weekly_spike"), *([spike] if spike else [])])
+
+
 def reference_before(risk: RiskAssessment, began: date, known: date) -> float:
     """The usual week of the 4 weeks before `began` — the average of the covered full ones, as Build reads it — or,
     with none of them covered, the highest 7-day distance before it; never more than `threshold_factor` × the pain
     threshold in force on `known` (that event included)."""
     s, t = risk.series, risk.thresholds
     before = began - timedelta(days=1)
-    usual = usual_week_ending(risk, before)
+    usual = s.usual_week_ending(before)
     if usual is None:
         days = range(s.index(before) + 1)
         usual = max((s.total(s.distance_m, before - timedelta(days=k), WEEK) for k in days), default=0.0)

@@ -101,6 +101,24 @@ class DailySeries:
     def total(self, values: Sequence[float], end: date, days: int) -> float:
         return math.fsum(self.window(values, end, days))
 
+    def covered_weeks_ending(self, end: date) -> list[tuple[float, int]]:
+        """(distance, runs) of the covered full weeks among the 4 ending on `end` (7-day blocks), most recent first.
+
+        PRODUCT.md "History coverage": a week is covered when it starts on or after the first stored run; the days
+        before it are unknown, not rest, so a newcomer's usual week is not diluted by weeks they never recorded."""
+        out = []
+        for k in range(4):
+            last = end - timedelta(days=7 * k)
+            if self.first_run_day is None or last - timedelta(days=6) < self.first_run_day or self.index(last) < 6:
+                continue
+            out.append((self.total(self.distance_m, last, 7), int(sum(self.window(self.runs, last, 7)))))
+        return out
+
+    def usual_week_ending(self, end: date) -> float | None:
+        """The average weekly distance of the covered full weeks among the 4 ending on `end` (None with none)."""
+        weeks = self.covered_weeks_ending(end)
+        return sum(d for d, _ in weeks) / len(weeks) if weeks else None
+
 
 def build_daily(
     runs: Iterable[Run],

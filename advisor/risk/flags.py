@@ -127,10 +127,10 @@ class RiskAssessment:
     def has(self, code: str) -> bool:
         return any(f.code == code for f in self.flags)
 
-    def usual_week(self, day: date) -> float:
-        """Average weekly distance of the 28 days before the last 7 ending `day`."""
-        s = self.series
-        return s.total(s.distance_m, day - timedelta(days=WEEK), 4 * WEEK) / 4
+    def usual_week(self, day: date) -> float | None:
+        """PRODUCT.md's usual week: the average weekly distance of the covered full weeks among the 4 before the
+        last 7 days ending `day` (None with none)."""
+        return self.series.usual_week_ending(day - timedelta(days=WEEK))
 
     def last_7_days(self, day: date) -> float:
         return self.series.total(self.series.distance_m, day, WEEK)
@@ -186,7 +186,7 @@ def evaluate(
     spikes = session_spikes(series.run_list, t)
     threshold = pain_threshold(pd, as_of, t)
     ratios = load_ratios(series, t)
-    usual = series.total(series.distance_m, as_of - timedelta(days=WEEK), 4 * WEEK) / 4
+    usual = series.usual_week_ending(as_of - timedelta(days=WEEK))
     red = red_flag_state(entries, done, as_of, t)
     pattern = not_improving(events, entries, as_of, t)
     candidates = [
@@ -195,7 +195,7 @@ def evaluate(
         pain_reported_flag(pd, as_of, t, first_to_watch=new_pain(events, done, as_of, t) == "watch"),
         over_pain_threshold_flag(pd, as_of, t, units),
         session_spike_flag(spikes, as_of, units),
-        weekly_spike_flag(ratios, usual if series.first_run_day else None, t, units),
+        weekly_spike_flag(ratios, usual, t, units),
         downhill_spike_flag(series, t, units),
         steep_downhill_flag(series, t, units),
         stairs_spike_flag(series, t),

@@ -115,9 +115,17 @@ def load_ratios(series: DailySeries, t: Thresholds, day: date | None = None) -> 
 
 
 def weekly_spike_flag(
-    ratios: LoadRatios, usual_week_m: float | None, t: Thresholds, units: Units = "km"
+    ratios: LoadRatios,
+    usual_week_m: float | None,
+    t: Thresholds,
+    units: Units = "km",
+    return_reference_m: float | None = None,
 ) -> Flag | None:
     """`weekly_spike` on the EWMA ratio: > acwr_high is high, > acwr_caution is caution; never without history.
+
+    While a Return is open the last 7 days are compared with its reference instead of the usual week
+    (`return_reference_m`, PRODUCT.md): the break or pause emptied the usual week, and a Return's level week is
+    no spike.
 
     The daily EWMA ripples within a week (a steady runner's acute average peaks right after the long run), so the
     flag also needs the last 7 days to be above the usual week (the 28 days before them) by more than
@@ -128,7 +136,8 @@ def weekly_spike_flag(
     if r is None or r <= t.acwr_caution:
         return None
     weekly = ratios.rolling_acute_m or 0.0
-    if usual_week_m is not None and weekly <= usual_week_m * (1 + t.weekly_spike_min_increase_pct / 100) + 0.05:
+    usual = return_reference_m if return_reference_m is not None else usual_week_m
+    if usual is not None and weekly <= usual * (1 + t.weekly_spike_min_increase_pct / 100) + 0.05:
         return None
     severity = "high" if r > t.acwr_high else "caution"
     return make_flag(
@@ -149,6 +158,7 @@ def weekly_spike_flag(
             "high_above": t.acwr_high,
             "history_days": ratios.history_days,
             "usual_week_m": m1(usual_week_m) if usual_week_m is not None else None,
+            "return_reference_m": m1(return_reference_m) if return_reference_m is not None else None,
             "evidence_strength": "weak",
         },
     )

@@ -190,6 +190,26 @@ def _ratio(value: float, usual: float) -> float | None:
     return round(value / usual, 2) if usual > 0 else None
 
 
+def downhill_week_high(descent_7d: float, usual: float, t: Thresholds) -> bool:
+    """A 7-day descent well above the usual week: over `downhill_week_factor` × it and `downhill_min_week_excess_m`
+    above it (a weekly hill session is the runner's normal)."""
+    return (
+        descent_7d >= t.downhill_min_week_descent_m
+        and descent_7d > t.downhill_week_factor * usual
+        and descent_7d - usual >= t.downhill_min_week_excess_m
+    )
+
+
+def stairs_week_high(floors_7d: float, usual: float, t: Thresholds) -> bool:
+    """7-day floors descended well above the usual week (× `stairs_week_factor` and `stairs_min_week_excess_floors`
+    above it)."""
+    return (
+        floors_7d >= t.stairs_min_week_floors
+        and floors_7d > t.stairs_week_factor * usual
+        and floors_7d - usual >= t.stairs_min_week_excess_floors
+    )
+
+
 def downhill_spike_flag(series: DailySeries, t: Thresholds, units: Units = "km") -> Flag | None:
     """Descent (runs, walks, hikes) of the last 7 days vs usual, or one run descending far more than usual."""
     as_of = series.as_of
@@ -203,11 +223,7 @@ def downhill_spike_flag(series: DailySeries, t: Thresholds, units: Units = "km")
         "ratio": _ratio(acute, usual),
         "factor": t.downhill_week_factor,
     }
-    week_hit = (
-        acute >= t.downhill_min_week_descent_m
-        and acute > t.downhill_week_factor * usual
-        and acute - usual >= t.downhill_min_week_excess_m
-    )
+    week_hit = downhill_week_high(acute, usual, t)
     # single runs against the *largest* single-run descent of the baseline window: judged against the average per
     # run, a weekly hill session was a spike every week although it is the runner's normal (issue 18, finding 4)
     base_end = as_of - timedelta(days=WEEK)
@@ -294,11 +310,7 @@ def stairs_spike_flag(series: DailySeries, t: Thresholds) -> Flag | None:
         return None  # PRODUCT.md: judged only when 14 of the 28 baseline days have stair data
     usual = sum(f for f, k in zip(floors, known, strict=True) if k) / known_days * WEEK
     acute = series.total(series.floors_down, as_of, WEEK)
-    if (
-        acute < t.stairs_min_week_floors
-        or acute <= t.stairs_week_factor * usual
-        or acute - usual < t.stairs_min_week_excess_floors
-    ):
+    if not stairs_week_high(acute, usual, t):
         return None
     return make_flag(
         "stairs_spike",
