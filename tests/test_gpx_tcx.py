@@ -223,3 +223,47 @@ def test_gz_and_zip_of_gpx_in_a_folder(tmp_path: Path, cli) -> None:
     write(folder / "b.zip", buffer.getvalue())
     files = results(cli("import", str(folder), "--json"))
     assert {n: f["status"] for n, f in files.items()} == {"a.gpx.gz": "imported", "b.tcx": "imported"}
+
+
+def _gpxpy_reading(data: bytes) -> list[tuple]:
+    """The timed track points as gpxpy reads them: the independent reading the stream reader is checked against."""
+    import gpxpy
+
+    out = []
+    for track in gpxpy.parse(data.decode("utf-8")).tracks:
+        for segment in track.segments:
+            for p in segment.points:
+                if p.time is None:
+                    continue
+                hr = cad = None
+                for extension in p.extensions:
+                    for element in extension.iter():
+                        key = element.tag.rsplit("}", 1)[-1].lower()
+                        hr = int(float(element.text)) if key == "hr" else hr
+                        cad = float(element.text) if key == "cad" else cad
+                out.append((p.time.timestamp(), p.latitude, p.longitude, p.elevation, hr, cad))
+    return out
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["cerknicko-jezero.gpx", "around-visnjan-with-car.gpx", "written-1.1", "written-1.0", "written-untimed-tail"],
+)
+def test_the_stream_reader_reads_every_point_as_gpxpy_does(source: str) -> None:
+    """Issue 24: GPX is read as a stream (one `<trkpt>` in memory at a time) instead of through gpxpy's whole
+    document; every timed point — time, position, elevation, heart rate, cadence — must come out as gpxpy reads it."""
+    from advisor.decode import decode_activity
+
+    if source.startswith("written"):
+        points = truth_points()
+        data = gpx(points, version="1.0" if source.endswith("1.0") else "1.1")
+        if source.endswith("untimed-tail"):  # a last point with no time: left out by both, and said so
+            data = data.replace(b"</trkseg>", b'<trkpt lat="45.1" lon="13.9"><ele>3</ele></trkpt></trkseg>')
+    else:
+        data = (DATA / "gpxpy" / source).read_bytes()
+    ours = decode_activity(data, "run.gpx").records
+    mine = list(zip(ours.time_s, ours.latitude_deg, ours.longitude_deg, ours.altitude_m, ours.heart_rate,
+                    ours.cadence, strict=True))  # fmt: skip
+    theirs = _gpxpy_reading(data)
+    assert len(mine) == len(theirs) > 100
+    assert mine == theirs  # both read the same text with float() and an ISO 8601 parser: equal, not close

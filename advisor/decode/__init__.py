@@ -2,8 +2,8 @@
 
 FIT goes to the decoder library chosen by configuration (`[fit] decoder`). Two FIT backends exist because
 python-fitparse and fitdecode each fail on files the other reads, and users pick one in config; both are held to
-producing identical results (tests compare them on every sample file). GPX goes through gpxpy, TCX through the
-standard library's ElementTree; both XML formats are parsed by defusedxml first (`xml_safe`). The libraries are
+producing identical results (tests compare them on every sample file). GPX and TCX are read as a stream over
+defusedxml (`xml_safe.walk`: one track point in memory at a time). The libraries are
 imported lazily so a command never pays for importing the ones it does not use.
 
 The format is sniffed from the content, not trusted from the name (`decode_activity`): a FIT header, an XML root
@@ -64,16 +64,17 @@ def decode_activity(data: bytes, name: str = "", backend: str = "fitdecode") -> 
         return decode_fit(data, backend)
     kind = _suffix(name)
     if data and xml_safe.looks_like_xml(data):
-        root = xml_safe.parse(data)
-        tag = xml_safe.local(root.tag)
+        tag = xml_safe.root_name(data)
         if tag == "gpx":
             from advisor.decode import gpx
 
-            return gpx.decode(data, checked=True)
+            return gpx.decode(data)
         if tag == "TrainingCenterDatabase":
             from advisor.decode import tcx
 
-            return tcx.decode_tree(root)
+            return tcx.decode(data)
+        for _ in xml_safe.walk(data, frozenset()):  # the whole document is still checked: malformed is failed
+            pass
         if kind in (".gpx", ".tcx"):
             raise FitDecodeError(f"not a {kind[1:].upper()} file (its root element is <{tag}>)")
         return DecodedActivity(file_type="unknown", source_format="xml", skip_reason=f"{NOT_AN_ACTIVITY} (<{tag}>)")

@@ -1,16 +1,19 @@
-"""GPX 1.0 / 1.1 tracks into a `DecodedActivity`, with gpxpy.
+"""GPX 1.0 / 1.1 tracks into a `DecodedActivity`, read as a stream.
 
-Why gpxpy: it is the maintained GPX library for Python (both schema versions, Garmin's and others' extensions kept
-as elements, timestamps with time zones), so we do not hand-roll the GPX schema. It parses with the standard
-library's ElementTree, which expands entities; the bytes are therefore first checked by `xml_safe.parse`
-(defusedxml, no DTD allowed), which also gives malformed XML its one-sentence reason.
+Why not gpxpy (which this module used until issue 24): it builds the whole document as an ElementTree and then as
+its own objects, about 11 × the file's size in memory — a 24-hour recording needed a quarter of a gigabyte per
+pool worker, and a 54 MB file 1.3 GB before it was refused. GPX's track is one small, fixed shape, so
+`xml_safe.walk` hands us one `<trkpt>` at a time over defusedxml (no DTD, no entities, depth bounded) and drops it
+once read: peak memory is the records we keep (`bench/xml_memory_bench.py`). gpxpy stays in the tests, as the
+independent reading our records are checked against.
 
 What is read: every track point of every track and segment in file order (segments are pauses, not separate runs);
-time, position, elevation, GPX 1.0 `<speed>`, and from the extensions (any namespace, matched by local name)
+time, position, elevation, GPX 1.0 `<speed>`, and from `<extensions>` (any namespace, matched by local name)
 heart rate (`hr`, `heartrate`), cadence (`cad`, `cadence`, `RunCadence`: per foot, as Garmin and Strava write it),
 speed and distance. GPX has no distance counter of its own (unless an extension carries one), so distance is left to
 the metrics, which compute it from the coordinates. Sport from the first track's `<type>`; without it the sport is
-`UNKNOWN_SPORT` and the import decides.
+`UNKNOWN_SPORT` and the import decides. The name is the first track's, else the file's (`<metadata>` in 1.1, the
+root in 1.0).
 
 Skipped, not failed: a file with only routes (a planned course), a track without timestamps (a drawn track), and a
 file with no track points at all (waypoints only).
@@ -20,9 +23,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
-
-import gpxpy
-import gpxpy.gpx
+from xml.etree.ElementTree import Element
 
 from advisor.decode import xml_safe
 from advisor.decode.model import UNKNOWN_SPORT, DecodedActivity, FitDecodeError, RecordStream, SessionTotals
@@ -30,69 +31,55 @@ from advisor.decode.sports import sport_from_text
 
 _HR = frozenset({"hr", "heartrate", "heart_rate"})
 _CADENCE = frozenset({"cad", "cadence", "runcadence"})
+_WANTED = frozenset({"trkpt", "rtept", "name", "type", "time"})
+"""What the walk hands us: points, and the track's and file's name, type and time (a point's own are inside it)."""
 
 
-def decode(data: bytes, checked: bool = False) -> DecodedActivity:
-    """Decode GPX bytes; `FitDecodeError` (one sentence) when they are not a readable GPX document.
-
-    `checked=True` says the bytes already went through `xml_safe.parse` (the format sniffer does that).
-    """
-    if not checked:
-        xml_safe.parse(data)  # refuses DTDs and entity tricks before gpxpy sees the text; reasons for bad XML
-    try:
-        gpx = gpxpy.parse(xml_safe.text_of(data))
-    except gpxpy.gpx.GPXException as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise FitDecodeError(f"not a valid GPX file ({reason})") from None
-    name = next((t.name for t in gpx.tracks if t.name), None) or gpx.name
-    out = DecodedActivity(file_type="activity", source_format="gpx", activity_name=name, time_created=gpx.time)
-    points = [p for track in gpx.tracks for segment in track.segments for p in segment.points]
+def decode(data: bytes) -> DecodedActivity:
+    """Decode GPX bytes; `FitDecodeError` (one sentence) when they are not a readable GPX document."""
+    records = RecordStream()
+    lat, lon = records.latitude_deg, records.longitude_deg
+    points = untimed = 0
+    route = False
+    track_names: list[str] = []
+    track_types: list[str] = []
+    file_name: str | None = None
+    file_time: datetime | None = None
+    for path, element in xml_safe.walk(data, _WANTED):
+        if not path or path[0] != "gpx":
+            raise FitDecodeError(f"not a GPX file (root element <{path[0] if path else xml_safe.local(element.tag)}>)")
+        name, parent = xml_safe.local(element.tag), path[-1]
+        if name == "trkpt":
+            points += 1
+            untimed += _point(element, records, lat, lon)
+        elif name == "rtept":
+            route = True
+        elif parent == "trk" and name in ("name", "type") and element.text and element.text.strip():
+            (track_names if name == "name" else track_types).append(element.text.strip())
+        elif parent in ("metadata", "gpx") and name == "name" and element.text and element.text.strip():
+            file_name = file_name or element.text.strip()
+        elif parent in ("metadata", "gpx") and name == "time":
+            file_time = file_time or xml_safe.time_of(element.text)
+    out = DecodedActivity(
+        file_type="activity",
+        source_format="gpx",
+        activity_name=track_names[0] if track_names else file_name,
+        time_created=file_time,
+    )
     if not points:
-        if any(route.points for route in gpx.routes):
+        if route:
             out.file_type = "route"
             out.skip_reason = "a route (a planned course), not a recorded track"
         else:
             out.file_type = "unknown"
             out.skip_reason = "no track points"
         return out
-    records = RecordStream()
-    lat, lon = records.latitude_deg, records.longitude_deg
-    untimed = 0
-    for p in points:
-        when = p.time
-        if when is None:
-            untimed += 1
-            continue
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
-        hr = cadence = speed = distance = None
-        for extension in p.extensions:
-            for element in extension.iter():
-                key = xml_safe.local(element.tag).lower()
-                if key in _HR:
-                    hr = xml_safe.number(element.text)
-                elif key in _CADENCE:
-                    cadence = xml_safe.number(element.text)
-                elif key == "speed":
-                    speed = xml_safe.number(element.text)
-                elif key == "distance":
-                    distance = xml_safe.number(element.text)
-        records.append(
-            when.timestamp(),
-            distance,
-            p.elevation,
-            p.speed if p.speed is not None else speed,
-            None if hr is None or not math.isfinite(hr) else int(hr),
-            cadence,
-        )
-        lat.append(p.latitude)
-        lon.append(p.longitude)
     if not len(records):
         out.skip_reason = "a track without timestamps (drawn or converted, not recorded)"
         return out
     if untimed:
         out.notes.append(f"{untimed} track point{'s' * (untimed != 1)} without a time left out")
-    track_type = next((t.type for t in gpx.tracks if t.type), None)
+    track_type = track_types[0] if track_types else None
     sport = sport_from_text(track_type)
     start = datetime.fromtimestamp(min(records.time_s), UTC)
     out.sessions.append(
@@ -104,6 +91,40 @@ def decode(data: bytes, checked: bool = False) -> DecodedActivity:
         out.notes.append(f"GPX type {track_type!r} is not a sport we know")
     out.records = records
     return out
+
+
+def _point(point: Element, records: RecordStream, lat: list[float | None], lon: list[float | None]) -> int:
+    """Append one `<trkpt>`; returns 1 when it had no usable time (and was left out), else 0."""
+    children = {xml_safe.local(child.tag): child.text for child in point}
+    when = xml_safe.time_of(children.get("time"))
+    if when is None:
+        return 1
+    extra = _extensions(point)
+    speed = xml_safe.number(children.get("speed"))  # GPX 1.0's own <speed> before an extension's
+    hr = extra.get("hr")
+    records.append(
+        when.timestamp(),
+        extra.get("distance"),
+        xml_safe.number(children.get("ele")),
+        speed if speed is not None else extra.get("speed"),
+        None if hr is None or not math.isfinite(hr) else int(hr),
+        extra.get("cadence"),
+    )
+    lat.append(xml_safe.number(point.get("lat")))
+    lon.append(xml_safe.number(point.get("lon")))
+    return 0
+
+
+def _extensions(point: Element) -> dict[str, float | None]:
+    """Heart rate, cadence, speed and distance from a point's `<extensions>`, any namespace, by local name."""
+    found: dict[str, float | None] = {}
+    for extensions in point.iterfind("{*}extensions"):
+        for element in extensions.iter():
+            name = xml_safe.local(element.tag).lower()
+            key = "hr" if name in _HR else "cadence" if name in _CADENCE else name
+            if key in ("hr", "cadence", "speed", "distance"):
+                found[key] = xml_safe.number(element.text)
+    return found
 
 
 __all__ = ["decode"]

@@ -3,8 +3,8 @@
 Why no TCX library: the two maintained ones (python-tcxparser, tcxreader) parse with lxml or plain ElementTree
 without entity protection, hand back per-point objects we would convert again, and drop fields we need
 (tcxparser has no per-point cadence or speed extension, neither keeps per-lap totals as the device wrote them).
-TCX is one small, fixed schema, so walking it over a defusedxml tree (`xml_safe.parse`: no DTD, no entities) is
-short, safe and about as fast as XML gets in Python.
+TCX is one small, fixed schema, so walking it as a stream over defusedxml (`xml_safe.walk`: no DTD, no entities,
+depth bounded, one `<Trackpoint>` in memory at a time) is short, safe and about as fast as XML gets in Python.
 
 What is read, per `<Activity>` (one session each; a multisport file has several): `Sport` (Running, Biking; "Other"
 and a missing one give `UNKNOWN_SPORT`, for the import to resolve), `<Id>` as the start (else the first lap's
@@ -17,6 +17,7 @@ local name, so any namespace prefix works. A `<Courses>`-only file is a planned 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
@@ -27,49 +28,61 @@ from advisor.decode.sports import sport_from_text
 local = xml_safe.local
 
 
+_LAP_TOTALS = frozenset(
+    {"TotalTimeSeconds", "DistanceMeters", "Calories", "AverageHeartRateBpm", "MaximumHeartRateBpm"}
+)
+_WANTED = frozenset({"Trackpoint", "Id", "Notes", "Course"} | _LAP_TOTALS)
+"""What the walk hands us when it ends: points, and each lap's and activity's own fields."""
+_OPENED = frozenset({"Activity", "Lap"})
+"""What it hands us when it opens: the containers, with their attributes (`Sport`, `StartTime`)."""
+
+
+@dataclass
+class _Activity:
+    """What one `<Activity>` has shown so far, while the walk is inside it."""
+
+    sport: str | None
+    first_index: int
+    start: datetime | None = None
+    laps: list[dict[str, object]] = field(default_factory=list)
+
+
 def decode(data: bytes) -> DecodedActivity:
     """Decode TCX bytes; `FitDecodeError` (one sentence) for malformed XML or a document that is not TCX."""
-    root = xml_safe.parse(data)
-    return decode_tree(root)
-
-
-def decode_tree(root: Element) -> DecodedActivity:
-    """The activity from a parsed `<TrainingCenterDatabase>` root."""
-    if local(root.tag) != "TrainingCenterDatabase":
-        raise FitDecodeError(f"not a TCX file (root element <{local(root.tag)}>)")
     out = DecodedActivity(file_type="activity", source_format="tcx")
-    activities = root.findall("{*}Activities/{*}Activity") + root.findall(
-        "{*}Activities/{*}MultiSportSession//{*}Activity"
-    )
-    if not activities:
-        if root.findall("{*}Courses/{*}Course"):
-            out.file_type = "course"
-            out.skip_reason = "a course (a planned route), not a recorded activity"
-        else:
-            out.file_type = "unknown"
-            out.skip_reason = "no track points"
-        return out
     records = out.records
     lat, lon = records.latitude_deg, records.longitude_deg
     untimed = 0
-    for activity in activities:
-        laps = activity.findall("{*}Lap")
-        start = _time(activity.findtext("{*}Id")) or (_time(laps[0].get("StartTime")) if laps else None)
-        first_index = len(records)
-        for lap in laps:
-            for point in lap.iterfind("{*}Track/{*}Trackpoint"):
-                untimed += _trackpoint(point, records, lat, lon)
-        if start is None and len(records) > first_index:
-            start = datetime.fromtimestamp(records.time_s[first_index], UTC)
-        if start is None:
+    course = False
+    activities: list[_Activity] = []
+    for path, element in xml_safe.walk(data, _WANTED, _OPENED):
+        if not path or path[0] != "TrainingCenterDatabase":
+            raise FitDecodeError(f"not a TCX file (root element <{path[0] if path else local(element.tag)}>)")
+        name = local(element.tag)
+        if name == "Notes" and out.activity_name is None and element.text and element.text.strip():
+            out.activity_name = element.text.strip()
+        if name == "Activity":
+            activities.append(_Activity(element.get("Sport"), len(records)))
             continue
-        sport_text = activity.get("Sport")
-        sport = sport_from_text(sport_text)
-        if sport is None and sport_text and sport_text.lower() != "other":
-            out.notes.append(f"TCX Sport {sport_text!r} is not a sport we know")
-        out.sessions.append(_totals(laps, start, sport))
-    if out.activity_name is None:
-        out.activity_name = next((n.text.strip() for n in root.iter("{*}Notes") if n.text and n.text.strip()), None)
+        if "Activity" not in path or not activities:
+            course = course or name == "Course"
+            continue  # a course's laps and points are a planned route, not a recording
+        current = activities[-1]
+        if name == "Trackpoint":
+            untimed += _trackpoint(element, records, lat, lon)
+        elif name == "Id" and path[-1] == "Activity":
+            current.start = xml_safe.time_of(element.text)
+        elif name == "Lap":
+            current.laps.append({"StartTime": xml_safe.time_of(element.get("StartTime"))})
+        elif name in _LAP_TOTALS and path[-1] == "Lap" and current.laps:
+            current.laps[-1][name] = _lap_value(element)
+    if not activities:
+        out.file_type = "course" if course else "unknown"
+        out.skip_reason = "a course (a planned route), not a recorded activity" if course else "no track points"
+        return out
+    for i, activity in enumerate(activities):
+        end = activities[i + 1].first_index if i + 1 < len(activities) else len(records)
+        _session(out, activity, end)
     if not len(records):
         out.sessions = []
         if untimed:
@@ -85,6 +98,28 @@ def decode_tree(root: Element) -> DecodedActivity:
     return out
 
 
+def _session(out: DecodedActivity, activity: _Activity, end: int) -> None:
+    """One session from an `<Activity>`: started at its `<Id>`, else its first lap's `StartTime`, else its first
+    point; none when it has no time at all."""
+    start = activity.start
+    if start is None and activity.laps:
+        start = activity.laps[0].get("StartTime")  # type: ignore[assignment]
+    if start is None and end > activity.first_index:
+        start = datetime.fromtimestamp(out.records.time_s[activity.first_index], UTC)
+    if start is None:
+        return
+    sport = sport_from_text(activity.sport)
+    if sport is None and activity.sport and activity.sport.lower() != "other":
+        out.notes.append(f"TCX Sport {activity.sport!r} is not a sport we know")
+    out.sessions.append(_totals(activity.laps, start, sport))
+
+
+def _lap_value(element: Element) -> float | None:
+    """A lap total: its text, or for the heart-rate ones their `<Value>`."""
+    text = element.findtext("{*}Value") if local(element.tag).endswith("HeartRateBpm") else element.text
+    return xml_safe.number(text)
+
+
 def _trackpoint(point: Element, records: RecordStream, lat: list[float | None], lon: list[float | None]) -> int:
     """Append one `<Trackpoint>`; returns 1 when it had no usable time (and was left out), else 0."""
     when = distance = altitude = speed = cadence = latitude = longitude = None
@@ -92,7 +127,7 @@ def _trackpoint(point: Element, records: RecordStream, lat: list[float | None], 
     for child in point:
         name = local(child.tag)
         if name == "Time":
-            when = _time(child.text)
+            when = xml_safe.time_of(child.text)
         elif name == "DistanceMeters":
             distance = xml_safe.number(child.text)
         elif name == "AltitudeMeters":
@@ -122,28 +157,28 @@ def _trackpoint(point: Element, records: RecordStream, lat: list[float | None], 
     return 0
 
 
-def _totals(laps: list[Element], start: datetime, sport: tuple[str, str | None] | None) -> SessionTotals:
+def _totals(laps: list[dict[str, object]], start: datetime, sport: tuple[str, str | None] | None) -> SessionTotals:
     """The laps' own totals summed: what the device wrote, kept beside what we compute (as FIT session totals)."""
-    timer = _sum(xml_safe.number(lap.findtext("{*}TotalTimeSeconds")) for lap in laps)
-    distance = _sum(xml_safe.number(lap.findtext("{*}DistanceMeters")) for lap in laps)
-    calories = _sum(xml_safe.number(lap.findtext("{*}Calories")) for lap in laps)
-    max_hrs = [h for lap in laps if (h := _int(lap.findtext("{*}MaximumHeartRateBpm/{*}Value"))) is not None]
+
+    def values(key: str) -> list[float]:
+        return [v for lap in laps if isinstance(v := lap.get(key), float)]
+
     weighted = [
-        (h, xml_safe.number(lap.findtext("{*}TotalTimeSeconds")) or 0.0)
+        (float(h), float(w) if isinstance(w := lap.get("TotalTimeSeconds"), float) else 0.0)
         for lap in laps
-        if (h := _int(lap.findtext("{*}AverageHeartRateBpm/{*}Value"))) is not None
+        if isinstance(h := lap.get("AverageHeartRateBpm"), float) and math.isfinite(h)
     ]
     weight = sum(w for _, w in weighted)
-    avg_hr = round(sum(h * w for h, w in weighted) / weight) if weighted and weight > 0 else None
+    max_hrs = [int(h) for h in values("MaximumHeartRateBpm") if math.isfinite(h)]
     return SessionTotals(
         sport=sport[0] if sport else UNKNOWN_SPORT,
         sub_sport=sport[1] if sport else None,
         start_time=start,
-        total_timer_time_s=timer,
-        total_distance_m=distance,
-        avg_heart_rate=avg_hr,
+        total_timer_time_s=_sum(values("TotalTimeSeconds")),
+        total_distance_m=_sum(values("DistanceMeters")),
+        avg_heart_rate=round(sum(int(h) * w for h, w in weighted) / weight) if weighted and weight > 0 else None,
         max_heart_rate=max(max_hrs) if max_hrs else None,
-        total_calories=calories,
+        total_calories=_sum(values("Calories")),
     )
 
 
@@ -152,19 +187,9 @@ def _sum(values: object) -> float | None:
     return sum(present) if present else None
 
 
-def _time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        when = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
 def _int(text: str | None) -> int | None:
     number = xml_safe.number(text)
     return int(number) if number is not None and math.isfinite(number) else None
 
 
-__all__ = ["decode", "decode_tree"]
+__all__ = ["decode"]
