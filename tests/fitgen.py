@@ -225,7 +225,7 @@ def _summary(msg: LapMessage | SessionMessage, start: datetime, leg: Leg, paused
     cads = [p.cadence for p in pts if p.cadence is not None]
     if cads:
         msg.avg_cadence = round(sum(cads) / len(cads))
-    msg.total_calories = round((last.t - first.t) / 6)
+    msg.total_calories = round((last.t - first.t - paused_s) / 6)  # counted while the timer runs
 
 
 def _write(path: str | Path | None, builder: FitFileBuilder) -> bytes:

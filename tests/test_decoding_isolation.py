@@ -68,6 +68,32 @@ def stored_count(home: Path) -> int:
         db.dispose()
 
 
+def impossible_stored(home: Path) -> list[str]:
+    """Stored activities no body could produce (issue 21: a mutation must never turn a refused file into a stored
+    impossible value): any non-finite number; on foot, faster than 7 m/s on average or more than 72 h moving."""
+    import math
+
+    from advisor.metrics.plausibility import FOOT_MAX_DURATION_S, FOOT_MAX_MOVING_SPEED_MPS
+    from advisor.metrics.run import is_foot_sport
+
+    db = open_database(f"sqlite:///{home / 'advisor.db'}")
+    bad = []
+    try:
+        with db.transaction() as session:
+            for a in session.scalars(select(Activity)):
+                numbers = [v for v in vars(a).values() if isinstance(v, float)]
+                moving = a.moving_s or a.elapsed_s
+                if not all(math.isfinite(v) for v in numbers):
+                    bad.append(f"#{a.id}: a non-finite number")
+                elif is_foot_sport(a.sport, a.sub_sport) and (
+                    moving > FOOT_MAX_DURATION_S or (moving > 0 and a.distance_m / moving > FOOT_MAX_MOVING_SPEED_MPS)
+                ):
+                    bad.append(f"#{a.id}: {a.sport} {a.distance_m:.0f} m in {moving:.0f} s")
+    finally:
+        db.dispose()
+    return bad
+
+
 def import_json(folder: Path, home: Path, *extra: str) -> tuple[subprocess.CompletedProcess[str], dict]:
     result = advisor("import", str(folder), "--json", *extra, home=home)
     assert "Traceback" not in result.stderr, result.stderr
@@ -198,6 +224,7 @@ def test_fuzzed_and_hostile_files_each_get_a_status_and_the_good_ones_are_stored
     assert stored_count(tmp_path / "home") == sum(
         len(f["activity_ids"]) for f in doc["files"] if f["status"] == "imported"
     )
+    assert impossible_stored(tmp_path / "home") == []
 
 
 def test_the_inbox_files_fuzzed_and_hostile_files_away_and_imports_the_rest(tmp_path: Path) -> None:

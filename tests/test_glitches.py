@@ -127,15 +127,17 @@ def test_a_lone_timestamp_a_century_ahead_is_dropped(tmp_path: Path, cli, clean_
     assert run["distance_m"] == pytest.approx(clean_run["distance_m"], abs=15.0)
 
 
-def test_a_last_timestamp_in_2126_fails_as_longer_than_72_hours(tmp_path: Path, cli) -> None:
-    """Nothing after the last record can contradict it, so the run is still impossible: 108 years on foot."""
+def test_a_last_timestamp_in_2126_is_a_clock_jump_put_back_in_line(tmp_path: Path, cli, clean_run: dict) -> None:
+    """Issue 21: a clock jump is judged against the session's own elapsed time (47 min), not against one sample:
+    the last record 108 years ahead is put back at the usual 1-second interval, and the run is the run."""
     data = original()
     last = records_with(data, TIMESTAMP)[-1]
     (tmp_path / "late.fit").write_bytes(patch(data, last, TIMESTAMP, GLITCH))
     result = import_one(cli, tmp_path / "late.fit")
-    assert result["status"] == "failed"
-    assert "years" in result["detail"] and "longer than 72 h" in result["detail"]
-    assert stored(cli) == []
+    assert result["status"] == "imported", result
+    [run] = stored(cli)
+    assert run["elapsed_s"] == pytest.approx(clean_run["elapsed_s"], abs=2.0)
+    assert run["distance_m"] == pytest.approx(clean_run["distance_m"], abs=15.0)
 
 
 def test_an_impossible_session_total_is_not_stored_as_the_files_own(tmp_path: Path, cli) -> None:

@@ -15,8 +15,8 @@ the metrics, which compute it from the coordinates. Sport from the first track's
 `UNKNOWN_SPORT` and the import decides. The name is the first track's, else the file's (`<metadata>` in 1.1, the
 root in 1.0).
 
-Skipped, not failed: a file with only routes (a planned course), a track without timestamps (a drawn track), and a
-file with no track points at all (waypoints only).
+Skipped, not failed: a file with only routes (a planned course), a track whose points mostly have no time (a drawn
+track, perhaps with a few stamped points), and a file with no track points at all (waypoints only).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def decode(data: bytes) -> DecodedActivity:
             out.file_type = "unknown"
             out.skip_reason = "no track points"
         return out
-    if not len(records):
+    if untimed >= len(records):  # none, or mostly none: a drawn track with a few stamped points is not a recording
         out.skip_reason = "a track without timestamps (drawn or converted, not recorded)"
         return out
     if untimed:

@@ -114,6 +114,8 @@ class SessionTotals:
     avg_cadence: float | None = None
     """Per-foot, as stored (avg_running_cadence / avg_cadence + fractional)."""
     total_calories: float | None = None
+    listed: bool = False
+    """The sport came from an export's listing (Strava's activities.csv), which wins over inferring it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,7 +83,7 @@ def decode(data: bytes) -> DecodedActivity:
     for i, activity in enumerate(activities):
         end = activities[i + 1].first_index if i + 1 < len(activities) else len(records)
         _session(out, activity, end)
-    if not len(records):
+    if not len(records) or untimed >= len(records):  # mostly untimed: drawn, not recorded
         out.sessions = []
         if untimed:
             out.skip_reason = "a track without timestamps (drawn or converted, not recorded)"

@@ -5,8 +5,9 @@ Devices write glitched samples with a valid CRC: a distance counter jumping by k
 
 `gate_stream` — per sample, before any metric is computed:
 - non-finite values (NaN, ±inf) and coordinates off the globe become "no value"; a sample without a finite time is
-  dropped, and so is a sample whose time runs backwards from the last kept one or that the next sample contradicts
-  (a lone timestamp a century ahead of its neighbours);
+  dropped, and so is a lone time out of line with both neighbours (a timestamp a century ahead) and a small step
+  back; a clock that jumps mid-file (back by more than an hour, or forward by more than the session's own elapsed
+  time) is put back in line against the session's start, not dropped sample by sample;
 - a sample whose speed from the previous kept one is above what the sport allows (`sample_speed_limit`: 15 m/s on
   foot, 40 m/s on a bike, 120 m/s otherwise) is dropped from the stream. Speed is measured with the device's
   distance counter when the file has one, else with the geodesic distance between fixes (which also gives the
@@ -15,14 +16,16 @@ Devices write glitched samples with a valid CRC: a distance counter jumping by k
   resumes from them without counting the jump. A counter stepping back more than 50 m restarted (chained files);
   a speed field above the limit is blanked.
 
-`implausible` — per activity, after the metrics: on foot an average moving speed above 7 m/s or a duration above
-72 h, on any sport NaN/inf totals or a duration above 30 days, and the same tests on the file's own session totals.
+`implausible` — per activity, after the metrics: on foot an average moving speed above 7 m/s or more than 72 h of
+moving (timer) time, on any sport NaN/inf totals, and the same tests on the file's own session totals; and a stream
+that lost more than a tenth of its samples while what is left disagrees with the session's own distance.
 The answer is a reason, and the import then fails the file with it: the session's totals are never silently
 replaced, and nothing impossible reaches the store or the risk engine.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, fields
 from typing import Final
@@ -42,11 +45,17 @@ OTHER_MAX_SAMPLE_SPEED_MPS: Final = 120.0
 FOOT_MAX_MOVING_SPEED_MPS: Final = 7.0
 """An average moving speed above 7 m/s (2:23 min/km) over a whole activity is not a human on foot."""
 FOOT_MAX_DURATION_S: Final = 72 * 3600.0
-ANY_MAX_DURATION_S: Final = 30 * 86400.0
-"""One recorded activity longer than a month is a clock glitch, whatever the sport (multi-day races are days)."""
+"""On foot, longer than 72 h of timer (moving) time is not one activity: judged by timer time, so a recording left
+paused for a month is as long as its moving part."""
 MAX_DROPPED_SHARE: Final = 0.1
 MIN_DROPPED: Final = 10
-"""A stream is glitched as a whole when more than a tenth of its samples (and at least ten) had to be dropped."""
+MAX_DISAGREEMENT: Final = 0.2
+"""When more than a tenth of a stream (and at least ten samples) had to be dropped, what is left must still agree
+with the file's own session distance within 20 %: otherwise it is a few slow fragments of an impossible stream."""
+CLOCK_JUMP_BACK_S: Final = 3600.0
+"""A clock that steps back more than an hour has jumped (smaller steps back are single bad samples, dropped)."""
+PAUSE_WITHOUT_SESSION_S: Final = 7 * 86400.0
+"""Without the session's own elapsed time, a forward gap beyond a week is a clock jump, not a pause."""
 START_SLACK_S: Final = 86400.0
 """A session may start before its first record (a late first fix), but not a day away from all of them."""
 BIKE_SPORTS: Final = frozenset({"cycling", "e_biking"})
@@ -74,27 +83,76 @@ def _finite(values: list[float | None]) -> list[float | None]:
     return [v if v is not None and math.isfinite(v) else None for v in values]
 
 
-def _time_order(time_s: list[float]) -> list[int]:
-    """Indices of the samples kept by the clock rules (finite, not backwards, not contradicted by the next)."""
+def _lone_outliers_dropped(time_s: list[float]) -> list[int]:
+    """Indices of the finite samples, without a lone time out of line with both neighbours (one sample a century
+    ahead, the next one back in line)."""
+    finite = [i for i, t in enumerate(time_s) if math.isfinite(t)]
     kept: list[int] = []
-    last = -math.inf
-    n = len(time_s)
-    for i, t in enumerate(time_s):
-        if not math.isfinite(t) or t < last:
-            continue
-        if i + 1 < n and math.isfinite(time_s[i + 1]) and last <= time_s[i + 1] < t:
-            continue  # a lone jump ahead: the next sample is back in line with the past
+    for k, i in enumerate(finite):
+        t = time_s[i]
+        if kept and k + 1 < len(finite):
+            before, after = time_s[kept[-1]], time_s[finite[k + 1]]
+            if before <= after < t or t < before <= after:  # out of line while its neighbours agree
+                continue
         kept.append(i)
-        last = t
     return kept
 
 
-def gate_stream(records: RecordStream, sport: str, sub_sport: str | None = None) -> GatedStream:
+def _clock(time_s: list[float], session: SessionTotals | None) -> tuple[list[int], list[float]]:
+    """The kept samples and their times, a clock that jumped mid-file put back in line (PRODUCT.md: a glitch is
+    judged against the activity's own session, never against one stray sample).
+
+    The stream is cut into runs at clock jumps — a step back of more than an hour, or a step forward longer than the
+    session's own elapsed time (a week without one: shorter gaps are pauses, however long the session says it
+    was paused). The run holding the session's start (else the longest) keeps its clock; the others are shifted to
+    follow or precede it at the usual sample interval. Smaller steps back are single bad samples, dropped.
+    """
+    kept = _lone_outliers_dropped(time_s)
+    if not kept:
+        return kept, list(time_s)
+    if session is not None and (session.total_elapsed_time_s or session.total_timer_time_s):
+        forward = max(session.total_elapsed_time_s or 0.0, session.total_timer_time_s or 0.0) + 3600.0
+    else:
+        forward = PAUSE_WITHOUT_SESSION_S
+    runs: list[list[int]] = [[kept[0]]]
+    for i in kept[1:]:
+        step = time_s[i] - time_s[runs[-1][-1]]
+        if step < -CLOCK_JUMP_BACK_S or step > forward:
+            runs.append([i])
+        elif step >= 0.0:
+            runs[-1].append(i)  # (a small step back: that one sample is dropped)
+    times = list(time_s)
+    if len(runs) == 1:
+        return runs[0], times
+    steps = [time_s[b] - time_s[a] for run in runs for a, b in itertools.pairwise(run) if time_s[b] > time_s[a]]
+    interval = sorted(steps)[len(steps) // 2] if steps else 1.0
+    start = session.start_time.timestamp() if session is not None else None
+    holding = [k for k, run in enumerate(runs) if start is not None and _near(start, time_s[run[0]], time_s[run[-1]])]
+    anchor = holding[0] if holding else max(range(len(runs)), key=lambda k: len(runs[k]))
+    for k in range(anchor + 1, len(runs)):  # later runs follow the one before them
+        _shift(times, runs[k], times[runs[k - 1][-1]] + interval - times[runs[k][0]])
+    for k in range(anchor - 1, -1, -1):  # earlier runs end just before the one after them
+        _shift(times, runs[k], times[runs[k + 1][0]] - interval - times[runs[k][-1]])
+    return [i for run in runs for i in run], times
+
+
+def _near(t: float, first: float, last: float) -> bool:
+    return first - START_SLACK_S <= t <= last + START_SLACK_S
+
+
+def _shift(times: list[float], run: list[int], by: float) -> None:
+    for i in run:
+        times[i] += by
+
+
+def gate_stream(
+    records: RecordStream, sport: str, sub_sport: str | None = None, session: SessionTotals | None = None
+) -> GatedStream:
     """The stream with glitched samples dropped (see the module docstring); the distance column is the device's
-    counter with glitched steps left out, or the geodesic distance between kept fixes for a track without one."""
+    counter with glitched steps left out, or the geodesic distance between kept fixes for a track without one.
+    With the file's `session`, a clock that jumped mid-file is put back in line against it (`_clock`)."""
     limit = sample_speed_limit(sport, sub_sport)
-    time_s = records.time_s
-    kept = _time_order(time_s)
+    kept, time_s = _clock(records.time_s, session)
     distance = _finite(records.distance_m)
     speed = [v if v is not None and 0.0 <= v <= limit else None for v in _finite(records.speed_mps)]
     altitude = _finite(records.altitude_m)
@@ -218,13 +276,19 @@ def implausible(
             if isinstance(value, float) and not math.isfinite(value):
                 return f"the file's own {f.name.replace('_', ' ')} is not a finite number"
     total = dropped + (len(records) if records is not None else 0)
-    if dropped >= MIN_DROPPED and dropped > MAX_DROPPED_SHARE * total:
-        return f"{dropped:,} of its {total:,} samples are glitches (moving impossibly fast, or out of time order)"
+    own = session.total_distance_m if session is not None else None
+    many = dropped >= MIN_DROPPED and dropped > MAX_DROPPED_SHARE * total
+    if many and own and abs(metrics.distance_m - own) > MAX_DISAGREEMENT * own:
+        return (
+            f"{dropped:,} of its {total:,} samples are glitches (moving impossibly fast, or out of time order), "
+            f"and what is left ({metrics.distance_m / 1000:,.2f} km) does not agree with the file's own session "
+            f"({own / 1000:,.2f} km)"
+        )
     foot = is_foot_sport(sport, sub_sport)
-    max_duration = FOOT_MAX_DURATION_S if foot else ANY_MAX_DURATION_S
-    who = "72 h, more than anyone spends on foot in one activity" if foot else "30 days for one activity"
-    if metrics.elapsed_s > max_duration:
-        return f"its records span {_span(metrics.elapsed_s)}, longer than {who}"
+    who = "72 h, more than anyone spends on foot in one activity"
+    moving = metrics.moving_s or metrics.elapsed_s
+    if foot and moving > FOOT_MAX_DURATION_S:
+        return f"it moves for {_span(moving)}, longer than {who}"
     max_speed = FOOT_MAX_MOVING_SPEED_MPS if foot else sample_speed_limit(sport, sub_sport)
     what = "on foot" if foot else f"for {sport}"
     problem = _too_fast(metrics.distance_m, metrics.moving_s or metrics.elapsed_s, max_speed)
@@ -239,9 +303,8 @@ def implausible(
             )
     if session is not None:
         duration = session.total_timer_time_s or session.total_elapsed_time_s
-        longest = max(session.total_elapsed_time_s or 0.0, session.total_timer_time_s or 0.0)
-        if longest > max_duration:
-            return f"the file's own session lasts {_span(longest)}, longer than {who}"
+        if foot and (duration or 0.0) > FOOT_MAX_DURATION_S:
+            return f"the file's own session lasts {_span(duration or 0.0)}, longer than {who}"
         problem = _too_fast(session.total_distance_m or 0.0, duration or 0.0, max_speed)
         if problem:
             return f"the file's own session says {problem}, faster than anyone moves {what}"

@@ -24,11 +24,20 @@ from advisor.decode import (
 )
 from advisor.decode.sports import sport_from_text
 from advisor.metrics import HeartRateProfile, RunMetrics, compute_run_metrics, split_sessions
-from advisor.metrics.plausibility import gate_stream, implausible
+from advisor.metrics.plausibility import FOOT_MAX_MOVING_SPEED_MPS, gate_stream, implausible
+from advisor.metrics.run import is_foot_sport
 from advisor.sources.strava import ActivityHint
 
 Status = Literal["imported", "duplicate", "skipped", "failed"]
 IGNORED_SPORTS = {"transition"}
+SUSPECT_FOOT_SPEED_MPS = 5.5
+"""A foot activity averaging more than this (3:02 min/km) is looked at again with a bike's limits."""
+MAX_BIKE_AVERAGE_MPS = 15.0
+"""54 km/h over a whole activity: no bike ride averages that; a motor vehicle does."""
+RUN_CADENCE_SPM = 120.0
+"""Running is over 150 steps/min; under 120 (or none) at 7-15 m/s is pedalling or a wrist on a handlebar."""
+MOTOR_SPORT = "driving"
+"""The FIT profile's sport for a motor vehicle."""
 ASSUMED_SPORT = "running"
 """What a file that names no sport (and has no export listing to ask) is taken to be: this is a runner's tool."""
 DECODE_TIME_LIMIT_S = 300.0
@@ -55,6 +64,10 @@ class Measured:
     n_records: int
     key: str
     dropped: int = 0
+    file_sport: tuple[str, str | None] | None = None
+    """The file's own sport when another was inferred from the speed (kept as a correction is)."""
+    excluded: bool = False
+    """Stored but counted nowhere (a motor vehicle): the runner sees it and can include it."""
 
 
 @dataclass
@@ -151,7 +164,8 @@ def _measured(
 
 
 def _apply_hint(decoded: DecodedActivity, hint: ActivityHint | None) -> None:
-    """Name and, where the file has none, sport from the export's listing; else running, with a note."""
+    """Name and, where the file has none, sport from the export's listing; else running, with a note. A listed
+    sport wins over inference: `_measure` infers only for sessions the listing did not name."""
     if hint is not None and hint.name:
         decoded.activity_name = hint.name
     listed = sport_from_text(hint.sport_text) if hint is not None else None
@@ -159,7 +173,7 @@ def _apply_hint(decoded: DecodedActivity, hint: ActivityHint | None) -> None:
         if session.sport != UNKNOWN_SPORT:
             continue
         if listed is not None:
-            decoded.sessions[i] = replace(session, sport=listed[0], sub_sport=listed[1])
+            decoded.sessions[i] = replace(session, sport=listed[0], sub_sport=listed[1], listed=True)
             decoded.notes.append(f"sport {listed[0]} from activities.csv ({hint.sport_text})")  # type: ignore[union-attr]
         else:
             decoded.sessions[i] = replace(session, sport=ASSUMED_SPORT, sub_sport=None)
@@ -182,11 +196,62 @@ def _measure(decoded: DecodedActivity, profile: HeartRateProfile) -> list[Measur
     for session, stream in zip(sessions, split_sessions(records, sessions), strict=True):
         if session.sport in IGNORED_SPORTS:
             continue
-        gated = gate_stream(stream, session.sport, session.sub_sport)
+        gated = gate_stream(stream, session.sport, session.sub_sport, session)
         metrics = compute_run_metrics(gated.records, session.sport, profile, session)
         problem = implausible(metrics, session, session.sport, session.sub_sport, gated.records, gated.dropped)
+        key = str(int(session.start_time.timestamp()))
+        inferred = _inferred(session, stream, profile, metrics, gated.dropped, problem is not None)
+        if inferred is not None:
+            item, note = inferred
+            decoded.notes.append(note)
+            measured.append(item)
+            continue
         if problem is not None:
             return problem
-        key = str(int(session.start_time.timestamp()))
         measured.append(Measured(session, metrics, len(gated.records), key, gated.dropped))
     return measured
+
+
+def _inferred(
+    session: SessionTotals,
+    stream: RecordStream,
+    profile: HeartRateProfile,
+    on_foot: RunMetrics,
+    dropped: int,
+    impossible: bool,
+) -> tuple[Measured, str] | None:
+    """PRODUCT.md "Sport is inferred": an activity on foot — named so by the file, or taken as running because it
+    names none — whose speed rules that out is measured again as what it must be: averaging 7-15 m/s with no
+    running cadence (under 120 steps/min, or none), cycling; faster than any bike, a motor vehicle, stored excluded.
+    Looked at only when the foot reading was impossible, dropped samples too fast for a foot, or is a fast pace;
+    never for a sport an export's listing named. None when the sport stands."""
+    if session.listed or not is_foot_sport(session.sport, session.sub_sport):
+        return None
+    fast = on_foot.distance_m / (on_foot.moving_s or on_foot.elapsed_s or 1.0)
+    if not (impossible or dropped or fast > SUSPECT_FOOT_SPEED_MPS):
+        return None
+    gated = gate_stream(stream, "cycling", None, session)
+    wheels = compute_run_metrics(gated.records, "cycling", profile, session)
+    moving = wheels.moving_s or wheels.elapsed_s
+    speed = wheels.distance_m / moving if moving > 0 else 0.0
+    own_time = session.total_timer_time_s or session.total_elapsed_time_s
+    if session.total_distance_m and own_time:  # the device's own totals judge a glitch, not the stream alone
+        speed = min(speed, session.total_distance_m / own_time)
+    steps = 2 * wheels.avg_cadence_spm if wheels.avg_cadence_spm is not None else None
+    kmh = f"{speed * 3.6:.0f} km/h on average"
+    if speed > MAX_BIKE_AVERAGE_MPS:
+        sport, excluded = MOTOR_SPORT, True
+        note = f"{kmh}, faster than any bike: taken as a motor vehicle, excluded (`advisor activity include` counts it)"
+    elif speed > FOOT_MAX_MOVING_SPEED_MPS and (steps is None or steps < RUN_CADENCE_SPM):
+        sport, excluded = "cycling", False
+        note = f"{kmh} with no running cadence: taken as cycling (`advisor activity set --sport` corrects it)"
+    else:
+        return None
+    again = gate_stream(stream, sport, None, session) if sport != "cycling" else gated
+    metrics = compute_run_metrics(again.records, sport, profile, session) if sport != "cycling" else wheels
+    new = replace(session, sport=sport, sub_sport=None)
+    if implausible(metrics, new, sport, None, again.records, again.dropped) is not None:
+        return None
+    key = str(int(session.start_time.timestamp()))
+    item = Measured(new, metrics, len(again.records), key, again.dropped, (session.sport, session.sub_sport), excluded)
+    return item, note

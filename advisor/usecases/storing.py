@@ -167,4 +167,7 @@ def _activity_row(
         session_descent_m=s.total_descent_m,
         session_avg_heart_rate=s.avg_heart_rate,
         session_avg_cadence=s.avg_cadence,
+        excluded=item.excluded,
+        file_sport=item.file_sport[0] if item.file_sport else None,
+        file_sub_sport=item.file_sport[1] if item.file_sport else None,
     )
