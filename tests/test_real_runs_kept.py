@@ -129,3 +129,24 @@ def test_glitch_jumps_are_never_a_time_shift_that_moves_the_start(tmp_path: Path
     [run] = stored(cli)
     assert run["start_utc"] == "2024-05-04T07:30:00Z"  # fitgen's start: the session's, not two years before
     assert run["elapsed_s"] == pytest.approx(3333.0, abs=2.0)
+
+
+def test_a_sport_from_stravas_listing_is_never_second_guessed(tmp_path: Path, cli) -> None:
+    """PRODUCT.md: a Strava `activities.csv` type wins over inference. The same 8 m/s track that an untagged GPX
+    would make a ride stays what the runner's listing says (a run) — and a run at 8 m/s is impossible, so it fails
+    with that reason rather than be quietly stored as cycling."""
+    import zipfile
+
+    fast = track_from_segments([(8_000.0, 0.0)], speed=8.0, cadence=None, heart_rate=None)
+    listing = (
+        "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Elapsed Time,Distance,Filename\n"
+        '1,"May 4, 2024",Tempo,Run,,1000,8.0,activities/1.gpx\n'
+    )
+    export = tmp_path / "export_1.zip"
+    with zipfile.ZipFile(export, "w") as archive:
+        archive.writestr("activities.csv", listing)
+        archive.writestr("activities/1.gpx", gpx(fast, sport=None))
+    [only] = json.loads(cli("import", str(export), "--json").stdout)["files"]
+    assert only["status"] == "failed" and "faster than anyone moves on foot" in only["detail"]
+    untagged = import_one(cli, write(tmp_path / "same.gpx", gpx(fast, sport=None)))
+    assert untagged["status"] == "imported" and "taken as cycling" in untagged["detail"]
