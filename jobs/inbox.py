@@ -61,6 +61,8 @@ TRUNCATED_GRACE_SECONDS = 300.0
 SUFFIXES = tuple(sorted(IMPORT_SUFFIXES, key=len, reverse=True))
 """What `advisor import` reads in folders, longest first so `run.fit.gz` splits as `run` + `.fit.gz`."""
 REASON_SUFFIX = ".reason.txt"
+MAX_NAME_BYTES = 255
+"""NAME_MAX on Linux, macOS and Windows file systems."""
 NOTHING_NEW = "The inbox has no new files."
 
 
@@ -107,15 +109,22 @@ def _is_candidate(path: Path) -> bool:
 
 
 def _candidates(inbox: Path, skip: frozenset[str] = frozenset()) -> list[Path]:
-    """FIT files and archives anywhere below the inbox, except the processed/ and failed/ folders, dot-files, and
-    the top-level folders in `skip` (other athletes' inboxes inside the default athlete's)."""
+    """FIT files and archives anywhere below the inbox, except the processed/ and failed/ folders, dot-files, the
+    top-level folders in `skip` (other athletes' inboxes inside the default athlete's), and anything that leads out
+    of the inbox through a symlink: whoever can drop files into a shared inbox must not make the daemon read, import
+    and then move a file from elsewhere on the machine."""
     found: list[Path] = []
+    home = inbox.resolve()
     for path in sorted(inbox.rglob("*")):
         rel = path.relative_to(inbox)
         if rel.parts[0] in (PROCESSED_DIR, FAILED_DIR, *skip) or any(p.startswith(".") for p in rel.parts):
             continue
-        if path.is_file() and _is_candidate(path):
-            found.append(path)
+        if not (path.is_file() and _is_candidate(path)):
+            continue
+        if path.is_symlink() or not path.resolve().is_relative_to(home):
+            log.warning("Leaving %s in the inbox: it is a link to a file outside the inbox.", rel)
+            continue
+        found.append(path)
     return found
 
 
@@ -156,10 +165,19 @@ def _free_target(folder: Path, name: str) -> Path:
     target = folder / name
     stem, suffix = _split_name(name)
     n = 2
-    while target.exists() or (folder / f"{target.name}{REASON_SUFFIX}").exists():
+    while target.exists() or reason_path(target).exists():
         target = folder / f"{stem} ({n}){suffix}"
         n += 1
     return target
+
+
+def reason_path(filed: Path) -> Path:
+    """`NAME.reason.txt` beside a filed file, its name shortened to fit the file system's 255 bytes: a 251-character
+    name plus the suffix could not be written, so the file never left the inbox and failed again every scan."""
+    name = filed.name
+    while len(f"{name}{REASON_SUFFIX}".encode()) > MAX_NAME_BYTES:
+        name = name[:-2] + "…"
+    return filed.with_name(f"{name}{REASON_SUFFIX}")
 
 
 def _move(path: Path, inbox: Path, folder: str) -> Path:
@@ -240,7 +258,7 @@ def _import_each(
         try:
             if failed:
                 target = _move(path, inbox, FAILED_DIR)
-                target.with_name(target.name + REASON_SUFFIX).write_text(_reason_text(path, results))
+                reason_path(target).write_text(_reason_text(path, results))
             else:
                 target = _move(path, inbox, PROCESSED_DIR)
         except OSError as error:

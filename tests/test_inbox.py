@@ -112,6 +112,34 @@ def test_failed_files_are_kept_with_the_reason_beside_them(rt: Runtime) -> None:
     assert activity_count(rt) == 1  # the good member of the archive was stored
 
 
+def test_a_link_to_a_file_outside_the_inbox_is_not_followed(rt: Runtime, tmp_path: Path) -> None:
+    """Issue 24: whoever can write to a shared inbox must not make the daemon read (and move) a file from elsewhere:
+    a symlink to a file outside, or inside a linked folder, stays where it is and nothing is stored."""
+    inbox = rt.settings.inbox_path
+    inbox.mkdir(parents=True, exist_ok=True)
+    elsewhere = tmp_path / "elsewhere"
+    secret = drop(elsewhere / "private.fit", fit_run(5))
+    (inbox / "link.fit").symlink_to(secret)
+    (inbox / "folder").symlink_to(elsewhere, target_is_directory=True)
+    report = scan_inbox_report(rt)
+    assert report.processed == [] and report.failed == [] and activity_count(rt) == 0
+    assert secret.read_bytes() == fit_run(5) and (inbox / "link.fit").is_symlink()
+
+
+def test_a_failed_file_with_a_251_character_name_leaves_the_inbox(rt: Runtime) -> None:
+    """Issue 24: `NAME.reason.txt` of a 251-character name is longer than a file name may be; the reason's name is
+    shortened, so the file is filed under failed/ once instead of failing again at every scan."""
+    inbox = rt.settings.inbox_path
+    name = "r" * 247 + ".fit"
+    drop(inbox / name, b"this is not a FIT file at all")
+    report = scan_inbox_report(rt)
+    assert report.failed == [name] and report.unmovable == []
+    assert (inbox / "failed" / name).is_file() and not (inbox / name).exists()
+    [reason] = list((inbox / "failed").glob("*.reason.txt"))
+    assert len(reason.name.encode()) <= 255 and f"{name} could not be imported" in reason.read_text()
+    assert scan_inbox_report(rt).failed == []  # nothing left to fail again
+
+
 def test_files_still_being_written_wait_for_the_next_scan(rt: Runtime) -> None:
     inbox = rt.settings.inbox_path
     drop(inbox / "arriving.fit", fit_run(3)[:100], age_s=0)
