@@ -12,6 +12,7 @@ is refused, so a config file can be shared or committed without leaking anything
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import types
 from datetime import date
@@ -138,6 +139,25 @@ def _secret(value: SecretStr | None, path: Path | None) -> str | None:
     return None
 
 
+HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?\.?")
+"""A bare host name (letters, digits, dots and dashes): with an IP address, what `serve.allowed_hosts` takes."""
+
+
+def plain_host(host: str) -> str | None:
+    """`host` as the web page compares it (lower case, no brackets or final dot, an address in its short form), or
+    None when it is not a bare host name or IP address (a port, a scheme, a path, a user)."""
+    import ipaddress
+
+    bare = host.strip().lower()
+    bare = bare[1:-1] if bare.startswith("[") and bare.endswith("]") else bare
+    try:
+        address = ipaddress.ip_address(bare)
+    except ValueError:
+        return bare.rstrip(".") if HOST_NAME.fullmatch(bare) else None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
+
+
 class ServeSettings(Section):
     """`advisor serve`: the local web page. Loopback needs no password; any other address refuses to start
     without one, so a phone on the home network never reaches the pain log of an open server by accident."""
@@ -148,9 +168,33 @@ class ServeSettings(Section):
     """Also serve the page from `advisor daemon` (one systemd unit for both)."""
     password: SecretStr | None = None
     password_file: Path | None = None
+    allowed_hosts: list[str] | str = []
+    """Host names (or addresses) the page answers to besides localhost, the loopback addresses and the address it
+    was reached at, e.g. a reverse proxy's name. Any other `Host` is refused (400): a web site whose name an
+    attacker points at this machine (DNS rebinding) would otherwise read the pain log through the visitor's
+    browser. A list in TOML; in the environment a JSON list or names separated by commas (hence `| str`: the
+    environment's plain string is split here, and is always a list once validated)."""
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _plain_host_names(cls, value: list[str] | str) -> list[str]:
+        plain = []
+        for host in value.replace(",", " ").split() if isinstance(value, str) else value:
+            name = plain_host(host)
+            if name is None:
+                raise ValueError(
+                    f"{host!r} is not a host name or address; give the name alone, without scheme, port or path "
+                    "(e.g. 'advisor.home.example' or '192.168.1.20')"
+                )
+            plain.append(name)
+        return plain
 
     def resolved_password(self) -> str | None:
         return _secret(self.password, self.password_file) or None
+
+    def host_names(self) -> list[str]:
+        """`allowed_hosts`, as validated: plain names and addresses."""
+        return [self.allowed_hosts] if isinstance(self.allowed_hosts, str) else list(self.allowed_hosts)
 
 
 SECRET_KEYS = {("smtp", "password"), ("garmin", "api_key"), ("serve", "password")}

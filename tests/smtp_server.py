@@ -17,6 +17,7 @@ Usage::
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 import subprocess
@@ -34,6 +35,8 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 __all__ = [
     "DEFAULT_PASSWORD",
     "DEFAULT_USERNAME",
+    "LATE_REPLY_S",
+    "Drop",
     "ReceivedMail",
     "SmtpTestServer",
     "TlsFiles",
@@ -41,10 +44,12 @@ __all__ = [
     "make_self_signed_cert",
 ]
 
+LATE_REPLY_S = 2.0
 DEFAULT_USERNAME = "runner@example.com"
 DEFAULT_PASSWORD = "correct horse battery staple"
 
 Mode = Literal["starttls", "ssl", "none"]
+Drop = Literal["silently", "mid-reply", "late-reply"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ class _Recorder:
     lock: threading.Lock = field(default_factory=threading.Lock)
     data_reply: str | None = None  # e.g. "451 4.3.0 try later" to simulate a temporary rejection
     auth_required: bool = False
+    drop: Drop | None = None  # keep the message, then drop the connection instead of answering (see drop_after_data)
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
@@ -135,6 +141,12 @@ class _Recorder:
         )
         with self.lock:
             self.messages.append(mail)
+        if self.drop == "late-reply":
+            await asyncio.sleep(LATE_REPLY_S)  # a client waiting less than this gives up: the answer comes too late
+        elif self.drop is not None and server.transport is not None:
+            if self.drop == "mid-reply":
+                server.transport.write(b"25")  # the start of "250 ...", then nothing
+            server.transport.abort()  # what follows (the reply aiosmtpd writes) goes nowhere
         return "250 2.0.0 Message accepted for delivery"
 
 
@@ -207,6 +219,14 @@ class SmtpTestServer:
     def reject_data_with(self, reply: str | None) -> None:
         """Answer DATA with ``reply`` (e.g. ``"554 5.6.0 no thanks"``) from now on; None accepts again."""
         self._recorder.data_reply = reply
+
+    def drop_after_data(self, how: Drop | None) -> None:
+        """From now on, take each whole message (it is in ``messages``: a real server would have queued it) and
+        then drop the connection: ``"silently"`` before any reply, ``"mid-reply"`` after two bytes of it; or
+        ``"late-reply"``: accept it ``LATE_REPLY_S`` seconds later. None answers at once again. What a server
+        crashing, a network failing, or a server too slow for the client's time-out, right after the message's final
+        dot, does."""
+        self._recorder.drop = how
 
     # -- TLS -----------------------------------------------------------------------------------------------
 

@@ -13,7 +13,15 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 import pytest
-from smtp_server import DEFAULT_PASSWORD, DEFAULT_USERNAME, SmtpTestServer, TlsFiles, make_self_signed_cert
+from smtp_server import (
+    DEFAULT_PASSWORD,
+    DEFAULT_USERNAME,
+    LATE_REPLY_S,
+    Drop,
+    SmtpTestServer,
+    TlsFiles,
+    make_self_signed_cert,
+)
 
 from advisor.mail.transport import MailError, build_message, send_message
 
@@ -193,6 +201,7 @@ def test_server_down_then_up(cert: TlsFiles) -> None:
         send(server, "starttls")
     assert str(info.value) == f"could not connect to 127.0.0.1:{server.port}: connection refused"
     assert info.value.temporary is True
+    assert info.value.uncertain is False  # nothing was sent: retrying is safe
 
     server.start()  # same port again
     try:
@@ -249,6 +258,33 @@ def test_message_rejected(starttls_server: SmtpTestServer, reply: str, temporary
         send(starttls_server, "starttls")
     assert str(info.value) == f"the SMTP server rejected the message ({reply})"
     assert info.value.temporary is temporary
+    assert info.value.uncertain is False  # a refusal is an answer: the mail was not taken
+
+
+@pytest.mark.parametrize(
+    ("how", "what"),
+    [
+        ("silently", "closed the connection"),
+        ("mid-reply", r"sent an answer cut off or garbled \(25\)"),
+        ("late-reply", r"stopped answering \(timed out\)"),
+    ],
+)
+def test_a_connection_lost_after_the_whole_message_is_uncertain(
+    plain_server: SmtpTestServer, how: Drop, what: str
+) -> None:
+    """The server has the whole message (after DATA's final dot) and the connection breaks before its answer, or
+    halfway through it, or the answer comes after the time-out: the server may have taken the mail, so the error
+    says `uncertain`, which the outbox never retries on its own."""
+    plain_server.drop_after_data(how)
+    with pytest.raises(MailError) as info:
+        send(plain_server, "none", timeout=LATE_REPLY_S / 4)
+    assert info.value.uncertain is True
+    assert re.fullmatch(
+        rf"the SMTP server at 127\.0\.0\.1:{plain_server.port} {what} after the whole message was sent, before "
+        "saying whether it took it",
+        str(info.value),
+    )
+    assert len(plain_server.messages) == 1
 
 
 def test_unknown_security_value() -> None:

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from smtp_server import SmtpTestServer
+from smtp_server import Drop, SmtpTestServer
 from sqlalchemy import select, update
 
 from advisor.config import load_settings
@@ -84,6 +84,39 @@ def test_a_sender_killed_mid_send_is_never_resent_on_its_own(database_url: str, 
     assert send_pending(rt) == []  # and never again by itself
     with rt.db.transaction() as session:
         assert session.scalar(select(OutboxMail.status).where(OutboxMail.id == row.id)) == "uncertain"
+
+
+@pytest.mark.parametrize("how", ["silently", "mid-reply"])
+def test_a_connection_lost_after_the_whole_message_is_never_resent_on_its_own(
+    database_url: str, smtp: SmtpTestServer, cli, how: Drop
+) -> None:
+    """The server takes the whole message, then the connection drops before (or while) it answers: the week is
+    `uncertain`, like a sender killed mid-send. Neither another `--send` nor the daemon's retry (`send_pending`)
+    sends it again, so it never arrives twice; only `--resend` does."""
+    smtp.drop_after_data(how)
+    first = cli("summary", "--week", WEEK, "--send")
+    assert first.exit_code == 1
+    assert f"The summary for {WEEK} may not have arrived (the SMTP server at" in first.stdout
+    assert f"`advisor summary --week {WEEK} --send --resend` sends it again" in first.stdout
+    assert len(smtp.messages) == 1
+    smtp.drop_after_data(None)
+
+    again = cli("summary", "--week", WEEK, "--send")
+    assert again.exit_code == 1 and "may not have arrived" in again.stdout
+    rt = Runtime(load_settings())
+    assert send_pending(rt) == []  # the daemon's outbox job
+    with rt.db.transaction() as session:
+        stored = session.scalars(select(OutboxMail)).one()
+        assert stored.status == "uncertain" and "after the whole message was sent" in (stored.last_error or "")
+    rt.close()
+    assert len(smtp.messages) == 1
+    shown = cli("daemon", "status")
+    assert f"The summary for {WEEK} may not have arrived" in shown.stdout and "Waiting to be sent" not in shown.stdout
+
+    resent = cli("summary", "--week", WEEK, "--send", "--resend")
+    assert resent.exit_code == 0 and f"Sent the summary for {WEEK} to {RUNNER}." in resent.stdout
+    first_copy, second_copy = smtp.messages
+    assert first_copy.data == second_copy.data  # the very same bytes, sent again because the runner asked
 
 
 def test_daemon_run_outbox_exits_1_while_mail_stays_queued(tmp_path: Path, database_url: str, monkeypatch) -> None:

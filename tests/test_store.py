@@ -189,3 +189,61 @@ def test_upgrading_to_0007_keeps_pain_entries_with_none_of_the_new_signs(databas
         ).one()
     assert [bool(v) for v in row] == [True, False, False, False, False, False]
     db.dispose()
+
+
+def test_a_database_a_newer_advisor_upgraded_is_one_sentence_exit_2_and_left_untouched(database_url: str, cli) -> None:
+    """A newer advisor ran on the database (a revision these migrations do not have, a table of its own), then this
+    one: every command says so in one sentence naming both revisions, exits 2, and changes nothing, on SQLite (the
+    revision read with sqlite3) and PostgreSQL (through the migration step)."""
+    assert cli("pain", "log", "--score", "3", "--note", "before the newer advisor").exit_code == 0
+    newer = f"{int(SCHEMA_REVISION) + 1:04d}"
+    db = open_database(database_url)
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = :newer"), {"newer": newer})
+        connection.execute(text("CREATE TABLE newer_feature (id INTEGER PRIMARY KEY, what VARCHAR(20))"))
+        connection.execute(text("INSERT INTO newer_feature (id, what) VALUES (1, 'the newer one''s')"))
+
+    def contents() -> list[object]:
+        with db.engine.connect() as connection:
+            return [
+                connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all(),
+                connection.execute(text("SELECT id, what FROM newer_feature")).all(),
+                connection.execute(text("SELECT id, score, note FROM pain_entries")).all(),
+            ]
+
+    before = contents()
+    for command in (["status"], ["pain", "log", "--score", "2"], ["pain", "list", "--json"], ["activities"]):
+        result = cli(*command)
+        assert result.exit_code == 2, (command, result)
+        assert result.stdout == ""
+        [line] = result.stderr.splitlines()
+        assert line.startswith("advisor: cannot open the database ")
+        assert line.endswith(
+            f": its schema revision {newer} is newer than this advisor's {SCHEMA_REVISION}: a newer advisor has "
+            "used it, so use that version (or upgrade this one); nothing was changed"
+        )
+    assert contents() == before == [[newer], [(1, "the newer one's")], [(1, 3, "before the newer advisor")]]
+    db.dispose()
+
+
+def test_upgrading_to_0008_starts_every_athlete_at_web_session_generation_0(database_url: str) -> None:
+    """Revision 0008 adds the web page's session generation and password mark: athletes of an older database keep
+    their rows, at generation 0 with no mark (NOT NULL, default 0), and the generation counts up in the database."""
+    from sqlalchemy import update
+
+    from advisor.store.db import _create_engine, run_migrations
+    from advisor.store.models import Athlete
+
+    engine = _create_engine(database_url)
+    run_migrations(engine, database_url, "0007")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO athletes (name, created_at) VALUES ('old', CURRENT_TIMESTAMP)"))
+    engine.dispose()
+    db = open_database(database_url)
+    with db.transaction() as session:
+        athlete = session.scalars(select(Athlete).where(Athlete.name == "old")).one()
+        assert (athlete.web_session_generation, athlete.web_password_mark) == (0, None)
+        session.execute(update(Athlete).values(web_session_generation=Athlete.web_session_generation + 1))
+    with db.transaction() as session:
+        assert session.scalars(select(Athlete.web_session_generation)).one() == 1
+    db.dispose()

@@ -93,7 +93,7 @@ def test_logging_a_same_day_sign_on_the_phone_says_what_to_do_now(client: TestCl
     assert entry.calf_pain and not entry.swelling and not entry.no_red_flags
     assert "calf pain or swelling" in client.get("/pain").text
     both = client.post(
-        "/pain", data={"csrf_token": csrf(page.text), "score": "0", "calf_pain": "1", "no_red_flags": "1"}
+        "/pain", data={"csrf_token": csrf(answer.text), "score": "0", "calf_pain": "1", "no_red_flags": "1"}
     )
     assert both.status_code == 400 and "No-red-flags says none of the signs is there" in both.text
 
@@ -183,3 +183,53 @@ def test_assessment_is_recorded(client: TestClient, rt: Runtime) -> None:
     assert answer.status_code == 303
     [row] = list_assessments(rt.db, rt.athlete_id)
     assert (row.cleared, row.note) == (True, "patellofemoral, no tear")
+
+
+@pytest.mark.parametrize("activity_id", ["2147483648", "9223372036854775808", "12345678901234567890123", "9" * 5000])
+def test_an_activity_id_no_database_can_hold_is_404(client: TestClient, activity_id: str) -> None:
+    """Beyond PostgreSQL's integer (2^31), SQLite's (2^63) or Python's digit limit: no such activity, not a 500."""
+    page = client.get(f"/activities/{activity_id}")
+    assert page.status_code == 404 and "No such activity" in page.text
+    token = csrf(client.get("/pain").text)
+    for action in ("exclude", "include"):
+        answer = client.post(f"/activities/{activity_id}/{action}", data={"csrf_token": token})
+        assert answer.status_code == 404 and "No such activity" in answer.text
+
+
+def test_a_form_sent_twice_is_stored_once(client: TestClient, rt: Runtime) -> None:
+    """A double tap on "Log": the second submission of the same form gets the first one's redirect."""
+    token = csrf(client.get("/pain").text)
+    fields = {"csrf_token": token, "score": "4", "calf_pain": "1"}
+    first, second = (client.post("/pain", data=fields, follow_redirects=False) for _ in range(2))
+    assert first.status_code == second.status_code == 303
+    assert second.headers["location"] == first.headers["location"] == "/pain?logged=1&signs=calf_pain"
+    assert len(list_pain(rt.db, rt.athlete_id)) == 1
+    token = csrf(client.get("/assessed").text)
+    for _ in range(2):
+        client.post("/assessed", data={"csrf_token": token, "cleared": "no"})
+    token = csrf(client.get("/rehab").text)
+    for _ in range(2):
+        client.post("/rehab", data={"csrf_token": token, "mobility_move": "hamstring_stretch"})
+    assert len(list_assessments(rt.db, rt.athlete_id)) == 1 and len(list_rehab(rt.db, rt.athlete_id)) == 1
+    # Another rendering of the form is another form: it is stored.
+    client.post("/pain", data={**fields, "csrf_token": csrf(client.get("/pain").text)})
+    assert len(list_pain(rt.db, rt.athlete_id)) == 2
+
+
+def test_a_double_tap_whose_posts_arrive_together_is_stored_once(rt: Runtime) -> None:
+    """The second POST arrives while the first is being stored: it waits for the first's outcome."""
+    import asyncio
+
+    import httpx2
+
+    async def double_tap() -> list[httpx2.Response]:
+        transport = httpx2.ASGITransport(app=create_app(rt.settings, runtime=rt))
+        async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            token = csrf((await client.get("/pain")).text)
+            fields = {"csrf_token": token, "score": "2", "note": "one tap too many"}
+            return await asyncio.gather(*(client.post("/pain", data=fields) for _ in range(4)))
+
+    answers = asyncio.run(double_tap())
+    assert [a.status_code for a in answers] == [303] * 4
+    assert {a.headers["location"] for a in answers} == {"/pain?logged=1"}
+    assert [entry.note for entry in list_pain(rt.db, rt.athlete_id)] == ["one tap too many"]

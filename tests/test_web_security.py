@@ -71,7 +71,7 @@ def test_what_the_runner_typed_is_escaped(open_client: TestClient, rt: Runtime) 
     page = open_client.get("/pain").text
     assert "<script>" not in page and "<img src=x" not in page  # ...and shown as text
     assert "&lt;script&gt;alert(&#34;knee&#34;)&lt;/script&gt;" in page
-    bad = open_client.post("/pain", data={"csrf_token": token, "score": "1", "when": "<b>noon</b>"})
+    bad = open_client.post("/pain", data={"csrf_token": csrf(page), "score": "1", "when": "<b>noon</b>"})
     assert bad.status_code == 400 and "<b>noon</b>" not in bad.text and "&lt;b&gt;noon&lt;/b&gt;" in bad.text
 
 
@@ -146,3 +146,56 @@ def test_the_password_is_on_no_page_and_in_no_log_line(
     assert all(PASSWORD not in body for body in bodies)
     assert all(re.search("Log out", body) for body in bodies[2:-1])
     assert not any(PASSWORD in record.getMessage() for record in caplog.records)
+
+
+def _log_in(client: TestClient) -> str:
+    """Log in and return the session cookie's value, as a copy of it (another device, a stolen cookie) would hold."""
+    token = csrf(client.get("/login").text)
+    answer = client.post("/login", data={"csrf_token": token, "password": PASSWORD}, follow_redirects=False)
+    assert answer.status_code == 303 and client.get("/", follow_redirects=False).status_code == 200
+    return answer.headers["set-cookie"].split(";")[0].split("=", 1)[1]
+
+
+def _logged_in_with(client: TestClient, cookie: str) -> bool:
+    """Whether the page takes this cookie, sent alone (the client's own cookies are forgotten)."""
+    client.cookies.clear()
+    answer = client.get("/", headers={"cookie": f"advisor_session={cookie}"}, follow_redirects=False)
+    client.cookies.clear()
+    return answer.status_code == 200
+
+
+def test_logout_ends_the_session_on_the_server(locked_client: TestClient, rt: Runtime) -> None:
+    """The cookie is signed and valid for 30 days; after logging out, a saved copy of it is logged out too, and so
+    is every other device's session (logging out on the laptop ends a lost phone's)."""
+    saved = _log_in(locked_client)
+    with TestClient(create_app(rt.settings, password=PASSWORD, runtime=rt)) as phone:
+        phone_cookie = _log_in(phone)
+    token = csrf(locked_client.get("/pain").text)
+    assert locked_client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert not _logged_in_with(locked_client, saved)
+    assert not _logged_in_with(locked_client, phone_cookie)
+    # A form of a page seen before the logout is refused, not stored in the logged-out session's name.
+    stale = locked_client.post(
+        "/pain",
+        data={"csrf_token": token, "score": "3"},
+        headers={"cookie": f"advisor_session={saved}"},
+        follow_redirects=False,
+    )
+    assert stale.status_code == 303 and stale.headers["location"] == "/login"
+    assert list_pain(rt.db, rt.athlete_id) == []
+    locked_client.cookies.clear()
+    assert _logged_in_with(locked_client, _log_in(locked_client))  # and logging in again works
+
+
+def test_a_new_password_ends_every_session_even_when_changed_back(rt: Runtime) -> None:
+    """Starting the page with another password ends the sessions made before; changing it back does not revive
+    them (the signing key alone would: it is derived from the password)."""
+    with TestClient(create_app(rt.settings, password=PASSWORD, runtime=rt)) as client:
+        saved = _log_in(client)
+    with TestClient(create_app(rt.settings, password="another-Password-1", runtime=rt)) as client:
+        assert not _logged_in_with(client, saved)
+    with TestClient(create_app(rt.settings, password=PASSWORD, runtime=rt)) as client:
+        assert not _logged_in_with(client, saved)
+        fresh = _log_in(client)
+    with TestClient(create_app(rt.settings, password=PASSWORD, runtime=rt)) as client:
+        assert _logged_in_with(client, fresh)  # a restart with the same password keeps the phone logged in

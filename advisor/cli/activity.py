@@ -7,13 +7,16 @@ A thin layer: listing is `advisor.usecases.listing`, corrections are `advisor.us
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from advisor.cli.common import fail, open_runtime, parse_date
+from advisor.cli.common import fail, known_id, open_runtime, parse_date
 from advisor.errors import CorrectionError
+
+if TYPE_CHECKING:
+    from advisor.usecases.runtime import Runtime
 
 app = typer.Typer()
 """This module's commands; `advisor.cli` adds them to the root."""
@@ -49,6 +52,11 @@ app.add_typer(activity_app, name="activity")
 
 ID = Annotated[int, typer.Argument(help="The activity's id, from `advisor activities`.", metavar="ID")]
 JSON = Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")]
+
+
+def _check_id(rt: Runtime, activity_id: int) -> None:
+    """An id no row can have ends the command with the sentence of an id that is not there."""
+    known_id(rt, activity_id, f"there is no activity {activity_id}; `advisor activities` lists their ids")
 
 
 @app.command("activities", epilog=ACTIVITIES_EPILOG)
@@ -92,6 +100,7 @@ def show_command(ctx: typer.Context, activity_id: ID, as_json: JSON = False) -> 
     from advisor.usecases.listing import activity_json
 
     rt = open_runtime(ctx)
+    _check_id(rt, activity_id)
     try:
         activity = get_activity(rt.db, rt.athlete_id, activity_id)
     except CorrectionError as error:
@@ -118,6 +127,7 @@ def exclude_command(ctx: typer.Context, activity_id: ID) -> None:
     from advisor.usecases.corrections import exclude_activity
 
     rt = open_runtime(ctx)
+    _check_id(rt, activity_id)
     try:
         activity = exclude_activity(rt.db, rt.athlete_id, activity_id)
     except CorrectionError as error:
@@ -133,6 +143,7 @@ def include_command(ctx: typer.Context, activity_id: ID) -> None:
     from advisor.usecases.corrections import include_activity
 
     rt = open_runtime(ctx)
+    _check_id(rt, activity_id)
     try:
         activity = include_activity(rt.db, rt.athlete_id, activity_id)
     except CorrectionError as error:
@@ -153,6 +164,7 @@ def set_command(
     from advisor.usecases.corrections import set_sport
 
     rt = open_runtime(ctx)
+    _check_id(rt, activity_id)
     try:
         activity = set_sport(rt.db, rt.athlete_id, activity_id, sport, sub_sport)
     except CorrectionError as error:

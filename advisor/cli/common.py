@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, NoReturn
 
@@ -47,8 +48,42 @@ def open_runtime(ctx: typer.Context) -> Runtime:
     return rt
 
 
+EARLIEST_DATE = date(1900, 1, 1)
+"""No date option goes further back. The engine looks 200-odd days behind a date and the weekly chart 12 weeks, so
+a date in year 1 would leave the calendar (an OverflowError deep in a report); no watch recorded a run before
+1900, so nothing real is refused."""
+
+
 def parse_date(value: str, option: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         fail(f"{option} expects a date as YYYY-MM-DD, got {value!r}")
+    if day < EARLIEST_DATE:
+        fail(f"{option} {day.isoformat()} is before {EARLIEST_DATE.isoformat()}; give a date from then on")
+    return day
+
+
+def known_id(rt: Runtime, value: int, missing: str) -> int:
+    """`value`, when a row of the database could have it; otherwise the command ends with `missing`, the sentence
+    an id that is not there gets (exit 2).
+
+    An id beyond the largest key the database holds (2^31 - 1 on PostgreSQL, 2^63 - 1 on SQLite), or below 1,
+    cannot exist; sent to the database it would be an "integer out of range" or an OverflowError instead.
+    """
+    from advisor.store.db import largest_id
+
+    if not 1 <= value <= largest_id(rt.db.url):
+        fail(missing)
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters but tab and newline: C0, DEL and C1 (ESC, CSI...)."""
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters written as escapes (ESC as `\\x1b`), for text printed that the runner or
+    a stranger wrote (a note, a file's name): printed raw, an escape sequence in it would clear the screen, move
+    the cursor or rename the terminal window. JSON output needs none of this: `json.dumps` escapes them itself."""
+    return _CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", text)

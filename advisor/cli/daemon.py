@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from advisor.cli.common import fail, open_runtime, runtime
+from advisor.cli.common import EARLIEST_DATE, fail, open_runtime, runtime
 
 app = typer.Typer()
 """This module's commands; `advisor.cli` adds them to the root."""
@@ -151,7 +151,10 @@ def status_command(
                 "next_summary_at": layout.next_summary.isoformat() if layout.next_summary else None,
             },
             "outbox": {
-                "pending": [{"week": o.week, "attempts": o.attempts, "last_error": o.last_error} for o in pending],
+                "pending": [
+                    {"week": o.week, "status": o.status, "attempts": o.attempts, "last_error": o.last_error}
+                    for o in pending
+                ],
                 "last_sent_week": sent[-1].week if sent else None,
             },
         }
@@ -187,6 +190,11 @@ def status_command(
     if sent:
         typer.echo(f"Last summary sent: {sent[-1].week} on {_when(sent[-1].sent_at, tz)}.")
     for o in pending:
+        if o.status == "uncertain":  # not waiting: it is sent again only when the runner asks
+            from advisor.usecases.outbox import uncertain_outcome
+
+            typer.echo(uncertain_outcome(o.week, o.last_error or "its sending was interrupted"))
+            continue
         error = f", last error: {o.last_error}" if o.last_error else ""
         typer.echo(f"Waiting to be sent: the summary for {o.week} ({o.attempts} attempts{error}).")
 
@@ -242,16 +250,18 @@ def summary_command(
 ) -> None:
     """The weekly summary email: --preview FILE.html to look at it, --send to mail it (once per week)."""
     from advisor.render.summary import render_summary, standalone_html
-    from advisor.usecases.outbox import mail_settings_problem, queue_summary, send_pending
+    from advisor.usecases.outbox import mail_settings_problem, queue_summary, send_pending, uncertain_outcome
     from advisor.usecases.summary import SummaryError, build_summary, parse_week
 
     if (preview is None) == (not send):
         fail("give either --preview FILE.html or --send")
     if week is not None:
         try:
-            parse_week(week)
+            monday = parse_week(week)
         except SummaryError as error:
             fail(str(error))
+        if monday < EARLIEST_DATE:  # its 12-week chart would leave the calendar
+            fail(f"--week {week} is before {EARLIEST_DATE.isoformat()}; give a week from then on")
     rt = runtime(ctx)
     if send:
         problem = mail_settings_problem(rt.settings)
@@ -288,9 +298,14 @@ def summary_command(
 
         stored = session.get(OutboxMail, row.id)
         status = stored.status if stored is not None else "sent"
+        why = stored.last_error if stored is not None else None
     if status == "sending":
         typer.echo(f"Another process is sending the summary for {row.week} right now; it is sent once.")
         return
+    if status == "uncertain":  # never retried on its own: only --resend sends it again
+        if not any(row.week in line for line in outcomes):
+            typer.echo(uncertain_outcome(row.week, why or "its sending was interrupted"))
+        raise typer.Exit(1)
     if status != "sent":
         typer.echo("It stays in the outbox; the daemon (or the next --send) tries again.", err=True)
         raise typer.Exit(1)

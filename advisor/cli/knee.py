@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from advisor.cli.common import fail, open_runtime, parse_date
+from advisor.cli.common import fail, known_id, open_runtime, parse_date, printable
 from advisor.errors import InputError
 
 app = typer.Typer()
@@ -137,7 +137,7 @@ def pain_list(
     for r in rows:
         flags = [words for sign, words in SIGN_WORDS.items() if getattr(r, sign)]
         signs = ", ".join(flags) or ("none of the signs" if r.no_red_flags else "")
-        table.add_row(str(r.id), r.day.isoformat(), r.when, f"{r.score}/10", signs, r.note or "")
+        table.add_row(str(r.id), r.day.isoformat(), r.when, f"{r.score}/10", signs, printable(r.note or ""))
     Console().print(table)
 
 
@@ -147,6 +147,7 @@ def pain_delete(ctx: typer.Context, entry_id: Annotated[int, typer.Argument(help
     from advisor.usecases.knee import delete_pain
 
     rt = open_runtime(ctx)
+    known_id(rt, entry_id, f"there is no pain entry with id {entry_id} (see `advisor pain list`)")
     try:
         delete_pain(rt.db, rt.athlete_id, entry_id)
     except InputError as error:

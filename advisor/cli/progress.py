@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from advisor.cli.common import printable
 from advisor.usecases.importing import FileResult, ImportContext, ImportSummary, import_paths
 
 STYLE = {"imported": "green", "duplicate": "cyan", "skipped": "yellow", "failed": "red"}
@@ -21,6 +22,7 @@ def import_with_progress(
     if as_json:
         return import_paths(ctx, paths, on_result=on_result)
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     console = Console(highlight=False)
@@ -52,7 +54,7 @@ def import_with_progress(
             on_result(result)
             counts[result.status] += 1
             if result.status in ("failed", "skipped"):
-                progress.console.print(f"[{STYLE[result.status]}]{_line(result)}[/]", markup=True)
+                progress.console.print(f"[{STYLE[result.status]}]{escape(_line(result))}[/]", markup=True)
             text = " ".join(f"[{STYLE[s]}]{n} {s}[/]" for s, n in counts.items() if n)
             progress.update(task, advance=1, counts=text)
 
@@ -62,5 +64,6 @@ def import_with_progress(
 
 
 def _line(result: FileResult) -> str:
+    """One file's line; its name (a zip member's, a stranger's) and the reason printed without control characters."""
     detail = f": {result.detail}" if result.detail else ""
-    return f"{result.status:<9} {result.name}{detail}"
+    return printable(f"{result.status:<9} {result.name}{detail}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from advisor.cli.common import fail, open_runtime, parse_date
+from advisor.cli.common import fail, open_runtime, parse_date, printable
 from advisor.errors import InputError
 
 app = typer.Typer()
@@ -86,7 +86,9 @@ def rehab_list(
     for r in rows:
         yes = {True: "yes", False: ""}
         pain = "" if r.pain is None else f"{r.pain}/10"
-        table.add_row(str(r.id), r.day.isoformat(), yes[r.strength], yes[r.mobility], yes[r.band], pain, r.note or "")
+        table.add_row(
+            str(r.id), r.day.isoformat(), yes[r.strength], yes[r.mobility], yes[r.band], pain, printable(r.note or "")
+        )
     Console().print(table)
 
 

@@ -28,6 +28,8 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any, Literal
 
+from advisor.mail.session import Session, TlsSession, delivery_unknown, unknown_delivery_reason
+
 __all__ = ["MailError", "Security", "build_message", "send_message"]
 
 log = logging.getLogger(__name__)
@@ -44,12 +46,16 @@ class MailError(Exception):
     ``temporary`` says whether trying again later may help (server down, time-out, a 4xx reply) as opposed to
     a setting that must be fixed first (wrong password, certificate, rejected address). The outbox keeps the
     message either way; the flag only decides how loudly the daemon complains.
+
+    ``uncertain`` says the whole message reached the server and the connection broke before its answer: the
+    server may have taken it, so sending it again on one's own could deliver it twice.
     """
 
-    def __init__(self, reason: str, *, temporary: bool = True) -> None:
+    def __init__(self, reason: str, *, temporary: bool = True, uncertain: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.temporary = temporary
+        self.uncertain = uncertain
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -301,7 +307,9 @@ def send_message(
 
     Returns normally as soon as the server has accepted the message for at least one recipient: that is the
     moment the outbox may mark the week as sent. A failure to say goodbye (QUIT) afterwards is ignored,
-    because treating it as a failure would send the same week twice.
+    because treating it as a failure would send the same week twice. For the same reason a connection lost
+    after the whole message went out and before the server's answer (or an answer cut off) is a `MailError` with
+    ``uncertain`` set: the server may have taken it, and only the runner can tell.
 
     ``ssl_context`` defaults to :func:`ssl.create_default_context` (certificate and host name checked). Pass
     your own to trust a private CA. Credentials are refused over ``security='none'`` unless the server is on
@@ -327,12 +335,12 @@ def send_message(
 
     context = ssl_context if ssl_context is not None else ssl.create_default_context()
     stage = "connecting"  # what we were doing when something broke; it decides the wording of the error
-    smtp: smtplib.SMTP | None = None
+    smtp: Session | None = None
     try:
         if security == "ssl":
-            smtp = smtplib.SMTP_SSL(host, port, local_hostname=local_hostname, timeout=timeout, context=context)
+            smtp = TlsSession(host, port, local_hostname=local_hostname, timeout=timeout, context=context)
         else:
-            smtp = smtplib.SMTP(host, port, local_hostname=local_hostname, timeout=timeout)
+            smtp = Session(host, port, local_hostname=local_hostname, timeout=timeout)
         stage = "saying hello (EHLO)"
         smtp.ehlo()
         if security == "starttls":
@@ -346,7 +354,11 @@ def send_message(
         refused = smtp.send_message(msg)
     except Exception as err:
         mail_error = _translate(err, stage, host, port, security, timeout)
-        mail_error = MailError(_scrub(str(mail_error), password), temporary=mail_error.temporary)
+        if delivery_unknown(err, smtp):
+            mail_error = MailError(unknown_delivery_reason(err, host, port), uncertain=True)
+        mail_error = MailError(
+            _scrub(str(mail_error), password), temporary=mail_error.temporary, uncertain=mail_error.uncertain
+        )
         log.warning("Could not send %r: %s.", msg.get("Subject", ""), mail_error)
         if smtp is not None:
             try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 from advisor.store.schema import (  # noqa: F401  (SCHEMA_REVISION, MIGRATIONS_DIR, run_migrations: the store's API)
     MIGRATIONS_DIR,
     SCHEMA_REVISION,
+    UnknownRevisionError,
     migrate_if_needed,
     run_migrations,
     stored_revision,
@@ -179,6 +180,12 @@ def _sqlite_file(url: str) -> str | None:
     return path if path and path != ":memory:" else None
 
 
+def largest_id(url: str) -> int:
+    """The largest id a row can have: the models' `Integer` keys are SQLite's 64-bit rowid, and 32-bit (INTEGER)
+    on PostgreSQL. An id beyond it names no row; the CLI says so rather than send the database an overflow."""
+    return 2**63 - 1 if url.startswith("sqlite") else 2**31 - 1
+
+
 ATHLETE_LOCK_NAMESPACE = 0x4B4E  # "KN": this application's advisory locks, apart from anyone else's
 
 
@@ -219,6 +226,9 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
     except (OperationalError, DBAPIError) as error:
         engine.dispose()
         raise StoreError(f"cannot open the database {_safe_url(url)}: {_first_line(error)}") from None
+    except UnknownRevisionError as error:  # a newer advisor's database: said in one sentence, left as it is
+        engine.dispose()
+        raise StoreError(f"cannot open the database {_safe_url(url)}: {error}") from None
     return Database(url, engine)
 
 
@@ -231,7 +241,7 @@ def _sqlite_revision(url: str) -> str | None:
     import sqlite3
 
     try:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        make_sqlite_file_private(path)
         connection = sqlite3.connect(path, timeout=30)
     except (OSError, sqlite3.Error):
         return None
@@ -245,6 +255,26 @@ def _sqlite_revision(url: str) -> str | None:
         connection.close()
 
 
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+"""What SQLite keeps beside the database: the write-ahead log and its index, or a rollback journal."""
+
+
+def make_sqlite_file_private(path: str) -> None:
+    """Create the SQLite file 0600 before SQLite does, and take the group's and others' bits from an existing one
+    and its side files (one warning).
+
+    The file holds health data and queued e-mails. SQLite creates it 0644 less the umask (readable by every user
+    under the usual 022); made 0600 first, it stays so, and SQLite gives the -wal, -shm and -journal files it
+    creates later the database's own mode. A file made by an older advisor is tightened on its next start.
+    """
+    from advisor.private import create_private_file, tighten
+
+    file = Path(path)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(file)
+    tighten([file, *(Path(path + side) for side in SQLITE_SIDE_FILES)], f"The database {path}")
+
+
 def _create_engine(url: str) -> Engine:
     from sqlalchemy import create_engine, event
 
@@ -253,6 +283,10 @@ def _create_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        plain = _sqlite_file(url)
+        if plain is not None:
+            with suppress(OSError):  # SQLite reports a file it cannot create or open in one sentence, further on
+                make_sqlite_file_private(plain)
         kwargs["connect_args"] = {"timeout": 30}
     elif url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")

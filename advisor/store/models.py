@@ -25,6 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -73,6 +74,13 @@ class Athlete(Base):
     email: Mapped[str | None] = mapped_column(Text)
     units: Mapped[str | None] = mapped_column(String(2))
     thresholds: Mapped[str | None] = mapped_column(Text)
+    web_session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    """The web page's login sessions carry the generation they were made in; logging out, or starting the page
+    with another password, counts it up, which ends every session made before (the cookie itself stays signed and
+    unexpired, so only the server can revoke it)."""
+    web_password_mark: Mapped[str | None] = mapped_column(String(200))
+    """A salted scrypt hash of the web page's password when the generation was last counted (None: no password),
+    so a changed password is noticed at the next start even if it is later changed back."""
 
 
 class SourceFile(Base):

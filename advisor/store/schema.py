@@ -10,10 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from advisor.errors import StoreError
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -24,12 +26,38 @@ def migrate_if_needed(engine: Engine, url: str) -> None:
         stored = stored_revision(engine)
         if stored == SCHEMA_REVISION:
             return
+        if stored is not None:
+            refuse_unknown_revision(stored)
         from sqlalchemy import inspect
 
         if stored is None and not inspect(engine).get_table_names():
             create_current_schema(engine)
         else:
             run_migrations(engine, url)
+
+
+class UnknownRevisionError(StoreError):
+    """The database's schema revision is none of this advisor's migrations: a newer advisor has upgraded it."""
+
+
+def refuse_unknown_revision(stored: str) -> None:
+    """Raise `UnknownRevisionError` (one sentence naming both revisions) when `stored` is not a revision of this
+    advisor's migrations, before anything is written.
+
+    A newer advisor ran on the database, then this older one: Alembic cannot migrate from a revision it has never
+    seen (a 110-line traceback), and must not try, since the newer advisor's tables and rows are the runner's data.
+    """
+    from alembic.script import ScriptDirectory
+
+    if stored in {script.revision for script in ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions()}:
+        return
+    if stored.isdigit() and SCHEMA_REVISION.isdigit() and int(stored) > int(SCHEMA_REVISION):
+        found = f"its schema revision {stored} is newer than this advisor's {SCHEMA_REVISION}"
+    else:
+        found = f"its schema revision {stored!r} is not one this advisor (schema revision {SCHEMA_REVISION}) knows"
+    raise UnknownRevisionError(
+        f"{found}: a newer advisor has used it, so use that version (or upgrade this one); nothing was changed"
+    )
 
 
 def create_current_schema(engine: Engine) -> None:

@@ -9,7 +9,8 @@
 The database decides who sends: a sender claims a row with a conditional UPDATE (pending → sending) before it
 talks to the server, so two daemons on two machines sharing one PostgreSQL never send a week twice. A sender killed
 mid-send leaves a stale claim, which becomes `uncertain` and is resent only when the runner asks (`--resend`): the
-server may have accepted it, and at most once beats twice.
+server may have accepted it, and at most once beats twice. So does a connection lost after the message's end went
+out and before the server answered (`MailError.uncertain`).
 The renderer is handed in by the entrypoint (`render=`), so this use case imports no renderer.
 """
 
@@ -167,12 +168,16 @@ def _settle_stale_claims(rt: Runtime, now: datetime) -> list[str]:
         for row in stale:
             row.status = UNCERTAIN
             row.last_error = f"the sender ({row.claimed_by}) stopped while sending it; it may or may not have arrived"
-            outcomes.append(
-                f"The summary for {row.week} may not have arrived (its sender stopped mid-send); it is not resent "
-                f"on its own so it never arrives twice: `advisor summary --week {row.week} --send --resend` sends "
-                "it again."
-            )
+            outcomes.append(uncertain_outcome(row.week, "its sender stopped mid-send"))
     return outcomes
+
+
+def uncertain_outcome(week: str, why: str) -> str:
+    """What the runner is told about an `uncertain` week: why, and the one command that sends it again."""
+    return (
+        f"The summary for {week} may not have arrived ({why}); it is not resent on its own so it never arrives "
+        f"twice: `advisor summary --week {week} --send --resend` sends it again."
+    )
 
 
 def resend(rt: Runtime, week: str) -> OutboxMail:
@@ -192,7 +197,9 @@ def send_pending(rt: Runtime) -> list[str]:
 
     Each row is claimed in the database before it is sent, so several processes on several machines sharing the
     database never send the same week twice. A row is marked sent only after the server accepted it; a refusal
-    or a dead server puts it back to pending with `attempts` and `last_error`, so nothing is lost.
+    or a dead server puts it back to pending with `attempts` and `last_error`, so nothing is lost. A connection
+    lost after the whole message went out and before the server's answer makes it `uncertain`, never resent on
+    its own (`resend`), as a sender killed mid-send does.
     """
     settings = rt.settings
     now = datetime.now(UTC)
@@ -237,11 +244,15 @@ def send_pending(rt: Runtime) -> list[str]:
                 stored.sent_at = datetime.now(UTC)
                 stored.last_error = None
             else:
-                stored.status = PENDING
+                stored.status = UNCERTAIN if error.uncertain else PENDING
                 stored.last_error = str(error)
             stored.claimed_at = stored.claimed_by = None
         if error is None:
             outcomes.append(f"Sent the summary for {week} to {recipient}.")
+        elif error.uncertain:
+            # The server has the whole message and may have taken it: like a sender killed mid-send.
+            outcomes.append(uncertain_outcome(week, str(error)))
+            break  # the connection just broke; the rest waits for the next attempt
         else:
             later = "will try again later" if error.temporary else "fix the setting; it stays queued"
             outcomes.append(f"The summary for {week} is still queued ({later}): {error}.")

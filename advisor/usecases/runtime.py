@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from advisor.config import ConfigError, Settings
+from advisor.private import ensure_private_dir
 from advisor.store.db import Database, default_athlete_id, open_database
 
 if TYPE_CHECKING:
@@ -23,12 +24,14 @@ if TYPE_CHECKING:
 def ensure_home(home: Path) -> None:
     """Create ADVISOR_HOME if needed; a home that is a file or cannot be created is one `ConfigError` sentence.
 
-    Every piece of state lives there, so this is checked before anything else touches it.
+    Every piece of state lives there (health data, queued e-mails, tokens), so this is checked before anything
+    else touches it, and the folder is the runner's alone: 0700 whatever the umask, an older looser one tightened
+    with one warning (`advisor.private`).
     """
     if home.exists() and not home.is_dir():
         raise ConfigError(f"ADVISOR_HOME {home} is a file, not a directory; point ADVISOR_HOME at a directory")
     try:
-        home.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(home, f"ADVISOR_HOME {home}")
     except OSError as error:
         reason = error.strerror or type(error).__name__
         raise ConfigError(

@@ -1,4 +1,5 @@
-"""The ASGI application: `create_app(settings)` wires the routes, the session, the login gate and the headers.
+"""The ASGI application: `create_app(settings)` wires the routes, the host and body checks (advisor.web.guards), the
+session, the login gate with its server-side logout (advisor.web.logins) and the headers.
 
 An entrypoint beside the CLI: the routes (advisor.web.pages, advisor.web.forms) call the use cases and the
 renderers, never the store. Starlette because it is small, typed and well kept, with the pieces a few server-side
@@ -22,10 +23,20 @@ from starlette.routing import Route
 from advisor.config import Settings
 from advisor.usecases.runtime import Runtime
 from advisor.web import forms, pages
-from advisor.web.common import Forbidden, checked_form, render, templates_for
-from advisor.web.security import SECURITY_HEADERS, LoginThrottle, new_csrf_token, password_matches, session_key
+from advisor.web.common import Forbidden, call, checked_form, render, templates_for
+from advisor.web.guards import BodyLimit, HostCheck
+from advisor.web.logins import Logins
+from advisor.web.security import (
+    SECURITY_HEADERS,
+    LoginThrottle,
+    SubmittedForms,
+    new_csrf_token,
+    password_matches,
+    session_key,
+)
 
-OPEN_PATHS = {"/login", "/style.css", "/favicon.ico"}
+STATIC_PATHS = {"/style.css", "/favicon.ico"}
+OPEN_PATHS = {"/login", *STATIC_PATHS}
 """What a visitor without a session may see: the login form and the style sheet it uses."""
 SESSION_COOKIE = "advisor_session"
 SESSION_DAYS = 30
@@ -38,10 +49,19 @@ async def _forbidden(request: Request, _exc: Exception) -> Response:
 
 
 class Gate(BaseHTTPMiddleware):
-    """With a password, every page but the login form redirects to /login until the session says logged in."""
+    """With a password, every page but the login form redirects to /login until the session says logged in, and a
+    session logged in before the last logout or password change (an older generation) is logged out."""
 
     async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.app.state.password is None or request.url.path in OPEN_PATHS or request.session.get("user"):
+        state = request.app.state
+        if state.password is None or request.url.path in STATIC_PATHS:
+            return await call_next(request)
+        if not state.logins.password_checked:
+            await call(state.logins.check_password)
+        session = request.session
+        if session.get("user") and session.get("login") != await call(state.logins.current):
+            session.clear()  # its CSRF secret goes too: the forms of its pages are refused (403)
+        if request.url.path in OPEN_PATHS or session.get("user"):
             return await call_next(request)
         return RedirectResponse("/login", status_code=303)
 
@@ -67,20 +87,30 @@ async def login(request: Request) -> Response:
     client = request.client.host if request.client else "unknown"
     if state.password is None:
         return RedirectResponse("/", status_code=303)
-    if state.throttle.blocked(client):
-        return render(request, "login.html", {"error": "Too many wrong passwords; wait a minute and try again."}, 429)
+    too_many = {"error": "Too many wrong passwords; wait a minute and try again."}
+    if state.throttle.blocked(client):  # before the body is even read
+        return render(request, "login.html", too_many, 429)
     fields = await checked_form(request)
+    # Counted, then compared, with no `await` between: concurrent guesses cannot all pass the count first.
+    if not state.throttle.attempt(client):
+        return render(request, "login.html", too_many, 429)
     if not password_matches(fields.get("password", ""), state.password):
-        state.throttle.failed(client)
         return render(request, "login.html", {"error": "That password is not right."}, 401)
+    state.throttle.succeeded(client)
+    generation = await call(state.logins.current)
     request.session.clear()
     request.session["user"] = "runner"
-    request.session["csrf"] = new_csrf_token()  # a new token after login: one seen before it is worth nothing
+    request.session["login"] = generation
+    request.session["csrf"] = new_csrf_token()  # a new secret after login: a form seen before it is worth nothing
     return RedirectResponse("/", status_code=303)
 
 
 async def logout(request: Request) -> Response:
+    """Ends every session of this page on the server, not only this browser's cookie: a copy of the cookie (a lost
+    phone, a shared computer) is logged out too."""
     await checked_form(request)
+    if request.app.state.password is not None:
+        await call(request.app.state.logins.end_all)
     request.session.clear()
     return RedirectResponse("/login" if request.app.state.password else "/", status_code=303)
 
@@ -95,9 +125,12 @@ async def no_icon(_request: Request) -> Response:
     return Response(status_code=204, headers={"Cache-Control": "max-age=86400"})
 
 
-def create_app(settings: Settings, password: str | None = None, runtime: Runtime | None = None) -> Starlette:
+def create_app(
+    settings: Settings, password: str | None = None, runtime: Runtime | None = None, host: str | None = None
+) -> Starlette:
     """The web application over `settings`' database. `password` None means no login (loopback only: the caller,
-    `advisor serve` or the daemon, checks the address with `advisor.web.security.bind_problem` first)."""
+    `advisor serve` or the daemon, checks the address with `advisor.web.security.bind_problem` first). `host` is
+    the address the server is bound to: a name there is one the page answers to (`advisor.web.guards.HostCheck`)."""
     rt = runtime or Runtime(settings)
     routes = [
         Route("/login", login_page, methods=["GET"]),
@@ -110,6 +143,8 @@ def create_app(settings: Settings, password: str | None = None, runtime: Runtime
     ]
     middleware = [
         Middleware(Headers),
+        Middleware(HostCheck, names=[*settings.serve.host_names(), *([host] if host else [])]),
+        Middleware(BodyLimit),
         Middleware(
             SessionMiddleware,
             secret_key=session_key(settings.home, password).hex(),
@@ -123,5 +158,7 @@ def create_app(settings: Settings, password: str | None = None, runtime: Runtime
     app.state.rt = rt
     app.state.password = password
     app.state.throttle = LoginThrottle()
+    app.state.logins = Logins(rt, password)
+    app.state.submitted = SubmittedForms()
     app.state.templates = templates_for(settings.profile.units)
     return app

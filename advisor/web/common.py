@@ -1,25 +1,28 @@
-"""What the routes share: rendering a page with its CSRF token, reading a checked form, calling a use case off the
-event loop, and the runner's today."""
+"""What the routes share: rendering a page with its form token, reading a checked form, storing a form once,
+calling a use case off the event loop, and the runner's today."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
 from jinja2 import Environment, PackageLoader
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
 from advisor.render import units as u
 from advisor.usecases.runtime import Runtime
-from advisor.web.security import csrf_matches, new_csrf_token
+from advisor.web.security import SubmittedForms, form_token_nonce, new_csrf_token, new_form_token
+
+type Handler = Callable[[Request], Awaitable[Response]]
 
 
 class Forbidden(Exception):
-    """A POST without the session's CSRF token: refused (403) before anything is read or stored."""
+    """A POST without a form token of this session: refused (403) before anything is read or stored."""
 
 
 def templates_for(units: u.Units) -> Jinja2Templates:
@@ -33,25 +36,59 @@ def templates_for(units: u.Units) -> Jinja2Templates:
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Response:
-    """A page, with what every page needs: the CSRF token for its forms and whether a logout button makes sense."""
+    """A page, with what every page needs: a form token of its own for its forms, and whether a logout button
+    makes sense. The session's CSRF secret is made on the first page and never shown."""
     state = request.app.state
-    token = request.session.get("csrf")
-    if not token:
-        token = request.session["csrf"] = new_csrf_token()
-    full = {"csrf_token": token, "login_required": state.password is not None, **(context or {})}
+    secret = request.session.get("csrf")
+    if not secret:
+        secret = request.session["csrf"] = new_csrf_token()
+    full = {"csrf_token": new_form_token(secret), "login_required": state.password is not None, **(context or {})}
     return state.templates.TemplateResponse(request, name, full, status_code=status_code)
 
 
 async def checked_form(request: Request) -> dict[str, str]:
-    """The POSTed fields, once the CSRF token matched the session's (otherwise `Forbidden`: 403, nothing stored).
-    Repeated fields (checklists) are joined by commas."""
+    """The POSTed fields, once the form token was signed with the session's secret (otherwise `Forbidden`: 403,
+    nothing stored); its nonce is left in `request.state.form_nonce` for `once`. Repeated fields (checklists) are
+    joined by commas."""
+    checked: dict[str, str] | None = getattr(request.state, "form_fields", None)
+    if checked is not None:
+        return checked
     form = await request.form()
-    if not csrf_matches(str(form.get("csrf_token") or ""), request.session.get("csrf")):
+    nonce = form_token_nonce(str(form.get("csrf_token") or ""), request.session.get("csrf"))
+    if nonce is None:
         raise Forbidden
     fields: dict[str, str] = {}
     for key in form:
         fields[key] = ",".join(str(v) for v in form.getlist(key))
+    request.state.form_nonce = nonce
+    request.state.form_fields = fields
     return fields
+
+
+def once(handler: Handler) -> Handler:
+    """A form that stores something stores it once per rendered form. A second submission of the same form (a
+    double tap, a resent POST) gets the first one's redirect and stores nothing; while the first is still being
+    stored, the second waits for it. A submission that stored nothing (a 400 with its reason, an error) leaves the
+    form free to be sent again."""
+
+    @functools.wraps(handler)
+    async def first_only(request: Request) -> Response:
+        await checked_form(request)
+        nonce: str = request.state.form_nonce
+        submitted: SubmittedForms = request.app.state.submitted
+        earlier = await submitted.claim(nonce)
+        if earlier is not None:
+            return RedirectResponse(earlier, status_code=303)
+        location = None
+        try:
+            response = await handler(request)
+            if response.status_code == 303:
+                location = response.headers.get("location")
+            return response
+        finally:
+            submitted.settle(nonce, location)
+
+    return first_only
 
 
 def runtime(request: Request) -> Runtime:

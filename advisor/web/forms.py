@@ -2,7 +2,8 @@
 
 Each POST goes through the same use case as its CLI command (`advisor pain log`, `advisor rehab log`, `advisor pain
 assessed`), so the checks and their sentences are the same: bad input is that one sentence on the page (400) and
-nothing is stored; a stored entry redirects back (303), so reloading the page never logs it twice.
+nothing is stored; a stored entry redirects back (303), so reloading the page never logs it twice, and a form
+sent twice (a double tap) is stored once (`advisor.web.common.once`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from advisor.advice.clinician import what_to_do_now
 from advisor.risk.model import SIGN_WORDS
 from advisor.usecases.knee import InputError, PainInput, assess_history, list_pain, log_pain
 from advisor.usecases.rehab import RehabInput, list_assessments, list_rehab, log_rehab, record_assessment
-from advisor.web.common import call, checked_form, render, runtime, today
+from advisor.web.common import call, checked_form, once, render, runtime, today
 
 RED_FLAGS = (
     ("swelling", "Swelling", "The knee is swollen."),
@@ -94,6 +95,7 @@ async def pain_page(request: Request, error: str | None = None, form: dict[str, 
     return render(request, "pain.html", context, 400 if error else 200)
 
 
+@once
 async def pain_post(request: Request) -> Response:
     fields = await checked_form(request)
     rt = runtime(request)
@@ -125,6 +127,7 @@ async def rehab_page(request: Request, error: str | None = None) -> Response:
     return render(request, "rehab.html", context, 400 if error else 200)
 
 
+@once
 async def rehab_post(request: Request) -> Response:
     """A ticked strength move makes it a strength session, a ticked stretch or roll a mobility one."""
     fields = await checked_form(request)
@@ -153,6 +156,7 @@ async def assessed_page(request: Request, error: str | None = None) -> Response:
     return render(request, "assessed.html", context, 400 if error else 200)
 
 
+@once
 async def assessed_post(request: Request) -> Response:
     fields = await checked_form(request)
     rt = runtime(request)

@@ -21,9 +21,13 @@ from advisor.usecases.corrections import CorrectionError, exclude_activity, get_
 from advisor.usecases.knee import assess_history, newest_activity_day
 from advisor.usecases.listing import list_activities, local_date
 from advisor.usecases.summary import chart_weeks
-from advisor.web.common import call, checked_form, render, runtime, today
+from advisor.web.common import call, once, render, runtime, today
 
 ACTIVITIES_SHOWN = 100
+MAX_ROW_ID = 2**31 - 1
+"""Activity ids are `Integer` columns: PostgreSQL's hold at most 2^31 - 1 and SQLite's get no larger from advisor;
+a larger id in the path is no activity (404), never a query the database refuses (500)."""
+NO_SUCH_ID = "There is no activity with that id; the list of activities links to each one."
 
 
 def _week(request: Request, day: date) -> tuple[KneeReport, date | None]:
@@ -85,29 +89,47 @@ async def activities(request: Request) -> Response:
     return render(request, "activities.html", {"activities": await call(rows)})
 
 
+def _activity_id(request: Request) -> int | None:
+    """The path's activity id, or None when no activity can have it: not a number, or beyond `MAX_ROW_ID`
+    (which the database would refuse with an error, not an empty answer)."""
+    text: str = request.path_params["activity_id"]
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ROW_ID)):
+        return None
+    value = int(text)
+    return value if value <= MAX_ROW_ID else None
+
+
+def _no_such_activity(request: Request, message: str) -> Response:
+    return render(request, "message.html", {"title": "No such activity", "message": message}, 404)
+
+
 async def activity(request: Request) -> Response:
     rt = runtime(request)
-    activity_id = int(request.path_params["activity_id"])
+    activity_id = _activity_id(request)
+    if activity_id is None:
+        return _no_such_activity(request, NO_SUCH_ID)
     try:
         found = await call(get_activity, rt.db, rt.athlete_id, activity_id)
     except CorrectionError as error:
-        return render(request, "message.html", {"title": "No such activity", "message": str(error)}, 404)
+        return _no_such_activity(request, str(error))
     rows = detail_rows(found, rt.settings.tz, rt.settings.profile.units)
     return render(request, "activity.html", {"activity": found, "rows": rows, "title": sport_label(found)})
 
 
+@once
 async def set_excluded(request: Request) -> Response:
     """POST /activities/ID/exclude or /include: the same correction as `advisor activity exclude|include`."""
-    await checked_form(request)
     if request.path_params["action"] not in ("exclude", "include"):
         return render(request, "message.html", {"title": "Not found", "message": "There is no such page."}, 404)
     rt = runtime(request)
-    activity_id = int(request.path_params["activity_id"])
+    activity_id = _activity_id(request)
+    if activity_id is None:
+        return _no_such_activity(request, NO_SUCH_ID)
     change = exclude_activity if request.path_params["action"] == "exclude" else include_activity
     try:
         await call(change, rt.db, rt.athlete_id, activity_id)
     except CorrectionError as error:
-        return render(request, "message.html", {"title": "No such activity", "message": str(error)}, 404)
+        return _no_such_activity(request, str(error))
     return RedirectResponse(f"/activities/{activity_id}", status_code=303)
 
 
@@ -115,6 +137,6 @@ routes = [
     Route("/", home, methods=["GET"]),
     Route("/chart.png", chart, methods=["GET"]),
     Route("/activities", activities, methods=["GET"]),
-    Route("/activities/{activity_id:int}", activity, methods=["GET"]),
-    Route("/activities/{activity_id:int}/{action:str}", set_excluded, methods=["POST"]),
+    Route("/activities/{activity_id:str}", activity, methods=["GET"]),
+    Route("/activities/{activity_id:str}/{action:str}", set_excluded, methods=["POST"]),
 ]

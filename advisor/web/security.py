@@ -2,12 +2,14 @@
 
 A pain log is health data. On loopback only the runner's own machine can reach the page, so it needs no login; any
 other address is reachable from the network, so the server refuses to start there without a password (checked
-before a socket is opened). Every form carries a CSRF token tied to the signed session cookie, so another site
-the phone visits cannot post a pain score or exclude a run in the runner's name.
+before a socket is opened). Every rendered form carries a token of its own, signed with the CSRF secret of the signed
+session cookie, so another site the phone visits cannot post a pain score or exclude a run in the runner's name, and
+the server can tell a second submission of the same form (a double tap) from a new one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import ipaddress
@@ -15,6 +17,7 @@ import os
 import secrets
 import time
 from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -74,36 +77,115 @@ def password_matches(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+FORM_TOKEN_MAX_AGE_S = 7 * 24 * 3600
+"""A form left open in the phone's browser for a week can still be sent; an older one asks for a reload (403)."""
+CLOCK_SKEW_S = 300
+
+
 def new_csrf_token() -> str:
+    """The session's CSRF secret: never on a page itself, only the form tokens signed with it."""
     return secrets.token_urlsafe(32)
 
 
-def csrf_matches(given: str | None, expected: str | None) -> bool:
-    """A POST is the runner's own when its hidden token equals the one in their signed session."""
-    if not given or not expected:
-        return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+def new_form_token(secret: str) -> str:
+    """The token of one rendered form: when it was made and a fresh nonce, signed with the session's CSRF secret.
+    The signature ties it to the session (another site cannot make one); the nonce makes it this form's own, so
+    `SubmittedForms` can answer a second submission of it as already done."""
+    issued = str(int(time.time()))
+    nonce = secrets.token_urlsafe(16)
+    return f"{issued}.{nonce}.{_form_signature(secret, issued, nonce)}"
+
+
+def form_token_nonce(token: str | None, secret: str | None) -> str | None:
+    """The nonce of a token made for this session's secret in the last `FORM_TOKEN_MAX_AGE_S`, else None: the
+    POST is the runner's own only when its hidden token was signed with the secret of their signed session."""
+    if not token or not secret or token.count(".") != 2:
+        return None
+    issued, nonce, signature = token.split(".")
+    if not hmac.compare_digest(signature.encode("utf-8"), _form_signature(secret, issued, nonce).encode("utf-8")):
+        return None
+    age = time.time() - int(issued)  # signed by us, so a number
+    return nonce if -CLOCK_SKEW_S <= age <= FORM_TOKEN_MAX_AGE_S else None
+
+
+def _form_signature(secret: str, issued: str, nonce: str) -> str:
+    return hmac.new(secret.encode("utf-8"), f"form:{issued}.{nonce}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass
+class _Submission:
+    claimed_at: float
+    settled: asyncio.Event = field(default_factory=asyncio.Event)
+    location: str | None = None
+    """Where the stored submission was redirected; None while it is being handled."""
+
+
+class SubmittedForms:
+    """The forms already sent, by their token's nonce, and where their submission was redirected: a double tap on
+    "Log" (or a resent POST) is answered with the first submission's redirect, and nothing is stored twice.
+
+    Kept in memory, on the event loop's thread (so a claim is one step, with no `await` inside it); entries older
+    than a token's lifetime are dropped, since such a token is refused anyway. A restart forgets them: a double tap
+    is a matter of seconds, not of a restart in between.
+    """
+
+    def __init__(self, keep_s: float = FORM_TOKEN_MAX_AGE_S + CLOCK_SKEW_S) -> None:
+        self.keep_s = keep_s
+        self._seen: dict[str, _Submission] = {}
+
+    async def claim(self, nonce: str) -> str | None:
+        """None when this is the form's first submission (the caller then reports `settle`); else the location the
+        stored first submission was redirected to. While the first is still being handled, wait for its outcome."""
+        while (earlier := self._seen.get(nonce)) is not None:
+            if earlier.location is not None:
+                return earlier.location
+            await earlier.settled.wait()
+        now = time.monotonic()
+        for old in [n for n, s in self._seen.items() if now - s.claimed_at > self.keep_s and s.settled.is_set()]:
+            del self._seen[old]
+        self._seen[nonce] = _Submission(now)
+        return None
+
+    def settle(self, nonce: str, location: str | None) -> None:
+        """The first submission's outcome: stored and redirected to `location`, or (None) nothing stored, so the
+        same form may be sent again (a 400 with the reason, an error)."""
+        submission = self._seen[nonce] if location is not None else self._seen.pop(nonce)
+        submission.location = location
+        submission.settled.set()
 
 
 class LoginThrottle:
-    """At most `max_failures` wrong passwords per client in `window_s` seconds; after that every try is refused
-    (HTTP 429) until the oldest failure leaves the window. Kept in memory: a restart forgets it, which costs an
-    attacker a restart of the runner's machine, not a shortcut."""
+    """At most `max_checks` password checks per client in `window_s` seconds; after that every try is refused
+    (HTTP 429) until the oldest check leaves the window. A try is counted before its password is compared, with no
+    `await` in between, so sixty guesses sent at once get five comparisons, not as many as arrive before the first
+    answer. Kept in memory: a restart forgets it, which costs an attacker a restart of the runner's machine, not a
+    shortcut."""
 
-    def __init__(self, max_failures: int = 5, window_s: float = 60.0) -> None:
-        self.max_failures = max_failures
+    def __init__(self, max_checks: int = 5, window_s: float = 60.0) -> None:
+        self.max_checks = max_checks
         self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
+        self._checks: dict[str, deque[float]] = {}
 
     def _recent(self, client: str) -> deque[float]:
         now = time.monotonic()
-        failures = self._failures.setdefault(client, deque())
-        while failures and now - failures[0] > self.window_s:
-            failures.popleft()
-        return failures
+        checks = self._checks.setdefault(client, deque())
+        while checks and now - checks[0] > self.window_s:
+            checks.popleft()
+        return checks
 
     def blocked(self, client: str) -> bool:
-        return len(self._recent(client)) >= self.max_failures
+        return len(self._recent(client)) >= self.max_checks
 
-    def failed(self, client: str) -> None:
-        self._recent(client).append(time.monotonic())
+    def attempt(self, client: str) -> bool:
+        """Count one password check for `client`: False (and nothing counted) when its checks are used up."""
+        checks = self._recent(client)
+        if len(checks) >= self.max_checks:
+            return False
+        checks.append(time.monotonic())
+        return True
+
+    def succeeded(self, client: str) -> None:
+        """The right password is no guess: its check is given back, so logging in again soon is not throttled."""
+        checks = self._recent(client)
+        if checks:
+            checks.pop()

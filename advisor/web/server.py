@@ -64,7 +64,7 @@ def prepare(
     problem = bind_problem(host, password)
     if problem:
         raise ConfigError(problem)
-    app = create_app(settings, password, runtime)
+    app = create_app(settings, password, runtime, host=host)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
     try:
         sock = config.bind_socket()

@@ -13,9 +13,9 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from advisor.private import ensure_private_dir as ensure_private_dir  # the token folder: 0700, like ADVISOR_HOME
 from advisor.sources.garmin.errors import GarminBadDownload, GarminUnavailable
 
 
@@ -136,10 +136,3 @@ def in_range(activities: Iterable[GarminActivity], since: date, until: date) -> 
         day = (activity.start_local or activity.start_utc).date()
         if since <= day <= until:
             yield activity
-
-
-def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) and make it 0700: it holds tokens that grant access to the account."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.chmod(0o700)
-    return path
