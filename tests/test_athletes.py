@@ -46,6 +46,8 @@ def test_an_athlete_is_added_listed_shown_and_changed(cli) -> None:
     ("args", "words"),
     [
         (("athlete", "add", "ana"), "exists already"),
+        (("athlete", "add", "Ana"), "an athlete named 'ana' exists already: names that differ only in case"),
+        (("athlete", "add", "DEFAULT"), "an athlete named 'default' exists already"),
         (("athlete", "add", "../etc"), "not allowed"),
         (("athlete", "add", "processed"), "not allowed"),
         (("athlete", "add", "cy", "--timezone", "Mars/Olympus"), "unknown time zone"),

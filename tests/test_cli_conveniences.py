@@ -120,3 +120,36 @@ def test_a_home_that_cannot_be_created_is_one_sentence_and_exit_2(cli, monkeypat
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"advisor: cannot create ADVISOR_HOME {blocker / 'advisor'}")
+
+
+def test_doctor_finds_a_damaged_sqlite_page(cli, monkeypatch, tmp_path: Path) -> None:
+    """Issue 24: a corrupt page went unnoticed (`status` said "No activities yet"); `doctor` runs SQLite's own
+    quick_check and says the database is damaged."""
+    import sqlite3
+
+    monkeypatch.setenv("ADVISOR_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ADVISOR_DATABASE__URL", raising=False)
+    assert cli("status").exit_code == 0
+    path = tmp_path / "home" / "advisor.db"
+    with sqlite3.connect(path) as connection:  # enough rows to fill many pages
+        connection.execute("INSERT INTO athletes (name, created_at) VALUES ('filler', CURRENT_TIMESTAMP)")
+        connection.executemany(
+            'INSERT INTO pain_entries (athlete_id, day, "when", score, swelling, locking, giving_way, '
+            "rest_or_night_pain, note, created_at) VALUES (1, '2026-05-01', 'after', 2, 0, 0, 0, 0, ?, "
+            "CURRENT_TIMESTAMP)",
+            [("x" * 200,) for _ in range(500)],
+        )
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # every row in the main file, none in the WAL
+        page = connection.execute("PRAGMA page_size").fetchone()[0]
+    healthy = {c["name"]: c for c in json.loads(cli("doctor", "--json").stdout)["checks"]}
+    assert healthy["database"]["ready"]
+    data = bytearray(path.read_bytes())
+    middle = (len(data) // page // 2) * page
+    data[middle : middle + page] = b"\xa5" * page  # one page of a table overwritten, as a bad sector would
+    path.write_bytes(bytes(data))
+    result = cli("doctor", "--json")
+    database = next(c for c in json.loads(result.stdout)["checks"] if c["name"] == "database")
+    assert not database["ready"], database
+    assert result.exit_code == 1
+    assert "damaged" in database["detail"] and "restore it from a backup" in database["detail"]

@@ -96,3 +96,19 @@ def test_control_characters_in_a_file_name_are_printed_escaped(cli, tmp_path: Pa
     assert result.exit_code == 1
     assert "\x1b" not in result.stdout
     assert "evil\\x1b[2J.gpx: " in result.stdout
+
+
+def test_control_characters_in_an_activity_name_are_printed_escaped(cli, tmp_path: Path) -> None:
+    """An activity's name comes from the file (the FIT sport message's name): `activities` and `activity show` print
+    it escaped, and the source file's name too; `--json` keeps it exact."""
+    from fitgen import write_activity
+
+    name = "Run\x1b]0;owned\x07"
+    path = tmp_path / "run\x1b[2J.fit"
+    path.write_bytes(write_activity(None, name=name))
+    assert cli("import", str(path)).exit_code == 0
+    [row] = json.loads(cli("activities", "--json").stdout)["activities"]
+    assert row["name"] == name
+    for shown in (cli("activities").stdout, cli("activity", "show", str(row["id"])).stdout):
+        assert "\x1b" not in shown and "\x07" not in shown
+    assert "Run\\x1b]0;owned\\x07" in cli("activity", "show", str(row["id"])).stdout

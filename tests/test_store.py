@@ -223,6 +223,8 @@ def test_a_database_a_newer_advisor_upgraded_is_one_sentence_exit_2_and_left_unt
             "used it, so use that version (or upgrade this one); nothing was changed"
         )
     assert contents() == before == [[newer], [(1, "the newer one's")], [(1, 3, "before the newer advisor")]]
+    doctor = cli("doctor")  # the check says so too, instead of "upgraded on first use"
+    assert "newer than this advisor's" in doctor.stdout and "upgraded to" not in doctor.stdout
     db.dispose()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import TYPE_CHECKING, NoReturn
 
@@ -76,14 +75,3 @@ def known_id(rt: Runtime, value: int, missing: str) -> int:
     if not 1 <= value <= largest_id(rt.db.url):
         fail(missing)
     return value
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""Control characters but tab and newline: C0, DEL and C1 (ESC, CSI...)."""
-
-
-def printable(text: str) -> str:
-    """`text` with its control characters written as escapes (ESC as `\\x1b`), for text printed that the runner or
-    a stranger wrote (a note, a file's name): printed raw, an escape sequence in it would clear the screen, move
-    the cursor or rename the terminal window. JSON output needs none of this: `json.dumps` escapes them itself."""
-    return _CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", text)

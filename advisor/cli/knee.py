@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from advisor.cli.common import fail, known_id, open_runtime, parse_date, printable
+from advisor.cli.common import fail, known_id, open_runtime, parse_date
 from advisor.errors import InputError
+from advisor.render.text import printable
 
 app = typer.Typer()
 """This module's commands; `advisor.cli` adds them to the root."""

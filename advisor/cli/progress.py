@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from advisor.cli.common import printable
+from advisor.render.text import printable
 from advisor.usecases.importing import FileResult, ImportContext, ImportSummary, import_paths
 
 STYLE = {"imported": "green", "duplicate": "cyan", "skipped": "yellow", "failed": "red"}

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from advisor.render import units as u
 from advisor.render.tables import pace_or_speed, sport_label
+from advisor.render.text import printable
 from advisor.render.units import Units, duration
 from advisor.store.models import Activity, SourceFile
 
@@ -92,7 +93,7 @@ def print_activity(
     """Print the detail. `flags` (one line each) is the knee engine's say on this run; None prints no section."""
     console = console or Console()
     a = activity
-    title = f"Activity {a.id}" + (f": {a.name}" if a.name else "")
+    title = f"Activity {a.id}" + (f": {printable(a.name)}" if a.name else "")
     console.print(title, style="bold", overflow="fold")
     if a.excluded:
         console.print(
@@ -114,7 +115,7 @@ def print_activity(
     console.print("From:", style="bold")
     for source in sources:
         console.print(
-            f"  {source.name} ({source.file_type}, {source.origin}, imported "
+            f"  {printable(source.name)} ({source.file_type}, {source.origin}, imported "
             f"{source.imported_at.astimezone(tz).strftime('%Y-%m-%d %H:%M')})",
             overflow="fold",
         )

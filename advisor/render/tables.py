@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from advisor.render import units as u
+from advisor.render.text import printable
 from advisor.render.units import Units, duration
 from advisor.store.models import Activity
 from advisor.store.rows import is_bike, is_on_foot, local_date
@@ -105,7 +106,7 @@ def activities_table(rows: list[Activity], tz: ZoneInfo, units: Units = "km", co
             shown.add(id(column))
             budget -= need[id(column)]
     kept = [c for c in columns if id(c) in shown]
-    names = [a.name or "" for a in rows]
+    names = [printable(a.name or "") for a in rows]
     with_name = any(names) and budget - 2 >= NAME_MIN_WIDTH
 
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, padding=(0, 1, 0, 0))

@@ -72,6 +72,14 @@ def add_athlete(
     _effective_thresholds(settings, dict(thresholds))
     try:
         with db.transaction() as session:
+            taken = {n.lower(): n for n in session.scalars(select(Athlete.name))} | {
+                settings.profile.name.lower(): settings.profile.name
+            }
+            if name.lower() in taken and taken[name.lower()] != name:
+                raise AthleteError(
+                    f"an athlete named {taken[name.lower()]!r} exists already: names that differ only in case would "
+                    "share one inbox folder on macOS and Windows, and are easy to mix up"
+                )
             row = Athlete(name=name, created_at=datetime.now(UTC))
             _write(row, profile, thresholds)
             session.add(row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -121,13 +122,40 @@ def _database_check(url: str) -> Check:
         revision = probe_database(url)
     except StoreError as error:
         return Check("database", False, f"{shown}: not reachable: {error}")
+    damage = _sqlite_damage(url)
+    if damage:
+        return Check("database", False, f"{shown}: damaged ({damage}); restore it from a backup")
     if revision == SCHEMA_REVISION:
         state = f"schema revision {revision} (current)"
     elif revision is None:
         state = f"reachable, no schema yet (revision {SCHEMA_REVISION} is made on first use)"
     else:
+        from advisor.store.schema import UnknownRevisionError, refuse_unknown_revision
+
+        try:
+            refuse_unknown_revision(revision)
+        except UnknownRevisionError as error:  # a newer advisor's database: this one must not touch it
+            return Check("database", False, f"{shown}: {error}")
         state = f"schema revision {revision}; upgraded to {SCHEMA_REVISION} on first use"
     return Check("database", True, f"{shown}: {state}")
+
+
+def _sqlite_damage(url: str) -> str | None:
+    """SQLite's own `quick_check` of every page, or None when it finds nothing: a damaged page otherwise goes
+    unnoticed until a read happens to touch it (`status` said "No activities yet" on a corrupt file). Too slow to
+    run on every command, so `doctor` does it."""
+    if not url.startswith("sqlite:///"):
+        return None
+    import sqlite3
+    from urllib.parse import quote
+
+    try:
+        where = f"file:{quote(url.removeprefix('sqlite:///'))}?mode=ro"
+        with closing(sqlite3.connect(where, uri=True)) as connection:
+            found = [row[0] for row in connection.execute("PRAGMA quick_check")]
+    except sqlite3.DatabaseError as error:
+        return str(error)
+    return None if found == ["ok"] else "; ".join(found[:3])
 
 
 def _smtp_check(settings: Settings) -> Check:
