@@ -35,6 +35,15 @@ def default_home() -> Path:
     return Path(platformdirs.user_data_dir("advisor"))
 
 
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone `name`, with an error that names the bad value (ZoneInfo's own message does not): the profile's
+    time zone and the scheduler's both check through here."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin'") from None
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,10 +63,7 @@ class ProfileSettings(Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as 'Europe/Berlin'") from None
+        zone(value)
         return value
 
 

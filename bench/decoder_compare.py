@@ -7,7 +7,7 @@ every sample file (/work/shared/fit-samples or $ADVISOR_FIT_SAMPLES) plus `--run
 - CPU seconds of its bare loop (median of alternating rounds) and the speed-up over fitdecode's bare loop;
 - the *valid* files it rejects (fitdecode reads them), with its message;
 and, for advisor's own fitfast path, how many files it reads itself, how many fall back to fitdecode (and why), and
-whether every file it reads gives exactly fitdecode's `DecodedFit` (tests/test_decode_native.py asserts that).
+whether every file it reads gives exactly fitdecode's `DecodedActivity` (tests/test_decode_native.py asserts that).
 pyfitparsernative is compared when installed (`pip install -e '.[bench]'`).
 """
 
@@ -58,7 +58,7 @@ def main() -> None:
     from import_bench import generate
     from test_decode_native import assert_identical
 
-    from advisor.decode import FitDecodeError, fitdecode_backend
+    from advisor.decode import DecodeError, fitdecode_backend
     from advisor.decode.fitfast_backend import Fallback, decode_fast
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -71,7 +71,7 @@ def main() -> None:
     files.update({f"generated/{p.name}": p.read_bytes() for p in generate(args.runs)})
     valid = {}
     for name, data in files.items():
-        with contextlib.suppress(FitDecodeError):
+        with contextlib.suppress(DecodeError):
             valid[name] = fitdecode_backend.decode(data)
     print(f"{len(files)} files ({len(valid)} that fitdecode reads), {args.rounds} alternating rounds")
     contenders = loops()

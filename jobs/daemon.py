@@ -1,6 +1,6 @@
 """The one place scheduling lives: which job runs when, for `advisor daemon` and `advisor daemon --once`.
 
-The jobs themselves are plain functions a person can call by hand (`jobs.inbox.scan_inbox`, `jobs.garmin.sync_garmin`,
+The jobs themselves are plain functions a person can call by hand (`jobs.inbox.scan_inbox`, `jobs.garmin.garmin_round`,
 `summary_job`, `outbox_job`); this module only decides *when*, and wraps every run in `run_recorded`, so an exception
 becomes the job's `last_error` in the database and a log line, never the end of the scheduler.
 
@@ -36,7 +36,7 @@ from advisor.usecases.jobruns import job_key, list_job_runs, run_recorded
 from advisor.usecases.outbox import last_queued_week, mail_settings_problem, pending_count, queue_summary, send_pending
 from advisor.usecases.runtime import Runtime
 from advisor.usecases.summary import parse_week, week_just_ended
-from jobs.garmin import garmin_configured, sync_garmin
+from jobs.garmin import garmin_configured, garmin_round
 from jobs.inbox import NOTHING_NEW, scan_inbox
 from jobs.lock import acquire_daemon_lock
 from jobs.roster import Roster
@@ -188,7 +188,7 @@ def _once_for(rt: Runtime, now: datetime) -> list[str | None]:
     """What `--once` runs for one athlete (see `run_once`)."""
     results = [_record(rt, JOB_INBOX, lambda: scan_inbox(rt))]
     if garmin_configured(rt.settings) and _sync_due(rt, now):
-        results.append(_record(rt, JOB_SYNC, lambda: sync_garmin(rt)))
+        results.append(_record(rt, JOB_SYNC, lambda: garmin_round(rt)))
     if mail_settings_problem(rt.settings) is None:
         week = due_summary_week(rt, now)
         if week is not None:
@@ -307,7 +307,7 @@ def run_daemon(settings: Settings, once: bool = False, athlete: str | None = Non
         if layout.sync_every_hours is not None or any(garmin_configured(rt.settings) for rt in roster):
             jitter = int(min(300.0, s.sync_every_hours * 360))
             scheduler.add_job(
-                _for_each(roster, JOB_SYNC, sync_garmin, lambda rt: garmin_configured(rt.settings)),
+                _for_each(roster, JOB_SYNC, garmin_round, lambda rt: garmin_configured(rt.settings)),
                 interval_trigger(hours=s.sync_every_hours, jitter=jitter),
                 id=JOB_SYNC,
                 name="Garmin sync",

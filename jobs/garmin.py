@@ -9,7 +9,7 @@ from __future__ import annotations
 from advisor.config import Settings
 from advisor.usecases.runtime import Runtime
 
-__all__ = ["GarminRoundStopped", "garmin_configured", "sync_garmin"]
+__all__ = ["GarminRoundStopped", "garmin_configured", "garmin_round"]
 
 
 class GarminRoundStopped(RuntimeError):
@@ -23,11 +23,12 @@ def garmin_configured(settings: Settings) -> bool:
     return configured(settings)
 
 
-def sync_garmin(rt: Runtime) -> str:
-    """Sync new activities and daily floors from Garmin Connect; returns one sentence, raises when it stopped."""
-    from advisor.usecases.sync import sync_garmin as sync
+def garmin_round(rt: Runtime) -> str:
+    """The daemon's Garmin job: one `advisor.usecases.sync.sync_garmin` round as one sentence; raises when the
+    round stopped, so the daemon records it as the job's error."""
+    from advisor.usecases.sync import sync_garmin
 
-    report = sync(rt)
+    report = sync_garmin(rt)
     if report.stopped is not None:
         raise GarminRoundStopped(report.line())
     return report.line()

@@ -18,10 +18,11 @@ DST edge cases, as APScheduler 3.11 resolves them (pinned by tests/test_schedule
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+
+from advisor.config import zone
 
 __all__ = [
     "WEEKDAYS",
@@ -60,14 +61,6 @@ def parse_weekday(weekday: str | int) -> int:
     if name.isdigit():
         return parse_weekday(int(name))
     raise ValueError(f"not a weekday: {weekday!r} (use mon, tue, wed, thu, fri, sat or sun)")
-
-
-def zone(tz: str) -> ZoneInfo:
-    """The IANA zone for ``tz``, with an error that names the bad value (ZoneInfo's own message does not)."""
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {tz!r}; use an IANA name such as 'Europe/Berlin'") from None
 
 
 def summary_trigger(weekday: str | int, hour: int, tz: str, minute: int = 0) -> CronTrigger:

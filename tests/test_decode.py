@@ -37,7 +37,7 @@ from fitgen import (
     write_non_activity,
 )
 
-from advisor.decode import BACKENDS, DecodedFit, FitDecodeError, decode_fit
+from advisor.decode import BACKENDS, DecodedActivity, DecodeError, decode_fit
 
 BROKEN_ON_PURPOSE = {
     "python-fitparse/activity-activity-filecrc.fit": "bad CRC",
@@ -59,11 +59,11 @@ ROWS = corpus_rows() if corpus_dir() else []
 
 
 @cache
-def _decoded(file: str, backend: str) -> DecodedFit | FitDecodeError:
+def _decoded(file: str, backend: str) -> DecodedActivity | DecodeError:
     data = corpus_file({"file": file}).read_bytes()
     try:
         return decode_fit(data, backend)
-    except FitDecodeError as error:
+    except DecodeError as error:
         return error
 
 
@@ -93,9 +93,9 @@ def test_corpus_file_decodes_or_fails_as_expected(row: dict[str, str], backend: 
     result = _decoded(row["file"], backend)
     expected_failure = BROKEN_ON_PURPOSE.get(row["file"])
     if expected_failure is None:
-        assert isinstance(result, DecodedFit), f"{row['file']} failed: {result}"
+        assert isinstance(result, DecodedActivity), f"{row['file']} failed: {result}"
     else:
-        assert isinstance(result, FitDecodeError), f"{row['file']} should fail with {expected_failure!r}"
+        assert isinstance(result, DecodeError), f"{row['file']} should fail with {expected_failure!r}"
         assert str(result) == expected_failure
         assert "\n" not in str(result)
 
@@ -105,7 +105,7 @@ def test_corpus_file_decodes_or_fails_as_expected(row: dict[str, str], backend: 
 @pytest.mark.parametrize("backend", [b for b in BACKENDS if b != "fitdecode"])
 def test_backends_agree(row: dict[str, str], backend: str) -> None:
     a, b = _decoded(row["file"], "fitdecode"), _decoded(row["file"], backend)
-    if isinstance(a, FitDecodeError) or isinstance(b, FitDecodeError):
+    if isinstance(a, DecodeError) or isinstance(b, DecodeError):
         assert (type(a), str(a)) == (type(b), str(b))
     else:
         assert_same(a, b)
@@ -115,7 +115,7 @@ def test_backends_agree(row: dict[str, str], backend: str) -> None:
 @pytest.mark.parametrize("row", [r for r in ROWS if r["file"] not in BROKEN_ON_PURPOSE], ids=lambda r: r["file"])
 def test_corpus_matches_index(row: dict[str, str]) -> None:
     decoded = _decoded(row["file"], "fitdecode")
-    assert isinstance(decoded, DecodedFit)
+    assert isinstance(decoded, DecodedActivity)
     assert decoded.file_type == row["file_type"].split("+")[0]  # chained activity+settings: the activity wins
     expected_records = RECORD_COUNT_EXCEPTIONS.get(row["file"], int(row["n_record"]))
     assert len(decoded.records) == expected_records
@@ -132,7 +132,7 @@ def test_corpus_matches_index(row: dict[str, str]) -> None:
 def test_monitoring_file_gives_daily_steps() -> None:
     """vívofit daily file: local day 2014-12-27 (UTC-6); its end-of-day summary says 3142 walking + 31 running."""
     decoded = _decoded("python-fitparse/MonitoringFile.fit", "fitdecode")
-    assert isinstance(decoded, DecodedFit)
+    assert isinstance(decoded, DecodedActivity)
     assert decoded.file_type == "monitoring_b"
     assert [(c.day, c.steps, c.ascent_m) for c in decoded.daily_climbs] == [(date(2014, 12, 27), 3173, None)]
 
@@ -140,7 +140,7 @@ def test_monitoring_file_gives_daily_steps() -> None:
 @requires_corpus
 def test_relative_timestamps_are_anchored() -> None:
     decoded = _decoded("python-fitparse/antfs-dump.63.fit", "fitparse")
-    assert isinstance(decoded, DecodedFit)
+    assert isinstance(decoded, DecodedActivity)
     assert decoded.sessions[0].start_time.date() == date(2012, 2, 13)
     assert decoded.records.time_s == sorted(decoded.records.time_s)
 
@@ -301,7 +301,7 @@ BROKEN = {
 @pytest.mark.parametrize("case", BROKEN, ids=str)
 def test_broken_files_fail_with_a_one_line_reason(case: str, backend: str) -> None:
     data, reason = BROKEN[case]
-    with pytest.raises(FitDecodeError) as caught:
+    with pytest.raises(DecodeError) as caught:
         decode_fit(data, backend)
     assert str(caught.value) == reason
 

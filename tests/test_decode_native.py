@@ -1,4 +1,4 @@
-"""The fitfast fast path against fitdecode, on every sample file: exactly the same `DecodedFit`, or a fallback
+"""The fitfast fast path against fitdecode, on every sample file: exactly the same `DecodedActivity`, or a fallback
 for a stated reason.
 
 `decode_fast` is the fast path alone (it raises `Fallback` instead of falling back), so these tests see which

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from fitgen import Day, track_from_segments, write_activity, write_monitoring, write_non_activity
 
-from advisor.sources.files import FitCandidate
+from advisor.sources.files import Candidate
 from advisor.store.db import default_athlete_id, open_database
 from advisor.usecases.import_pool import IN_FLIGHT_PER_WORKER, WARM_UP_FILES, import_in_pool
 from advisor.usecases.importing import ImportContext, OpenStore
@@ -93,7 +93,7 @@ def test_work_in_flight_is_bounded_whatever_the_number_of_files(tmp_path: Path, 
     db = open_database(database_url)
     ctx = ImportContext(OpenStore(db, default_athlete_id(db)), decoder="fitfast", jobs=2)
     steady = ctx.jobs * IN_FLIGHT_PER_WORKER
-    candidates = [FitCandidate(f"run{i}.fit", reader(i)) for i in range(len(data))]
+    candidates = [Candidate(f"run{i}.fit", reader(i)) for i in range(len(data))]
     ahead = []
     for done, result in enumerate(import_in_pool(ctx, candidates), start=1):
         assert result.status == "imported" and result.name == f"run{done - 1}.fit"
@@ -118,7 +118,7 @@ def test_a_database_that_cannot_be_opened_is_one_sentence_when_the_pool_already_
     monkeypatch.setenv("ADVISOR_DATABASE__URL", "postgresql://runner:s3cret@127.0.0.1:1/advisor")
     result = cli("import", str(folder), "--jobs", "2", "--json")
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr.startswith("advisor: cannot open the database postgresql://runner@127.0.0.1:1/advisor")
+    assert result.stderr.startswith("advisor: cannot open the database postgresql://runner:***@127.0.0.1:1/advisor")
     assert len(result.stderr.strip().splitlines()) == 1 and "s3cret" not in result.stderr
 
 

@@ -17,8 +17,8 @@ import functools
 import pytest
 from corpus import corpus_file, corpus_rows, requires_corpus
 
-from advisor.decode import FitDecodeError, decode_fit
-from advisor.decode.model import DecodedFit, RecordStream, SessionTotals
+from advisor.decode import DecodeError, decode_fit
+from advisor.decode.model import DecodedActivity, RecordStream, SessionTotals
 from advisor.metrics import HeartRateProfile, compute_run_metrics, is_foot_sport, split_sessions
 
 PROFILE = HeartRateProfile()
@@ -40,11 +40,11 @@ def _activity_rows() -> list[dict[str, str]]:
 
 
 @functools.cache
-def _decode(name: str) -> DecodedFit | str:
+def _decode(name: str) -> DecodedActivity | str:
     """Each file decoded once for both tests (decoding dominates this module's run time)."""
     try:
         return decode_fit(corpus_file({"file": name}).read_bytes())
-    except FitDecodeError as error:
+    except DecodeError as error:
         return str(error)
 
 

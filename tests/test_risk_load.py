@@ -9,16 +9,16 @@ from scenarios import DEFAULTS, PROFILE, daily_runs, flag
 
 from advisor.advice import assess
 from advisor.risk.aggregates import build_daily
-from advisor.risk.load import ewma_series, load_ratios
+from advisor.risk.load import ewma_last, load_ratios
 
 D0 = date(2025, 3, 3)
 
 
 def test_ewma_recurrence_by_hand():
     # N = 3 -> lambda = 2 / (3 + 1) = 0.5; from 0: 0.5·10 = 5, then 0.5·5 = 2.5, then 1.25
-    assert ewma_series([10.0, 0.0, 0.0], 3, 0.0) == [5.0, 2.5, 1.25]
+    assert [ewma_last([10.0, 0.0, 0.0][: k + 1], 3, 0.0) for k in range(3)] == [5.0, 2.5, 1.25]
     # N = 7 -> lambda = 0.25: 0.25·8 + 0.75·4 = 5
-    assert ewma_series([8.0], 7, 4.0) == [5.0]
+    assert ewma_last([8.0], 7, 4.0) == 5.0
 
 
 def test_ewma_and_rolling_ratio_after_a_doubled_week():

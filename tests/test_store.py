@@ -123,7 +123,7 @@ def test_unreachable_database_is_one_sentence_without_password() -> None:
     with pytest.raises(StoreError) as caught:
         open_database("postgresql://runner:s3cret@127.0.0.1:1/advisor")
     message = str(caught.value)
-    assert message.startswith("cannot open the database postgresql://runner@127.0.0.1:1/advisor")
+    assert message.startswith("cannot open the database postgresql://runner:***@127.0.0.1:1/advisor")
     assert "s3cret" not in message and "\n" not in message
 
 

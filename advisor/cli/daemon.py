@@ -208,7 +208,7 @@ def run_command(
     """Run one job now, by hand, recorded like a scheduled run (exit 1 when it fails)."""
     from advisor.usecases.jobruns import job_key, run_recorded
     from jobs.daemon import outbox_job, summary_job
-    from jobs.garmin import sync_garmin
+    from jobs.garmin import garmin_round
     from jobs.inbox import scan_inbox
 
     if job not in JOB_CHOICES:
@@ -217,7 +217,7 @@ def run_command(
     _configure_logging(verbose)
     jobs = {
         "inbox": lambda: scan_inbox(rt),
-        "garmin_sync": lambda: sync_garmin(rt),
+        "garmin_sync": lambda: garmin_round(rt),
         "summary": lambda: summary_job(rt),
         "outbox": lambda: outbox_job(rt),
     }

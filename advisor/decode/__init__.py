@@ -20,9 +20,7 @@ from advisor.decode.model import (
     UNKNOWN_SPORT,
     DailyClimb,
     DecodedActivity,
-    DecodedFit,
     DecodeError,
-    FitDecodeError,
     RecordStream,
     SessionTotals,
     TruncatedFileError,
@@ -37,7 +35,7 @@ NOT_AN_ACTIVITY: Final = "not an activity file"
 def decode_fit(data: bytes, backend: str = "fitdecode") -> DecodedActivity:
     """Decode FIT bytes (chained files included).
 
-    Raises `FitDecodeError` (one readable line, e.g. "bad CRC") for a file that cannot be decoded, and
+    Raises `DecodeError` (one readable line, e.g. "bad CRC") for a file that cannot be decoded, and
     `ValueError` for a backend name not in `BACKENDS`.
     """
     if backend == "fitdecode":
@@ -57,7 +55,7 @@ def decode_fit(data: bytes, backend: str = "fitdecode") -> DecodedActivity:
 
 def decode_activity(data: bytes, name: str = "", backend: str = "fitdecode") -> DecodedActivity:
     """Decode FIT, GPX or TCX bytes, sniffing the format (see the module docstring); `name` is the file's name
-    (a trailing `.gz` already undone or not). Raises `FitDecodeError` with one readable line."""
+    (a trailing `.gz` already undone or not). Raises `DecodeError` with one readable line."""
     from advisor.decode import xml_safe
 
     if len(data) >= 12 and data[8:12] == b".FIT":
@@ -76,10 +74,10 @@ def decode_activity(data: bytes, name: str = "", backend: str = "fitdecode") -> 
         for _ in xml_safe.walk(data, frozenset()):  # the whole document is still checked: malformed is failed
             pass
         if kind in (".gpx", ".tcx"):
-            raise FitDecodeError(f"not a {kind[1:].upper()} file (its root element is <{tag}>)")
+            raise DecodeError(f"not a {kind[1:].upper()} file (its root element is <{tag}>)")
         return DecodedActivity(file_type="unknown", source_format="xml", skip_reason=f"{NOT_AN_ACTIVITY} (<{tag}>)")
     if kind in (".gpx", ".tcx"):
-        raise FitDecodeError(
+        raise DecodeError(
             "empty file" if not data else f"malformed XML (a {kind[1:].upper()} file must start with '<')"
         )
     if kind in ("", ".fit"):
@@ -104,8 +102,6 @@ __all__ = [
     "DailyClimb",
     "DecodeError",
     "DecodedActivity",
-    "DecodedFit",
-    "FitDecodeError",
     "RecordStream",
     "SessionTotals",
     "TruncatedFileError",

@@ -1,4 +1,4 @@
-"""Turn a stream of decoded FIT data messages into a `DecodedFit`, whichever library decoded them.
+"""Turn a stream of decoded FIT data messages into a `DecodedActivity`, whichever library decoded them.
 
 Why one shared assembler: the two backends must give *identical* results. fitdecode and fitparse share the same
 `FieldData` shape (`field_def`, `field`, `name`, `value`, `raw_value`) and apply scale/offset and component
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from advisor.decode.model import DailyClimb, DecodedFit, FitDecodeError, RecordStream, SessionTotals
+from advisor.decode.model import DailyClimb, DecodedActivity, DecodeError, RecordStream, SessionTotals
 
 FIT_EPOCH_POSIX = 631065600
 """POSIX seconds at the FIT epoch (1989-12-31T00:00:00Z)."""
@@ -195,7 +195,7 @@ class Assembler:
     """
 
     _file_ids: list[Message] = field(default_factory=list)
-    _out: DecodedFit = field(default_factory=lambda: DecodedFit(file_type="unknown"))
+    _out: DecodedActivity = field(default_factory=lambda: DecodedActivity(file_type="unknown"))
     _messages: int = 0
     _last_timestamp: Any = None
     _monitor_offset_s: int = 0
@@ -335,10 +335,10 @@ class Assembler:
             return datetime.fromtimestamp(int(value) + shift + FIT_EPOCH_POSIX, UTC)
         return None
 
-    def finish(self) -> DecodedFit:
+    def finish(self) -> DecodedActivity:
         """The result; a stream in which not one data message decoded is an error, not an empty activity."""
         if self._messages == 0:
-            raise FitDecodeError("no data in file")
+            raise DecodeError("no data in file")
         out = self._out
         out.records = self._record_stream()
         for file_index, msg in self._sessions:
@@ -452,9 +452,9 @@ def check_prefix(data: bytes) -> None:
     "truncated" versus "corrupt header".)
     """
     if not data:
-        raise FitDecodeError("empty file")
+        raise DecodeError("empty file")
     if len(data) < 12 or data[8:12] != b".FIT":
-        raise FitDecodeError("not a FIT file (corrupt header)")
+        raise DecodeError("not a FIT file (corrupt header)")
 
 
 __all__ = ["FIT_EPOCH_POSIX", "Assembler", "Message", "check_prefix", "fields_of"]

@@ -29,7 +29,7 @@ from typing import Any
 import fitdecode
 
 from advisor.decode._assemble import Assembler, check_prefix, fields_of
-from advisor.decode.model import DecodedFit, FitDecodeError, TruncatedFileError
+from advisor.decode.model import DecodedActivity, DecodeError, TruncatedFileError
 
 TRUNCATED = "truncated file (unexpected end of data)"
 
@@ -54,8 +54,8 @@ class _LeanProcessor(fitdecode.DefaultDataProcessor):
             super().on_process_message(reader, data_message)
 
 
-def decode(data: bytes) -> DecodedFit:
-    """Decode every chained FIT file in `data`; raise `FitDecodeError` with a one-line reason on failure."""
+def decode(data: bytes) -> DecodedActivity:
+    """Decode every chained FIT file in `data`; raise `DecodeError` with a one-line reason on failure."""
     check_prefix(data)
     assembler = Assembler()
     with fitdecode.FitReader(
@@ -72,22 +72,22 @@ def decode(data: bytes) -> DecodedFit:
 
 
 def _next_frame(frames: Iterator[Any]) -> Any | None:
-    """The next frame, None at the end; decoder errors become `FitDecodeError` (our own bugs stay bugs)."""
+    """The next frame, None at the end; decoder errors become `DecodeError` (our own bugs stay bugs)."""
     try:
         return next(frames)
     except StopIteration:
         return None
     except fitdecode.FitCRCError as exc:
-        raise FitDecodeError("bad CRC") from exc
+        raise DecodeError("bad CRC") from exc
     except fitdecode.FitHeaderError as exc:
         if "truncated" in str(exc):
             raise TruncatedFileError(TRUNCATED) from exc
-        raise FitDecodeError("not a FIT file (corrupt header)") from exc
+        raise DecodeError("not a FIT file (corrupt header)") from exc
     except fitdecode.FitEOFError as exc:
         raise TruncatedFileError(TRUNCATED) from exc
     except fitdecode.FitParseError as exc:
         if "not defined" in str(exc) and "local message" in str(exc):
-            raise FitDecodeError("invalid local message type") from exc
-        raise FitDecodeError("malformed FIT data") from exc
+            raise DecodeError("invalid local message type") from exc
+        raise DecodeError("malformed FIT data") from exc
     except Exception as exc:  # the library can trip over hostile bytes in many ways: the file is bad, not us
-        raise FitDecodeError("malformed FIT data") from exc
+        raise DecodeError("malformed FIT data") from exc

@@ -7,7 +7,7 @@ Edge 810, Wahoo and older Garmin devices write it) fails with a false "checksum 
 rejects goes to fitdecode, which either reads it or gives the same one-line reason it always gave: no valid file
 is lost and no error message changes.
 
-The result must equal fitdecode's `DecodedFit` field by field (tests compare them on every sample file), so the
+The result must equal fitdecode's `DecodedActivity` field by field (tests compare them on every sample file), so the
 fitfast output goes through the same `Assembler` as the other backends, with fitdecode's own profile deciding what
 a value means:
 - `parse(enum_names=False)` gives raw enum numbers; names come from fitdecode's profile, so a device or sport the
@@ -36,7 +36,7 @@ from fitdecode import profile
 
 from advisor.decode import fitdecode_backend
 from advisor.decode._assemble import FIT_EPOCH_POSIX, RECORD_FIELDS, Assembler, Message, check_prefix
-from advisor.decode.model import DecodedFit
+from advisor.decode.model import DecodedActivity
 
 PINNED: Final = "0.1.0"
 """The fitfast release the equality tests were run against (pinned exactly in pyproject.toml)."""
@@ -79,7 +79,7 @@ class Fallback(Exception):
     """This file is for fitdecode: fitfast rejected it, or it fails one of this backend's own checks."""
 
 
-def decode(data: bytes) -> DecodedFit:
+def decode(data: bytes) -> DecodedActivity:
     """Decode with fitfast; a file fitfast rejects or that `_needs_fitdecode` goes to fitdecode instead.
 
     So does a file on which the fast path gives up in any other way. fitfast 0.1.0 *panics* on some corrupt files
@@ -99,7 +99,7 @@ def decode(data: bytes) -> DecodedFit:
         return fitdecode_backend.decode(data)
 
 
-def decode_fast(data: bytes) -> DecodedFit:
+def decode_fast(data: bytes) -> DecodedActivity:
     """The fast path alone: raises `Fallback` with the reason instead of falling back (tests and the benchmark
     use it to see which files take which path)."""
     check_prefix(data)

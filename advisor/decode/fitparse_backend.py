@@ -1,4 +1,4 @@
-"""FIT decoding with python-fitparse (`[fit] decoder = "fitparse"`), giving the same `DecodedFit` as fitdecode.
+"""FIT decoding with python-fitparse (`[fit] decoder = "fitparse"`), giving the same `DecodedActivity` as fitdecode.
 
 Both backends feed the library's `FieldData` through the same `advisor.decode._assemble` code, and both libraries
 apply scale/offset and component expansion (speed -> enhanced_speed, altitude -> enhanced_altitude, compressed
@@ -22,13 +22,13 @@ import fitparse
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
 
 from advisor.decode._assemble import Assembler, check_prefix, fields_of
-from advisor.decode.model import DecodedFit, FitDecodeError, TruncatedFileError
+from advisor.decode.model import DecodedActivity, DecodeError, TruncatedFileError
 
 TRUNCATED = "truncated file (unexpected end of data)"
 
 
-def decode(data: bytes) -> DecodedFit:
-    """Decode every chained FIT file in `data`; raise `FitDecodeError` with a one-line reason on failure."""
+def decode(data: bytes) -> DecodedActivity:
+    """Decode every chained FIT file in `data`; raise `DecodeError` with a one-line reason on failure."""
     check_prefix(data)
     assembler = Assembler()
     with warnings.catch_warnings():
@@ -44,18 +44,18 @@ def decode(data: bytes) -> DecodedFit:
 
 
 def _guard(step: Callable[[], Any]) -> Any:
-    """Run one decoder step; its errors become `FitDecodeError` with a one-line reason (our own bugs stay bugs)."""
+    """Run one decoder step; its errors become `DecodeError` with a one-line reason (our own bugs stay bugs)."""
     try:
         return step()
     except FitCRCError as exc:
-        raise FitDecodeError("bad CRC") from exc
+        raise DecodeError("bad CRC") from exc
     except FitHeaderError as exc:
-        raise FitDecodeError("not a FIT file (corrupt header)") from exc
+        raise DecodeError("not a FIT file (corrupt header)") from exc
     except FitEOFError as exc:
         raise TruncatedFileError(TRUNCATED) from exc
     except FitParseError as exc:
         if "invalid local message type" in str(exc):
-            raise FitDecodeError("invalid local message type") from exc
-        raise FitDecodeError("malformed FIT data") from exc
+            raise DecodeError("invalid local message type") from exc
+        raise DecodeError("malformed FIT data") from exc
     except Exception as exc:  # the library can trip over hostile bytes in many ways: the file is bad, not us
-        raise FitDecodeError("malformed FIT data") from exc
+        raise DecodeError("malformed FIT data") from exc

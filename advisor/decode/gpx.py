@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
 from advisor.decode import xml_safe
-from advisor.decode.model import UNKNOWN_SPORT, DecodedActivity, FitDecodeError, RecordStream, SessionTotals
+from advisor.decode.model import UNKNOWN_SPORT, DecodedActivity, DecodeError, RecordStream, SessionTotals
 from advisor.decode.sports import sport_from_text
 
 _HR = frozenset({"hr", "heartrate", "heart_rate"})
@@ -36,7 +36,7 @@ _WANTED = frozenset({"trkpt", "rtept", "name", "type", "time"})
 
 
 def decode(data: bytes) -> DecodedActivity:
-    """Decode GPX bytes; `FitDecodeError` (one sentence) when they are not a readable GPX document."""
+    """Decode GPX bytes; `DecodeError` (one sentence) when they are not a readable GPX document."""
     records = RecordStream()
     lat, lon = records.latitude_deg, records.longitude_deg
     points = untimed = 0
@@ -47,7 +47,7 @@ def decode(data: bytes) -> DecodedActivity:
     file_time: datetime | None = None
     for path, element in xml_safe.walk(data, _WANTED):
         if not path or path[0] != "gpx":
-            raise FitDecodeError(f"not a GPX file (root element <{path[0] if path else xml_safe.local(element.tag)}>)")
+            raise DecodeError(f"not a GPX file (root element <{path[0] if path else xml_safe.local(element.tag)}>)")
         name, parent = xml_safe.local(element.tag), path[-1]
         if name == "trkpt":
             points += 1

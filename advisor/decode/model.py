@@ -16,17 +16,14 @@ UNKNOWN_SPORT = "unknown"
 then takes the sport from the export's activities.csv, else assumes running and says so. Never stored."""
 
 
-class FitDecodeError(ValueError):
+class DecodeError(ValueError):
     """A file that cannot be decoded; `str(error)` is one line a user can read (e.g. "bad CRC").
 
-    The name is historical (FIT came first); GPX and TCX readers raise it too. `DecodeError` is the same class.
+    FIT, GPX and TCX readers all raise it.
     """
 
 
-DecodeError = FitDecodeError
-
-
-class TruncatedFileError(FitDecodeError):
+class TruncatedFileError(DecodeError):
     """The data ends early: a file cut short, or one still being copied (the inbox waits before failing it)."""
 
 
@@ -151,7 +148,3 @@ class DecodedActivity:
     """Why this file holds nothing to measure (a route, a track without timestamps...): it is `skipped` with it."""
     notes: list[str] = field(default_factory=list)
     """Things the runner should know about how the file was read (shown in the import's detail)."""
-
-
-DecodedFit = DecodedActivity
-"""The model's first name, from when FIT was the only format; kept so code written against it still works."""

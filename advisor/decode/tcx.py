@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
 from advisor.decode import xml_safe
-from advisor.decode.model import UNKNOWN_SPORT, DecodedActivity, FitDecodeError, RecordStream, SessionTotals
+from advisor.decode.model import UNKNOWN_SPORT, DecodedActivity, DecodeError, RecordStream, SessionTotals
 from advisor.decode.sports import sport_from_text
 
 local = xml_safe.local
@@ -48,7 +48,7 @@ class _Activity:
 
 
 def decode(data: bytes) -> DecodedActivity:
-    """Decode TCX bytes; `FitDecodeError` (one sentence) for malformed XML or a document that is not TCX."""
+    """Decode TCX bytes; `DecodeError` (one sentence) for malformed XML or a document that is not TCX."""
     out = DecodedActivity(file_type="activity", source_format="tcx")
     records = out.records
     lat, lon = records.latitude_deg, records.longitude_deg
@@ -57,7 +57,7 @@ def decode(data: bytes) -> DecodedActivity:
     activities: list[_Activity] = []
     for path, element in xml_safe.walk(data, _WANTED, _OPENED):
         if not path or path[0] != "TrainingCenterDatabase":
-            raise FitDecodeError(f"not a TCX file (root element <{path[0] if path else local(element.tag)}>)")
+            raise DecodeError(f"not a TCX file (root element <{path[0] if path else local(element.tag)}>)")
         name = local(element.tag)
         if name == "Notes" and out.activity_name is None and element.text and element.text.strip():
             out.activity_name = element.text.strip()

@@ -28,7 +28,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as safe_et
 
-from advisor.decode.model import FitDecodeError, TruncatedFileError
+from advisor.decode.model import DecodeError, TruncatedFileError
 
 _BOMS: Final = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _TRUNCATION_CODES: Final = frozenset(
@@ -62,7 +62,7 @@ def root_name(data: bytes) -> str:
     with _one_sentence():
         for _, element in safe_et.iterparse(io.BytesIO(strip_prolog_space(data)), ("start",), forbid_dtd=True):
             return local(element.tag)
-    raise FitDecodeError("malformed XML (no element found)")  # pragma: no cover - iterparse raises first
+    raise DecodeError("malformed XML (no element found)")  # pragma: no cover - iterparse raises first
 
 
 def walk(
@@ -92,9 +92,7 @@ def _walk(data: bytes, wanted: frozenset[str], opened: frozenset[str]) -> Iterat
             names.append(local(element.tag))
             inside += names[-1] in wanted
             if len(stack) > MAX_DEPTH:
-                raise FitDecodeError(
-                    f"XML nested more than {MAX_DEPTH} levels deep: not an activity file a device wrote"
-                )
+                raise DecodeError(f"XML nested more than {MAX_DEPTH} levels deep: not an activity file a device wrote")
             if not inside and names[-1] in opened:
                 yield tuple(names[:-1]), element
             continue
@@ -121,17 +119,17 @@ def _cut(parent: Element, done: Element) -> None:
 
 @contextmanager
 def _one_sentence() -> Iterator[None]:
-    """defusedxml's and expat's errors as `FitDecodeError` / `TruncatedFileError`, in one sentence."""
+    """defusedxml's and expat's errors as `DecodeError` / `TruncatedFileError`, in one sentence."""
     try:
         yield
     except defusedxml.DefusedXmlException:
-        raise FitDecodeError("XML with a document type declaration is refused (entity expansion risk)") from None
+        raise DecodeError("XML with a document type declaration is refused (entity expansion risk)") from None
     except ParseError as error:
         line, column = error.position
         if error.code in _TRUNCATION_CODES:
             raise TruncatedFileError(f"truncated XML (the document ends at line {line})") from None
         reason = str(error).split(":", 1)[0]
-        raise FitDecodeError(f"malformed XML ({reason} at line {line}, column {column})") from None
+        raise DecodeError(f"malformed XML ({reason} at line {line}, column {column})") from None
 
 
 def local(tag: object) -> str:

@@ -15,7 +15,6 @@ turned on.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import smtplib
 import socket
@@ -29,6 +28,7 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any, Literal
 
 from advisor.mail.session import Session, TlsSession, delivery_unknown, unknown_delivery_reason
+from advisor.net import is_loopback
 
 __all__ = ["MailError", "Security", "build_message", "send_message"]
 
@@ -166,15 +166,6 @@ def build_message(
 
 # ----------------------------------------------------------------------------------------------------
 # Sending
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _reply_text(code: int, raw: bytes | str) -> str:
@@ -327,7 +318,7 @@ def send_message(
             "an SMTP username is configured but no password (set ADVISOR_SMTP__PASSWORD or the secret file)",
             temporary=False,
         )
-    if username and security == "none" and not _is_loopback(host):
+    if username and security == "none" and not is_loopback(host):
         raise MailError(
             f"refusing to send the SMTP password to {host} without encryption; set security to 'starttls' or 'ssl'",
             temporary=False,

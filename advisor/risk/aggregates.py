@@ -188,24 +188,6 @@ def build_daily(
     return series
 
 
-class DayAggregate(BaseModel):
-    """One local day's volumes (metres, plus km where a person reads them)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    day: date
-    distance_m: float
-    distance_km: float
-    longest_run_m: float
-    descent_m: float
-    steep_downhill_m: float
-    steep_downhill_km: float
-    floors_descended: float | None
-    worst_pain: int | None
-    runs: int
-    load: float
-
-
 class WeekAggregate(BaseModel):
     """One ISO week (Monday-Sunday, local time); the week containing as_of only counts days up to as_of."""
 
@@ -226,31 +208,6 @@ class WeekAggregate(BaseModel):
     worst_pain: int | None
     runs: int
     load: float
-
-
-def daily_aggregates(series: DailySeries, start: date, end: date) -> list[DayAggregate]:
-    """Per-day rows for start..end (clamped to the series), oldest first."""
-    out: list[DayAggregate] = []
-    day = max(start, series.origin)
-    while day <= min(end, series.as_of):
-        i = series.index(day)
-        out.append(
-            DayAggregate(
-                day=day,
-                distance_m=m1(series.distance_m[i]),
-                distance_km=km(series.distance_m[i]),
-                longest_run_m=m1(series.longest_run_m[i]),
-                descent_m=m1(series.descent_m[i]),
-                steep_downhill_m=m1(series.steep_downhill_m[i]),
-                steep_downhill_km=km(series.steep_downhill_m[i]),
-                floors_descended=round(series.floors_down[i], 1) if series.floors_known[i] else None,
-                worst_pain=series.worst_pain[i] if series.worst_pain[i] >= 0 else None,
-                runs=series.runs[i],
-                load=round(series.load[i], 1),
-            )
-        )
-        day += timedelta(days=1)
-    return out
 
 
 def weekly_aggregates(series: DailySeries, weeks: int = 8) -> list[WeekAggregate]:

@@ -44,18 +44,8 @@ class LoadRatios(BaseModel):
     evidence_strength: str = "weak"
 
 
-def ewma_series(values: list[float], n_days: int, seed: float) -> list[float]:
-    """The EWMA after each value, λ = 2/(N+1), starting from `seed` (exposed for hand-checked tests)."""
-    lam = 2.0 / (n_days + 1)
-    out: list[float] = []
-    e = seed
-    for x in values:
-        e = lam * x + (1.0 - lam) * e
-        out.append(e)
-    return out
-
-
-def _ewma_last(values: list[float], n_days: int, seed: float) -> float:
+def ewma_last(values: list[float], n_days: int, seed: float) -> float:
+    """The EWMA after the last of `values`, λ = 2/(N+1), starting from `seed` (Williams 2017)."""
     lam = 2.0 / (n_days + 1)
     keep = 1.0 - lam
     e = seed
@@ -89,8 +79,8 @@ def load_ratios(series: DailySeries, t: Thresholds, day: date | None = None) -> 
     assert first is not None
     daily = series.distance_m[series.index(first) : series.index(day) + 1]
     seed = sum(daily[: t.min_history_days]) / t.min_history_days
-    acute = _ewma_last(daily, t.ewma_acute_days, seed)
-    chronic = _ewma_last(daily, t.ewma_chronic_days, seed)
+    acute = ewma_last(daily, t.ewma_acute_days, seed)
+    chronic = ewma_last(daily, t.ewma_chronic_days, seed)
     ewma_ratio = acute / chronic if chronic > 0 else None
     r_acute = series.total(series.distance_m, day, WEEK)
     r_chronic = (

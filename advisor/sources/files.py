@@ -10,7 +10,7 @@ against limits before and while it is decompressed, so a zip bomb or an oversize
 clear reason instead of filling memory or disk; the other files still import.
 
 `discover` lists every candidate first (cheap: a folder walk and the archives' directories), so the import can show
-a progress bar with a total; each `FitCandidate.read()` then reads one payload at a time, so memory does not grow
+a progress bar with a total; each `Candidate.read()` then reads one payload at a time, so memory does not grow
 with the number of files. A Strava export's `activities.csv` (in the archive, or beside an unpacked `activities/`
 folder) gives each candidate an `ActivityHint`: the activity's name and Strava type (`advisor.sources.strava`).
 """
@@ -31,8 +31,6 @@ from advisor.sources.strava import CSV_NAME, ActivityHint, normalise, read_activ
 ACTIVITY_SUFFIXES = (".fit", ".fit.gz", ".gpx", ".gpx.gz", ".tcx", ".tcx.gz")
 IMPORT_SUFFIXES = (*ACTIVITY_SUFFIXES, ".zip")
 """Every name `advisor import` reads inside folders and archives."""
-FIT_SUFFIXES = IMPORT_SUFFIXES
-"""The old name of `IMPORT_SUFFIXES`, from when FIT was the only format (kept for code written against it)."""
 NOT_AN_ACTIVITY = "not an activity file"
 NO_ACTIVITY_FILES = "no activity files found"
 CHUNK = 1 << 20
@@ -55,15 +53,12 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class FitCandidate:
+class Candidate:
     """One thing that may be a FIT file; `read()` returns its bytes or raises `SourceError`."""
 
     label: str
     read: Callable[[], bytes]
     hint: ActivityHint | None = None
-
-
-Candidate = FitCandidate
 
 
 @dataclass(frozen=True)
@@ -82,16 +77,12 @@ class Unreadable:
     reason: str
 
 
-Found = FitCandidate | Skipped | Unreadable
+Found = Candidate | Skipped | Unreadable
 
 
 def looks_like_activity(name: str) -> bool:
     """True for the names `advisor import` reads in folders and archives (activity files and `.zip`)."""
     return name.lower().endswith(IMPORT_SUFFIXES)
-
-
-looks_like_fit = looks_like_activity
-"""The old name of `looks_like_activity`."""
 
 
 def discover(paths: Iterable[Path], stack: ExitStack, limits: Limits = Limits()) -> list[Found]:
@@ -180,8 +171,8 @@ def _from_file(
             return [Unreadable(label, f"not a readable zip archive ({_short(error)})")]
         return _from_archive(archive, label, stack, limits, budget, depth=1)
     if path.name.lower().endswith(".gz"):
-        return [FitCandidate(label, lambda: _gunzip_file(path, limits.max_member_bytes), hint)]
-    return [FitCandidate(label, lambda: _read_file(path, limits.max_member_bytes), hint)]
+        return [Candidate(label, lambda: _gunzip_file(path, limits.max_member_bytes), hint)]
+    return [Candidate(label, lambda: _read_file(path, limits.max_member_bytes), hint)]
 
 
 def _from_archive(
@@ -222,7 +213,7 @@ def _from_archive(
         except SourceError as error:
             found.append(Unreadable(member_label, str(error).split(": ", 1)[-1]))
             continue
-        found.append(FitCandidate(member_label, _member_reader(archive, member, limits), _archive_hint(listings, name)))
+        found.append(Candidate(member_label, _member_reader(archive, member, limits), _archive_hint(listings, name)))
     return found
 
 

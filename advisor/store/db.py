@@ -114,8 +114,8 @@ class Database:
 
     def _where(self) -> str:
         if self._engine is not None:
-            return _safe_url(self._engine.url.render_as_string(hide_password=False))
-        return _safe_url(self.url)
+            return masked_url(self._engine.url.render_as_string(hide_password=False))
+        return masked_url(self.url)
 
     def dispose(self) -> None:
         if self._engine is not None:
@@ -225,10 +225,10 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         migrate_if_needed(engine, url)
     except (OperationalError, DBAPIError) as error:
         engine.dispose()
-        raise StoreError(f"cannot open the database {_safe_url(url)}: {_first_line(error)}") from None
+        raise StoreError(f"cannot open the database {masked_url(url)}: {_first_line(error)}") from None
     except UnknownRevisionError as error:  # a newer advisor's database: said in one sentence, left as it is
         engine.dispose()
-        raise StoreError(f"cannot open the database {_safe_url(url)}: {error}") from None
+        raise StoreError(f"cannot open the database {masked_url(url)}: {error}") from None
     return Database(url, engine)
 
 
@@ -346,13 +346,14 @@ def default_athlete_id(db: Database, name: str = "default") -> int:
             return session.scalars(select(Athlete.id).where(Athlete.name == name)).one()
 
 
-def _safe_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
+def masked_url(url: str) -> str:
+    """The URL with its password shown as ***, for messages, logs and `advisor doctor`; plain string work, so
+    showing a URL never imports SQLAlchemy and never fails on one it could not parse."""
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
         creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}@{host}"
+        user, _, password = creds.partition(":")
+        return f"{scheme}://{user}{':***' if password else ''}@{host}"
     return url
 
 

@@ -57,23 +57,14 @@ class DoctorReport:
         }
 
 
-def masked_url(url: str) -> str:
-    """A database URL with its password replaced by ***."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        return "(not a valid database URL)"
-
-
 def _shown(key: str, value: object) -> str:
     if isinstance(value, SecretStr):
         return "set (hidden)"
     if value is None:
         return "not set"
     if key == "database.url":
+        from advisor.store.db import masked_url
+
         return masked_url(str(value))
     return str(value)
 
@@ -111,7 +102,7 @@ def _home_check(home: Path) -> Check:
 
 
 def _database_check(url: str) -> Check:
-    from advisor.store.db import SCHEMA_REVISION, StoreError, probe_database
+    from advisor.store.db import SCHEMA_REVISION, StoreError, masked_url, probe_database
 
     shown = masked_url(url)
     if url.startswith("sqlite:///"):

@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 
-from advisor.sources.files import FitCandidate, Found
+from advisor.sources.files import Candidate, Found
 from advisor.usecases.importing import (
     FileResult,
     ImportContext,
@@ -104,7 +104,7 @@ def _submit(pool: DecodingPool, candidate: Found) -> tuple[PendingFile | FileRes
     data = read_candidate(candidate)
     if isinstance(data, FileResult):
         return data, 0
-    assert isinstance(candidate, FitCandidate)
+    assert isinstance(candidate, Candidate)
     return pool.submit(candidate.label, data, candidate.hint), len(data)
 
 

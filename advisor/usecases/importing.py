@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from advisor.metrics import HeartRateProfile
 from advisor.sources.files import (
-    FitCandidate,
+    Candidate,
     IncompleteSourceError,
     Limits,
     Skipped,
@@ -132,7 +132,7 @@ def import_paths(
         candidates = discover(paths, stack, ctx.limits)
         if on_total:
             on_total(len(candidates))
-        payloads = sum(isinstance(c, FitCandidate) for c in candidates)
+        payloads = sum(isinstance(c, Candidate) for c in candidates)
         if payloads:
             from advisor.usecases.import_pool import available_cores, import_in_pool
 
@@ -200,7 +200,7 @@ def store_prepared(ctx: ImportContext, prepared: Prepared) -> FileResult:
     return commit(ctx, prepared)
 
 
-def read_candidate(candidate: FitCandidate | Skipped | Unreadable) -> bytes | FileResult:
+def read_candidate(candidate: Candidate | Skipped | Unreadable) -> bytes | FileResult:
     """The candidate's bytes, or its result when there is nothing to decode (listed skipped, unreadable)."""
     if isinstance(candidate, Unreadable):
         return FileResult(candidate.label, "failed", candidate.reason)

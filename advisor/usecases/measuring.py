@@ -16,7 +16,7 @@ from typing import Literal
 from advisor.decode import (
     UNKNOWN_SPORT,
     DecodedActivity,
-    FitDecodeError,
+    DecodeError,
     RecordStream,
     SessionTotals,
     TruncatedFileError,
@@ -99,7 +99,7 @@ def prepare(
     prepared = Prepared(name, sha256 or digest(data), len(data))
     try:
         decoded = decode_activity(data, name, decoder)
-    except FitDecodeError as error:
+    except DecodeError as error:
         prepared.outcome = FileResult(name, "failed", str(error), incomplete=isinstance(error, TruncatedFileError))
         return prepared
     except (KeyboardInterrupt, SystemExit):

@@ -119,7 +119,7 @@ class SyncReport:
         return 0 if self.ok else 1
 
     def line(self) -> str:
-        """The one sentence the daemon records for this run (`jobs.garmin.sync_garmin` calls this)."""
+        """The one sentence the daemon records for this run (`jobs.garmin.garmin_round` calls this)."""
         return self.outcome
 
     def add(self, outcome: ActivityOutcome) -> None:

@@ -16,7 +16,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from advisor.config import plain_host
-from advisor.web.security import is_loopback
+from advisor.net import is_loopback
 
 MAX_BODY_BYTES = 64 * 1024
 """Every form of the page is a few fields and a note: 64 KiB is far more than a thumb types."""
