@@ -158,7 +158,8 @@ def test_two_importers_of_one_run_from_two_files_store_it_once(tmp_path: Path) -
         write_activity(tmp_path / "watch.fit", points, start=start)
         write_activity(tmp_path / "garmin.fit", points, start=start + timedelta(seconds=4), serial_number=42)
         env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")}
-        env |= {"ADVISOR_HOME": str(tmp_path / "h"), "ADVISOR_DATABASE__URL": url}
+        name = f"claims-{os.getpid()}-{time.monotonic_ns()}"  # the importers' connections, told apart from any other
+        env |= {"ADVISOR_HOME": str(tmp_path / "h"), "ADVISOR_DATABASE__URL": f"{url}&application_name={name}"}
         with db.sessions.begin() as holder:
             lock_athlete(holder, athlete)
             procs = [
@@ -173,8 +174,12 @@ def test_two_importers_of_one_run_from_two_files_store_it_once(tmp_path: Path) -
             waiting = 0
             for _ in range(600):
                 with db.engine.connect() as conn:
-                    waiting = conn.execute(
-                        text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                    waiting = conn.execute(  # only this test's importers: other tests share the server
+                        text(
+                            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                            "WHERE l.locktype = 'advisory' AND NOT l.granted AND a.application_name = :name"
+                        ),
+                        {"name": name},
                     ).scalar_one()
                 if waiting == 2:
                     break
