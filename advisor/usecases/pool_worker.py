@@ -60,7 +60,7 @@ def start_fork_server() -> None:
     pool_context()
     main = sys.modules["__main__"]
     path = getattr(main, "__file__", None) if getattr(main, "__spec__", None) is None else None
-    if path is not None:
+    if path is not None and NEEDS_MAIN_PATH:
         os.environ[MAIN_PATH_VARIABLE] = os.path.normpath(os.path.join(process.ORIGINAL_DIR, path))
     try:
         forkserver.ensure_running()
@@ -77,7 +77,13 @@ def _claim_main() -> None:
         main.__file__ = path
 
 
-_claim_main()
+NEEDS_MAIN_PATH = sys.version_info < (3, 13)
+"""The workaround above is for Python 3.12 only: CPython fixed the fork server's `__main__` preload in
+https://github.com/python/cpython/pull/135295 (gh-126631, gh-137996; backported to 3.13 in #138609, September 2025),
+and 3.12 takes security fixes only. A 3.13 released before the backport starts its workers a little slower, not
+wrongly."""
+if NEEDS_MAIN_PATH:
+    _claim_main()
 
 
 def watch_parent(parent_pid: int) -> None:
