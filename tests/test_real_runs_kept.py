@@ -150,3 +150,12 @@ def test_a_sport_from_stravas_listing_is_never_second_guessed(tmp_path: Path, cl
     assert only["status"] == "failed" and "faster than anyone moves on foot" in only["detail"]
     untagged = import_one(cli, write(tmp_path / "same.gpx", gpx(fast, sport=None)))
     assert untagged["status"] == "imported" and "taken as cycling" in untagged["detail"]
+
+
+def test_a_run_averaging_8_m_s_is_a_ride_whatever_its_cadence_says(tmp_path: Path, cli) -> None:
+    """PRODUCT.md: a "run" averaging 7-15 m/s is stored as cycling — a cadence sensor reading 85 per foot (170
+    steps/min) does not make 8 m/s a run (issue 21 asked for "no running cadence" too; PRODUCT.md wins)."""
+    ride = track_from_segments([(16_000.0, 0.0)], speed=8.0, cadence=85.0, seed=6)
+    result = import_one(cli, write(tmp_path / "ride.fit", write_activity(None, ride, sport="running")))
+    assert result["status"] == "imported" and "taken as cycling" in result["detail"], result
+    assert stored(cli)[0]["sport"] == "cycling"

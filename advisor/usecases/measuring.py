@@ -34,8 +34,6 @@ SUSPECT_FOOT_SPEED_MPS = 5.5
 """A foot activity averaging more than this (3:02 min/km) is looked at again with a bike's limits."""
 MAX_BIKE_AVERAGE_MPS = 15.0
 """54 km/h over a whole activity: no bike ride averages that; a motor vehicle does."""
-RUN_CADENCE_SPM = 120.0
-"""Running is over 150 steps/min; under 120 (or none) at 7-15 m/s is pedalling or a wrist on a handlebar."""
 MOTOR_SPORT = "driving"
 """The FIT profile's sport for a motor vehicle."""
 ASSUMED_SPORT = "running"
@@ -221,8 +219,9 @@ def _inferred(
     impossible: bool,
 ) -> tuple[Measured, str] | None:
     """PRODUCT.md "Sport is inferred": an activity on foot — named so by the file, or taken as running because it
-    names none — whose speed rules that out is measured again as what it must be: averaging 7-15 m/s with no
-    running cadence (under 120 steps/min, or none), cycling; faster than any bike, a motor vehicle, stored excluded.
+    names none — whose speed rules that out is measured again as what it must be: averaging 7-15 m/s, cycling
+    (PRODUCT.md's rule; issue 21 also asked for "no running cadence", but at 7 m/s nobody runs whatever the
+    cadence says); faster than any bike, a motor vehicle, stored excluded.
     Looked at only when the foot reading was impossible, dropped samples too fast for a foot, or is a fast pace;
     never for a sport an export's listing named. None when the sport stands."""
     if session.listed or not is_foot_sport(session.sport, session.sub_sport):
@@ -237,14 +236,13 @@ def _inferred(
     own_time = session.total_timer_time_s or session.total_elapsed_time_s
     if session.total_distance_m and own_time:  # the device's own totals judge a glitch, not the stream alone
         speed = min(speed, session.total_distance_m / own_time)
-    steps = 2 * wheels.avg_cadence_spm if wheels.avg_cadence_spm is not None else None
     kmh = f"{speed * 3.6:.0f} km/h on average"
     if speed > MAX_BIKE_AVERAGE_MPS:
         sport, excluded = MOTOR_SPORT, True
         note = f"{kmh}, faster than any bike: taken as a motor vehicle, excluded (`advisor activity include` counts it)"
-    elif speed > FOOT_MAX_MOVING_SPEED_MPS and (steps is None or steps < RUN_CADENCE_SPM):
+    elif speed > FOOT_MAX_MOVING_SPEED_MPS:
         sport, excluded = "cycling", False
-        note = f"{kmh} with no running cadence: taken as cycling (`advisor activity set --sport` corrects it)"
+        note = f"{kmh}, faster than anyone runs: taken as cycling (`advisor activity set --sport` corrects it)"
     else:
         return None
     again = gate_stream(stream, sport, None, session) if sport != "cycling" else gated
