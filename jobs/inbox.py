@@ -174,9 +174,9 @@ def _free_target(folder: Path, name: str) -> Path:
 def reason_path(filed: Path) -> Path:
     """`NAME.reason.txt` beside a filed file, its name shortened to fit the file system's 255 bytes: a 251-character
     name plus the suffix could not be written, so the file never left the inbox and failed again every scan."""
-    name = filed.name
-    while len(f"{name}{REASON_SUFFIX}".encode()) > MAX_NAME_BYTES:
-        name = name[:-2] + "…"
+    room = MAX_NAME_BYTES - len(REASON_SUFFIX.encode())
+    raw = filed.name.encode()
+    name = filed.name if len(raw) <= room else raw[: room - len("…".encode())].decode(errors="ignore") + "…"
     return filed.with_name(f"{name}{REASON_SUFFIX}")
 
 

@@ -70,8 +70,6 @@ def known_id(rt: Runtime, value: int, missing: str) -> int:
     An id beyond the largest key the database holds (2^31 - 1 on PostgreSQL, 2^63 - 1 on SQLite), or below 1,
     cannot exist; sent to the database it would be an "integer out of range" or an OverflowError instead.
     """
-    from advisor.store.db import largest_id
-
-    if not 1 <= value <= largest_id(rt.db.url):
+    if not 1 <= value <= rt.largest_id:
         fail(missing)
     return value

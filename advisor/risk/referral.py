@@ -54,12 +54,9 @@ class RedFlagState:
         """The same-day signs among the reports still urgent on `day`: "get seen today (urgent care)"."""
         if not self.urgent(day):
             return []
-        return sorted({s for p in self.reports for s in p.same_day_signs if p.day + self._urgent_days > day})
-
-    @property
-    def _urgent_days(self) -> timedelta:
-        assert self.pause_end is not None and self.reports
-        return self.pause_end - self.reports[-1].day
+        assert self.pause_end is not None
+        urgent_for = self.pause_end - self.reports[-1].day  # `red_flag_days`, from each report's own date
+        return sorted({s for p in self.reports for s in p.same_day_signs if p.day + urgent_for > day})
 
     @property
     def reported_since_not_cleared(self) -> tuple[PainEntry, ...]:

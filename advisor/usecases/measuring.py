@@ -194,29 +194,30 @@ def _measure(decoded: DecodedActivity, profile: HeartRateProfile) -> list[Measur
     for session, stream in zip(sessions, split_sessions(records, sessions), strict=True):
         if session.sport in IGNORED_SPORTS:
             continue
-        gated = gate_stream(stream, session.sport, session.sub_sport, session)
-        metrics = compute_run_metrics(gated.records, session.sport, profile, session)
-        problem = implausible(metrics, session, session.sport, session.sub_sport, gated.records, gated.dropped)
-        key = str(int(session.start_time.timestamp()))
-        inferred = _inferred(session, stream, profile, metrics, gated.dropped, problem is not None)
+        item, problem = _measured_as(session, stream, profile)
+        inferred = _inferred(session, stream, profile, item, problem is not None)
         if inferred is not None:
             item, note = inferred
             decoded.notes.append(note)
-            measured.append(item)
-            continue
-        if problem is not None:
+        elif problem is not None:
             return problem
-        measured.append(Measured(session, metrics, len(gated.records), key, gated.dropped))
+        measured.append(item)
     return measured
 
 
+def _measured_as(
+    session: SessionTotals, stream: RecordStream, profile: HeartRateProfile
+) -> tuple[Measured, str | None]:
+    """The stream gated and measured as the session's sport, and why that cannot be real (None when it can)."""
+    gated = gate_stream(stream, session.sport, session.sub_sport, session)
+    metrics = compute_run_metrics(gated.records, session.sport, profile, session)
+    problem = implausible(metrics, session, session.sport, session.sub_sport, gated.records, gated.dropped)
+    key = str(int(session.start_time.timestamp()))
+    return Measured(session, metrics, len(gated.records), key, gated.dropped), problem
+
+
 def _inferred(
-    session: SessionTotals,
-    stream: RecordStream,
-    profile: HeartRateProfile,
-    on_foot: RunMetrics,
-    dropped: int,
-    impossible: bool,
+    session: SessionTotals, stream: RecordStream, profile: HeartRateProfile, on_foot: Measured, impossible: bool
 ) -> tuple[Measured, str] | None:
     """PRODUCT.md "Sport is inferred": an activity on foot — named so by the file, or taken as running because it
     names none — whose speed rules that out is measured again as what it must be: averaging 7-15 m/s, cycling
@@ -226,13 +227,14 @@ def _inferred(
     never for a sport an export's listing named. None when the sport stands."""
     if session.listed or not is_foot_sport(session.sport, session.sub_sport):
         return None
-    fast = on_foot.distance_m / (on_foot.moving_s or on_foot.elapsed_s or 1.0)
-    if not (impossible or dropped or fast > SUSPECT_FOOT_SPEED_MPS):
+    m = on_foot.metrics
+    if not (
+        impossible or on_foot.dropped or m.distance_m / (m.moving_s or m.elapsed_s or 1.0) > SUSPECT_FOOT_SPEED_MPS
+    ):
         return None
-    gated = gate_stream(stream, "cycling", None, session)
-    wheels = compute_run_metrics(gated.records, "cycling", profile, session)
-    moving = wheels.moving_s or wheels.elapsed_s
-    speed = wheels.distance_m / moving if moving > 0 else 0.0
+    item, problem = _measured_as(replace(session, sport="cycling", sub_sport=None), stream, profile)
+    moving = item.metrics.moving_s or item.metrics.elapsed_s
+    speed = item.metrics.distance_m / moving if moving > 0 else 0.0
     own_time = session.total_timer_time_s or session.total_elapsed_time_s
     if session.total_distance_m and own_time:  # the device's own totals judge a glitch, not the stream alone
         speed = min(speed, session.total_distance_m / own_time)
@@ -245,11 +247,8 @@ def _inferred(
         note = f"{kmh}, faster than anyone runs: taken as cycling (`advisor activity set --sport` corrects it)"
     else:
         return None
-    again = gate_stream(stream, sport, None, session) if sport != "cycling" else gated
-    metrics = compute_run_metrics(again.records, sport, profile, session) if sport != "cycling" else wheels
-    new = replace(session, sport=sport, sub_sport=None)
-    if implausible(metrics, new, sport, None, again.records, again.dropped) is not None:
+    if sport != "cycling":  # measured again with that sport's limits
+        item, problem = _measured_as(replace(session, sport=sport, sub_sport=None), stream, profile)
+    if problem is not None:
         return None
-    key = str(int(session.start_time.timestamp()))
-    item = Measured(new, metrics, len(again.records), key, again.dropped, (session.sport, session.sub_sport), excluded)
-    return item, note
+    return replace(item, file_sport=(session.sport, session.sub_sport), excluded=excluded), note

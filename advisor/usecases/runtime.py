@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from advisor.config import ConfigError, Settings
 from advisor.private import ensure_private_dir
-from advisor.store.db import Database, default_athlete_id, open_database
+from advisor.store.db import Database, default_athlete_id, largest_id, open_database
 
 if TYPE_CHECKING:
     from advisor.usecases.athletes import AthleteInfo
@@ -105,6 +105,12 @@ class Runtime:
         if self._athlete_id is None:
             self._athlete_id = default_athlete_id(self.db, self.settings.profile.name)
         return self._athlete_id
+
+    @property
+    def largest_id(self) -> int:
+        """The largest row id this database can hold (`store.db.largest_id`): an id beyond it names no row, and the
+        CLI and the web page say so instead of sending the database an overflow."""
+        return largest_id(self.db.url)
 
     @property
     def is_open(self) -> bool:

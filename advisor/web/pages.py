@@ -24,9 +24,6 @@ from advisor.usecases.summary import chart_weeks
 from advisor.web.common import call, once, render, runtime, today
 
 ACTIVITIES_SHOWN = 100
-MAX_ROW_ID = 2**31 - 1
-"""Activity ids are `Integer` columns: PostgreSQL's hold at most 2^31 - 1 and SQLite's get no larger from advisor;
-a larger id in the path is no activity (404), never a query the database refuses (500)."""
 NO_SUCH_ID = "There is no activity with that id; the list of activities links to each one."
 
 
@@ -90,13 +87,14 @@ async def activities(request: Request) -> Response:
 
 
 def _activity_id(request: Request) -> int | None:
-    """The path's activity id, or None when no activity can have it: not a number, or beyond `MAX_ROW_ID`
-    (which the database would refuse with an error, not an empty answer)."""
+    """The path's activity id, or None when no activity can have it: not a number, or beyond the database's
+    `largest_id` (which it would refuse with an error, not an empty answer) — the same bound as the CLI's."""
     text: str = request.path_params["activity_id"]
-    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ROW_ID)):
+    largest = runtime(request).largest_id
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(largest)):
         return None
     value = int(text)
-    return value if value <= MAX_ROW_ID else None
+    return value if value <= largest else None
 
 
 def _no_such_activity(request: Request, message: str) -> Response:
