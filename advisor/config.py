@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from advisor.domain.risk.model import Thresholds
 from advisor.errors import ConfigError
-from advisor.risk.model import Thresholds
 
 if TYPE_CHECKING:
     import ssl

@@ -28,7 +28,7 @@ from advisor.config import load_settings
 from advisor.usecases.runtime import Runtime, ensure_home
 
 if TYPE_CHECKING:
-    from advisor.advice.report import KneeReport
+    from advisor.domain.advice.report import KneeReport
     from advisor.usecases.importing import FileResult
 
 

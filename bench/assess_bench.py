@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from scenarios import DEFAULTS, PROFILE, pain, run, stairs
 
-from advisor.advice import assess
+from advisor.domain.advice import assess
 
 
 def ten_years(seed: int = 7) -> tuple[list, list, list, date]:

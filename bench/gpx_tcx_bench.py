@@ -22,8 +22,8 @@ from fitgen import track_from_segments, write_activity
 from xmlgen import gpx, tcx
 
 from advisor.decode import decode_activity
-from advisor.metrics import HeartRateProfile, compute_run_metrics
-from advisor.metrics.plausibility import gate_stream
+from advisor.domain.metrics import HeartRateProfile, compute_run_metrics
+from advisor.domain.metrics.plausibility import gate_stream
 
 
 def median_seconds(step: Callable[[], object], rounds: int) -> float:

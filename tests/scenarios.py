@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from advisor.risk.model import PainEntry, PainWhen, Profile, Run, StairDay, Thresholds
+from advisor.domain.risk.model import PainEntry, PainWhen, Profile, Run, StairDay, Thresholds
 
 _ids = itertools.count(1)
 

@@ -26,7 +26,7 @@ from misbehaving_task import prepare_or_misbehave
 from sqlalchemy import func, select
 
 from advisor.config import load_settings
-from advisor.metrics import HeartRateProfile
+from advisor.domain.metrics import HeartRateProfile
 from advisor.store.db import default_athlete_id, open_database
 from advisor.store.models import Activity
 from advisor.usecases.importing import ImportContext, OpenStore, import_paths
@@ -73,8 +73,8 @@ def impossible_stored(home: Path) -> list[str]:
     impossible value): any non-finite number; on foot, faster than 7 m/s on average or more than 72 h moving."""
     import math
 
-    from advisor.metrics.plausibility import FOOT_MAX_DURATION_S, FOOT_MAX_MOVING_SPEED_MPS
-    from advisor.metrics.run import is_foot_sport
+    from advisor.domain.metrics.plausibility import FOOT_MAX_DURATION_S, FOOT_MAX_MOVING_SPEED_MPS
+    from advisor.domain.metrics.run import is_foot_sport
 
     db = open_database(f"sqlite:///{home / 'advisor.db'}")
     bad = []

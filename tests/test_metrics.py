@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor.decode.model import RecordStream, SessionTotals
-from advisor.metrics import (
+from advisor.domain.activity import RecordStream, SessionTotals
+from advisor.domain.metrics import (
     HeartRateProfile,
     RunMetrics,
     compute_run_metrics,
@@ -22,7 +22,7 @@ from advisor.metrics import (
     smoothed_profile,
     split_sessions,
 )
-from advisor.metrics.elevation import HYSTERESIS_M, despike
+from advisor.domain.metrics.elevation import HYSTERESIS_M, despike
 
 T0 = 1_700_000_000.0
 MALE = HeartRateProfile(max_hr=190, resting_hr=60, sex="male")

@@ -18,8 +18,8 @@ import pytest
 from corpus import corpus_file, corpus_rows, requires_corpus
 
 from advisor.decode import DecodeError, decode_fit
-from advisor.decode.model import DecodedActivity, RecordStream, SessionTotals
-from advisor.metrics import HeartRateProfile, compute_run_metrics, is_foot_sport, split_sessions
+from advisor.domain.activity import DecodedActivity, RecordStream, SessionTotals
+from advisor.domain.metrics import HeartRateProfile, compute_run_metrics, is_foot_sport, split_sessions
 
 PROFILE = HeartRateProfile()
 MIN_TIMER_S = 300.0

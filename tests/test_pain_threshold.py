@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from scenarios import DEFAULTS, PROFILE, advice, daily_runs, flag, pain, run, weeks_of
 
-from advisor.advice import assess
+from advisor.domain.advice import assess
 
 M0 = date(2025, 3, 3)  # Monday of week 0
 

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from scenarios import DEFAULTS, pain
 
-from advisor.advice.rehab import rehab_progress
-from advisor.risk.model import RehabSession
-from advisor.risk.pain import pain_events
+from advisor.domain.advice.rehab import rehab_progress
+from advisor.domain.risk.model import RehabSession
+from advisor.domain.risk.pain import pain_events
 
 M0 = date(2026, 3, 2)  # a Monday
 

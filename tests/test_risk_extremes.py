@@ -14,10 +14,10 @@ from datetime import date, timedelta
 import pytest
 from scenarios import DEFAULTS, pain, run
 
-from advisor.advice import assess
-from advisor.metrics.model import RunMetrics
-from advisor.metrics.plausibility import FOOT_MAX_DURATION_S, FOOT_MAX_MOVING_SPEED_MPS, implausible
-from advisor.risk.model import Profile
+from advisor.domain.advice import assess
+from advisor.domain.metrics.model import RunMetrics
+from advisor.domain.metrics.plausibility import FOOT_MAX_DURATION_S, FOOT_MAX_MOVING_SPEED_MPS, implausible
+from advisor.domain.risk.model import Profile
 
 AS_OF = date(2025, 6, 30)
 LONGEST_FOOT_KM = FOOT_MAX_MOVING_SPEED_MPS * FOOT_MAX_DURATION_S / 1000  # 1,814.4 km

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 import pytest
 from scenarios import DEFAULTS, PROFILE, daily_runs, flag
 
-from advisor.advice import assess
-from advisor.risk.aggregates import build_daily
-from advisor.risk.load import ewma_last, load_ratios
+from advisor.domain.advice import assess
+from advisor.domain.risk.aggregates import build_daily
+from advisor.domain.risk.load import ewma_last, load_ratios
 
 D0 = date(2025, 3, 3)
 

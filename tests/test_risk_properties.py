@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scenarios import DEFAULTS, pain, run, stairs
 
-from advisor.advice import ADVICE_ORDER, assess
-from advisor.risk.aggregates import HISTORY_DAYS
-from advisor.risk.flags import FLAG_ORDER
-from advisor.risk.model import Profile
+from advisor.domain.advice import ADVICE_ORDER, assess
+from advisor.domain.risk.aggregates import HISTORY_DAYS
+from advisor.domain.risk.flags import FLAG_ORDER
+from advisor.domain.risk.model import Profile
 
 D0 = date(2025, 1, 6)
 SPAN = 90

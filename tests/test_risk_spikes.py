@@ -7,9 +7,9 @@ from datetime import date, time, timedelta
 import pytest
 from scenarios import DEFAULTS, PROFILE, advice, flag, run
 
-from advisor.advice import assess
-from advisor.risk.model import Thresholds
-from advisor.risk.spikes import session_spikes, spike_tier
+from advisor.domain.advice import assess
+from advisor.domain.risk.model import Thresholds
+from advisor.domain.risk.spikes import session_spikes, spike_tier
 
 D0 = date(2025, 3, 3)  # a Monday
 

@@ -7,9 +7,9 @@ from datetime import date, time, timedelta
 import pytest
 from scenarios import DEFAULTS, PROFILE, advice, flag, pain, run, stair_days, stairs, weeks_of
 
-from advisor.advice import assess
-from advisor.risk.aggregates import build_daily, weekly_aggregates
-from advisor.risk.model import activity_kind
+from advisor.domain.advice import assess
+from advisor.domain.risk.aggregates import build_daily, weekly_aggregates
+from advisor.domain.risk.model import activity_kind
 
 M0 = date(2025, 3, 3)  # Monday of week 0
 SUNDAY_W5 = M0 + timedelta(days=5 * 7 + 6)  # as_of: the last day of week 5; "last 7 days" = week 5 exactly

@@ -45,7 +45,7 @@ def pain_log(
 ) -> None:
     """Log a knee pain score; swelling, locking, giving way and rest pain are red flags, and a hot red knee or fever,
     a twist or fall, calf pain and numbness mean "get seen today"."""
-    from advisor.advice.clinician import what_to_do_now
+    from advisor.domain.advice.clinician import what_to_do_now
     from advisor.usecases.knee import PainInput, log_pain
 
     rt = open_runtime(ctx)
@@ -108,7 +108,7 @@ def pain_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """List logged pain entries."""
-    from advisor.risk.model import SIGN_WORDS
+    from advisor.domain.risk.model import SIGN_WORDS
     from advisor.usecases.knee import list_pain
 
     rt = open_runtime(ctx)

@@ -96,7 +96,7 @@ def rehab_list(
 @app.command("routine")
 def routine_command(ctx: typer.Context) -> None:
     """The rehab routine with every move's steps and why it helps, and the progression steps."""
-    from advisor.advice.rehab import rehab_routine
+    from advisor.domain.advice.rehab import rehab_routine
     from advisor.render.status import print_routine
 
     rt = open_runtime(ctx)

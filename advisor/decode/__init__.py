@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from advisor.decode.model import (
+from advisor.domain.activity import (
     UNKNOWN_SPORT,
     DailyClimb,
     DecodedActivity,

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from advisor.decode.model import DailyClimb, DecodedActivity, DecodeError, RecordStream, SessionTotals
+from advisor.domain.activity import DailyClimb, DecodedActivity, DecodeError, RecordStream, SessionTotals
 
 FIT_EPOCH_POSIX = 631065600
 """POSIX seconds at the FIT epoch (1989-12-31T00:00:00Z)."""

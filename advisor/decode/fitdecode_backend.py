@@ -29,7 +29,7 @@ from typing import Any
 import fitdecode
 
 from advisor.decode._assemble import Assembler, check_prefix, fields_of
-from advisor.decode.model import DecodedActivity, DecodeError, TruncatedFileError
+from advisor.domain.activity import DecodedActivity, DecodeError, TruncatedFileError
 
 TRUNCATED = "truncated file (unexpected end of data)"
 

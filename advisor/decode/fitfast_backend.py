@@ -36,7 +36,7 @@ from fitdecode import profile
 
 from advisor.decode import fitdecode_backend
 from advisor.decode._assemble import FIT_EPOCH_POSIX, RECORD_FIELDS, Assembler, Message, check_prefix
-from advisor.decode.model import DecodedActivity
+from advisor.domain.activity import DecodedActivity
 
 PINNED: Final = "0.1.0"
 """The fitfast release the equality tests were run against (pinned exactly in pyproject.toml)."""

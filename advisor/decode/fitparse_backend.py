@@ -22,7 +22,7 @@ import fitparse
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
 
 from advisor.decode._assemble import Assembler, check_prefix, fields_of
-from advisor.decode.model import DecodedActivity, DecodeError, TruncatedFileError
+from advisor.domain.activity import DecodedActivity, DecodeError, TruncatedFileError
 
 TRUNCATED = "truncated file (unexpected end of data)"
 

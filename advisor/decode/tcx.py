@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from xml.etree.ElementTree import Element
 
 from advisor.decode import xml_safe
-from advisor.decode.model import UNKNOWN_SPORT, DecodedActivity, DecodeError, RecordStream, SessionTotals
 from advisor.decode.sports import sport_from_text
+from advisor.domain.activity import UNKNOWN_SPORT, DecodedActivity, DecodeError, RecordStream, SessionTotals
 
 local = xml_safe.local
 

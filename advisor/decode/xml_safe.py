@@ -28,7 +28,7 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml
 import defusedxml.ElementTree as safe_et
 
-from advisor.decode.model import DecodeError, TruncatedFileError
+from advisor.domain.activity import DecodeError, TruncatedFileError
 
 _BOMS: Final = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 _TRUNCATION_CODES: Final = frozenset(

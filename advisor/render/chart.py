@@ -12,7 +12,7 @@ import io
 import math
 from collections.abc import Sequence
 
-from advisor.advice.summary import WeekPoint
+from advisor.domain.advice.summary import WeekPoint
 
 __all__ = ["WeekPoint", "weekly_chart_png"]
 

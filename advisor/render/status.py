@@ -16,9 +16,9 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from advisor.advice.advice import Advice
-from advisor.advice.rehab import RehabRoutine
-from advisor.advice.report import KneeReport
+from advisor.domain.advice.advice import Advice
+from advisor.domain.advice.rehab import RehabRoutine
+from advisor.domain.advice.report import KneeReport
 from advisor.render.units import Units, distance
 
 SEVERITY_STYLE = {"high": "bold red", "caution": "yellow", "info": "cyan"}

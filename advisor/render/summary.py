@@ -16,9 +16,9 @@ from functools import lru_cache
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
-from advisor.advice.summary import CHART_CID, CHART_WEEKS, RenderedSummary, SummaryView
+from advisor.domain.advice.summary import CHART_CID, CHART_WEEKS, RenderedSummary, SummaryView
+from advisor.domain.risk.aggregates import METRES_PER_MILE
 from advisor.render.chart import weekly_chart_png
-from advisor.risk.aggregates import METRES_PER_MILE
 
 __all__ = ["render_html", "render_summary", "render_text", "standalone_html", "subject_line"]
 

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from advisor.advice.team import TeamLine, TeamStatus
+from advisor.domain.advice.team import TeamLine, TeamStatus
 from advisor.render.units import Units, distance
 
 GROUP_STYLE = {"referral": "bold red", "high": "red", "other": ""}

@@ -20,8 +20,8 @@ def is_bike(activity: Activity) -> bool:
 
 def is_on_foot(activity: Activity) -> bool:
     """Run, walked or hiked (a treadmill too): shown with a pace."""
-    from advisor.metrics.run import is_foot_sport
-    from advisor.risk.model import activity_kind
+    from advisor.domain.metrics.run import is_foot_sport
+    from advisor.domain.risk.model import activity_kind
 
     return is_foot_sport(activity.sport, activity.sub_sport) or activity_kind(activity.sport, activity.sub_sport) in (
         "run",
@@ -32,7 +32,7 @@ def is_on_foot(activity: Activity) -> bool:
 def sport_matches(activity: Activity, wanted: str) -> bool:
     """`--sport`: a sport or sub-sport name (`cycling`, `treadmill`), or a kind: `run` (every kind of running,
     treadmill and trail included), `foot` (runs, walks, hikes) or `bike`."""
-    from advisor.risk.model import activity_kind
+    from advisor.domain.risk.model import activity_kind
 
     name = wanted.strip().lower().replace("-", "_").replace(" ", "_")
     if name in (activity.sport, activity.sub_sport):

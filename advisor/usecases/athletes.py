@@ -23,8 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from advisor.config import InboxSettings, ProfileSettings, Settings
+from advisor.domain.risk.model import Thresholds
 from advisor.errors import ConfigError
-from advisor.risk.model import Thresholds
 from advisor.store.db import Database, default_athlete_id
 from advisor.store.models import Athlete
 

@@ -17,9 +17,9 @@ from functools import cache
 
 from sqlalchemy import select
 
+from advisor.domain.metrics.run import is_foot_sport
+from advisor.domain.risk.model import ON_FOOT_SPORTS, RUN_SPORTS, STAIR_SPORTS
 from advisor.errors import CorrectionError
-from advisor.metrics.run import is_foot_sport
-from advisor.risk.model import ON_FOOT_SPORTS, RUN_SPORTS, STAIR_SPORTS
 from advisor.store.db import Database
 from advisor.store.models import Activity, SourceFile
 

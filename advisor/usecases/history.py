@@ -14,9 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from advisor.advice.report import KneeReport, assess
-from advisor.risk.aggregates import HISTORY_DAYS
-from advisor.risk.model import SIGN_WORDS, Assessment, PainEntry, Profile, RehabSession, Run, StairDay
+from advisor.domain.advice.report import KneeReport, assess
+from advisor.domain.risk.aggregates import HISTORY_DAYS
+from advisor.domain.risk.model import SIGN_WORDS, Assessment, PainEntry, Profile, RehabSession, Run, StairDay
 
 if TYPE_CHECKING:
     from advisor.config import Settings

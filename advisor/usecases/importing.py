@@ -10,7 +10,7 @@ Everything that arrives (a file on disk, an archive member, an inbox drop, a Gar
 - a non-activity file is `skipped` with its FIT type (a monitoring file still gives its daily floors), and so is
   a GPX route, a track without timestamps, a file with no track points, a `.txt` (with that reason);
 - anything that cannot be read or decoded is `failed` with a one-line reason and leaves nothing behind;
-- an activity no body can produce is `failed` with the reason (`advisor.metrics.plausibility`): glitched samples
+- an activity no body can produce is `failed` with the reason (`advisor.domain.metrics.plausibility`): glitched samples
   are dropped from the stream first, and what is still impossible after that is not stored. This is the guard
   in front of the risk engine: only finite, plausible numbers reach the store and, from it, the flags and caps.
 A file that names no sport takes it from the export's activities.csv (`hint`), else is assumed to be a run, and
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from advisor.metrics import HeartRateProfile
+from advisor.domain.metrics import HeartRateProfile
 from advisor.sources.files import (
     Candidate,
     IncompleteSourceError,

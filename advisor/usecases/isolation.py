@@ -35,7 +35,7 @@ from typing import Self
 
 from pebble import ProcessExpired, ProcessPool
 
-from advisor.metrics import HeartRateProfile
+from advisor.domain.metrics import HeartRateProfile
 from advisor.sources.strava import ActivityHint
 from advisor.usecases.measuring import DECODE_TIME_LIMIT_S, FileResult, Prepared, digest, gave_up, prepare, reader_of
 from advisor.usecases.pool_worker import pool_context, start_fork_server, watch_parent

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, get_args
 
-from advisor.advice.report import KneeReport
+from advisor.domain.advice.report import KneeReport
+from advisor.domain.risk.model import SIGN_WORDS, Flag, PainWhen
 from advisor.errors import InputError
-from advisor.risk.model import SIGN_WORDS, Flag, PainWhen
 from advisor.usecases.history import (
     WINDOW_MARGIN_DAYS,
     assess_athlete,

@@ -23,9 +23,9 @@ from advisor.decode import (
     decode_activity,
 )
 from advisor.decode.sports import sport_from_text
-from advisor.metrics import HeartRateProfile, RunMetrics, compute_run_metrics, split_sessions
-from advisor.metrics.plausibility import FOOT_MAX_MOVING_SPEED_MPS, gate_stream, implausible
-from advisor.metrics.run import is_foot_sport
+from advisor.domain.metrics import HeartRateProfile, RunMetrics, compute_run_metrics, split_sessions
+from advisor.domain.metrics.plausibility import FOOT_MAX_MOVING_SPEED_MPS, gate_stream, implausible
+from advisor.domain.metrics.run import is_foot_sport
 from advisor.sources.strava import ActivityHint
 
 Status = Literal["imported", "duplicate", "skipped", "failed"]

@@ -27,8 +27,8 @@ from email.parser import BytesParser
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from advisor.advice.summary import CHART_CID, Render
 from advisor.config import Settings
+from advisor.domain.advice.summary import CHART_CID, Render
 from advisor.mail.transport import MailError, build_message, send_message
 from advisor.store.models import OutboxMail
 from advisor.usecases.runtime import Runtime

@@ -119,7 +119,7 @@ class Runtime:
 
     def import_context(self, origin: str = "file") -> ImportContext:
         """Imported here, not at the top: `advisor status` never decodes, and start-up time is part of its answer."""
-        from advisor.metrics import HeartRateProfile
+        from advisor.domain.metrics import HeartRateProfile
         from advisor.sources.files import Limits
         from advisor.usecases.importing import ImportContext
 

@@ -13,10 +13,18 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from advisor.advice.report import KneeReport
-from advisor.advice.summary import CHART_WEEKS, ActivityLine, PainLine, Render, RenderedSummary, SummaryView, WeekPoint
-from advisor.risk.aggregates import iso_week
-from advisor.risk.model import SIGN_WORDS
+from advisor.domain.advice.report import KneeReport
+from advisor.domain.advice.summary import (
+    CHART_WEEKS,
+    ActivityLine,
+    PainLine,
+    Render,
+    RenderedSummary,
+    SummaryView,
+    WeekPoint,
+)
+from advisor.domain.risk.aggregates import iso_week
+from advisor.domain.risk.model import SIGN_WORDS
 from advisor.usecases.knee import assess_history, list_pain
 from advisor.usecases.listing import list_activities, local_date
 from advisor.usecases.runtime import Runtime

@@ -17,11 +17,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from advisor.advice.report import KneeReport
-from advisor.advice.team import Group, TeamLine, TeamStatus
 from advisor.config import Settings
+from advisor.domain.advice.report import KneeReport
+from advisor.domain.advice.team import Group, TeamLine, TeamStatus
+from advisor.domain.risk.model import SIGN_WORDS
 from advisor.errors import InputError
-from advisor.risk.model import SIGN_WORDS
 from advisor.store.db import Database
 from advisor.store.models import (
     Activity,

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from advisor.advice.clinician import what_to_do_now
-from advisor.risk.model import SIGN_WORDS
+from advisor.domain.advice.clinician import what_to_do_now
+from advisor.domain.risk.model import SIGN_WORDS
 from advisor.usecases.knee import InputError, PainInput, assess_history, list_pain, log_pain
 from advisor.usecases.rehab import RehabInput, list_assessments, list_rehab, log_rehab, record_assessment
 from advisor.web.common import call, checked_form, once, render, runtime, today

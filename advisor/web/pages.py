@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from advisor.advice.report import KneeReport
+from advisor.domain.advice.report import KneeReport
 from advisor.render.activity import detail_rows
 from advisor.render.chart import weekly_chart_png
 from advisor.render.status import data_note, listed_advice
