@@ -1,7 +1,7 @@
 """advisor: a knee-aware training load advisor for runners.
 
 Data flows one way: sources -> decode -> metrics -> store -> risk -> advice -> outputs.
-The packages are named after those steps; `advisor.usecases` ties them together, one transaction per use case.
+The packages are named after those steps; `advisor.services` ties them together, one transaction per use case.
 
 `from advisor import Advisor` is the library a script uses (`advisor.library`): the same values the CLI prints.
 """

@@ -24,12 +24,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from advisor.bootstrap import Runtime, ensure_home
 from advisor.config import load_settings
-from advisor.usecases.runtime import Runtime, ensure_home
 
 if TYPE_CHECKING:
     from advisor.domain.advice.report import KneeReport
-    from advisor.usecases.importing import FileResult
+    from advisor.services.importing import FileResult
 
 
 class Advisor:
@@ -55,20 +55,20 @@ class Advisor:
 
     def import_paths(self, paths: Iterable[str | Path]) -> list[FileResult]:
         """Import files, folders and archives, as `advisor import` does: one result per file, none lost."""
-        from advisor.usecases.importing import import_paths
+        from advisor.services.importing import import_paths
 
         return import_paths(self._rt.import_context("file"), [Path(p).expanduser() for p in paths]).results
 
     def status(self, as_of: date | None = None) -> KneeReport:
         """The knee report as of the end of `as_of` (default: today in the runner's time zone)."""
-        from advisor.usecases.knee import assess_history
+        from advisor.services.knee import assess_history
 
         rt = self._rt
         return assess_history(rt.db, rt.athlete_id, rt.settings, as_of or rt.settings.today())
 
     def activities(self, since: date | None = None) -> list[dict[str, object]]:
         """The stored activities, excluded ones too (marked), as `advisor activities --json` lists them."""
-        from advisor.usecases.listing import activity_json, list_activities
+        from advisor.services.activities import activity_json, list_activities
 
         rt = self._rt
         tz = rt.settings.tz
@@ -77,7 +77,7 @@ class Advisor:
 
     def log_pain(self, score: int, when: str = "after", day: date | None = None, **signs: bool) -> int:
         """Log a pain score (and any sign: `swelling=True`, `no_red_flags=True`...); returns the entry's id."""
-        from advisor.usecases.knee import PainInput, log_pain
+        from advisor.services.knee import PainInput, log_pain
 
         rt = self._rt
         return log_pain(rt.db, rt.athlete_id, PainInput(score, when, day, **signs), rt.settings.today()).id

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from corpus import corpus_dir, corpus_rows
 
-from advisor.decode import BACKENDS, decode_fit
+from advisor.ingest.decode import BACKENDS, decode_fit
 
 
 def main(repeat: int = 3) -> None:

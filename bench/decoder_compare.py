@@ -46,7 +46,7 @@ def loops() -> dict[str, Callable[[bytes], object]]:
         found["pyfitparsernative 0.2.3"] = pyfitparsernative.parse_fit_bytes
     except ImportError:
         pass
-    from advisor.decode import decode_fit
+    from advisor.ingest.decode import decode_fit
 
     found["advisor fitdecode backend"] = lambda data: decode_fit(data, "fitdecode")
     found["advisor fitfast backend (with fallback)"] = lambda data: decode_fit(data, "fitfast")
@@ -58,8 +58,8 @@ def main() -> None:
     from import_bench import generate
     from test_decode_native import assert_identical
 
-    from advisor.decode import DecodeError, fitdecode_backend
-    from advisor.decode.fitfast_backend import Fallback, decode_fast
+    from advisor.ingest.decode import DecodeError, fitdecode_backend
+    from advisor.ingest.decode.fitfast_backend import Fallback, decode_fast
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)

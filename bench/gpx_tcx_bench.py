@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from fitgen import track_from_segments, write_activity
 from xmlgen import gpx, tcx
 
-from advisor.decode import decode_activity
 from advisor.domain.metrics import HeartRateProfile, compute_run_metrics
 from advisor.domain.metrics.plausibility import gate_stream
+from advisor.ingest.decode import decode_activity
 
 
 def median_seconds(step: Callable[[], object], rounds: int) -> float:

@@ -247,8 +247,8 @@ def import_in_process(paths: list[Path], jobs: int) -> Sample:
     """`import_paths` alone, in this process, into a fresh SQLite database created (and migrated) beforehand: the
     import pipeline without the command's fixed start-up. The pool's fork server, once started, is reused by later
     rounds (as it would be by a long-running process), so its start-up is paid in the first round only."""
+    from advisor.services.importing import ImportContext, OpenStore, import_paths
     from advisor.store.db import default_athlete_id, open_database
-    from advisor.usecases.importing import ImportContext, OpenStore, import_paths
 
     with tempfile.TemporaryDirectory() as home:
         db = open_database(f"sqlite:///{home}/bench.db")

@@ -189,8 +189,8 @@ def bench(name: str, url: str, home: Path, args: argparse.Namespace) -> None:
     from sqlalchemy import event
 
     from advisor.config import load_settings
+    from advisor.services.team import team_status
     from advisor.store.db import open_database
-    from advisor.usecases.team import team_status
 
     started = time.perf_counter()
     activities = seed(url, args.athletes, args.days)

@@ -24,7 +24,7 @@ from xmlgen import gpx, tcx
 CHILD = """
 import sys
 from pathlib import Path
-from advisor.decode import decode_activity
+from advisor.ingest.decode import decode_activity
 def peak():
     with open("/proc/self/status") as status:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) * 1024

@@ -31,11 +31,11 @@ from functools import partial
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from advisor.bootstrap import Runtime
 from advisor.config import Settings
-from advisor.usecases.jobruns import job_key, list_job_runs, run_recorded
-from advisor.usecases.outbox import last_queued_week, mail_settings_problem, pending_count, queue_summary, send_pending
-from advisor.usecases.runtime import Runtime
-from advisor.usecases.summary import parse_week, week_just_ended
+from advisor.services.outbox import last_queued_week, mail_settings_problem, pending_count, queue_summary, send_pending
+from advisor.services.summary import parse_week, week_just_ended
+from advisor.store.jobruns import job_key, list_job_runs, run_recorded
 from jobs.garmin import garmin_configured, garmin_round
 from jobs.inbox import NOTHING_NEW, scan_inbox
 from jobs.lock import acquire_daemon_lock

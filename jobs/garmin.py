@@ -1,4 +1,4 @@
-"""The Garmin sync job: a thin door to `advisor.usecases.sync`, which does the work.
+"""The Garmin sync job: a thin door to `advisor.services.sync`, which does the work.
 
 The use case never raises for anything Garmin does (a rate limit, an expired login, an outage): it reports. The
 daemon must still see such a round as failed, so `daemon status` shows the error, hence `GarminRoundStopped`.
@@ -6,8 +6,8 @@ daemon must still see such a round as failed, so `daemon status` shows the error
 
 from __future__ import annotations
 
+from advisor.bootstrap import Runtime
 from advisor.config import Settings
-from advisor.usecases.runtime import Runtime
 
 __all__ = ["GarminRoundStopped", "garmin_configured", "garmin_round"]
 
@@ -18,15 +18,15 @@ class GarminRoundStopped(RuntimeError):
 
 def garmin_configured(settings: Settings) -> bool:
     """Whether the daemon should schedule Garmin syncs at all: a Personal API key, or saved login tokens."""
-    from advisor.usecases.sync import garmin_configured as configured
+    from advisor.services.sync import garmin_configured as configured
 
     return configured(settings)
 
 
 def garmin_round(rt: Runtime) -> str:
-    """The daemon's Garmin job: one `advisor.usecases.sync.sync_garmin` round as one sentence; raises when the
+    """The daemon's Garmin job: one `advisor.services.sync.sync_garmin` round as one sentence; raises when the
     round stopped, so the daemon records it as the job's error."""
-    from advisor.usecases.sync import sync_garmin
+    from advisor.services.sync import sync_garmin
 
     report = sync_garmin(rt)
     if report.stopped is not None:

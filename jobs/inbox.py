@@ -3,7 +3,7 @@ folder, then file it away.
 
 The inbox is where a watch mounts or a synced folder lands (`inbox.path`, default `ADVISOR_HOME/inbox`). Each file
 goes through the same import pipeline as `advisor import`, one at a time, so one bad file never blocks the others:
-it is decoded in a worker process (`advisor.usecases.isolation`), so even a file that crashes or hangs its decoder
+it is decoded in a worker process (`advisor.ingest.isolation`), so even a file that crashes or hangs its decoder
 is filed under `failed/` with that reason, and the scan goes on.
 
 What happens to a file afterwards, and why:
@@ -33,9 +33,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from advisor.sources.files import IMPORT_SUFFIXES, looks_like_activity
-from advisor.usecases.importing import FileResult, ImportContext, decoding_pool, import_paths
-from advisor.usecases.runtime import Runtime
+from advisor.bootstrap import Runtime
+from advisor.ingest.files import IMPORT_SUFFIXES, looks_like_activity
+from advisor.services.importing import FileResult, ImportContext, decoding_pool, import_paths
 
 __all__ = [
     "FAILED_DIR",
@@ -209,7 +209,7 @@ def _other_athletes_folders(rt: Runtime) -> frozenset[str]:
     """Another athlete's inbox is `inbox/NAME/`, inside the default athlete's: those folders are theirs to scan."""
     if not rt.is_default_athlete:
         return frozenset()
-    from advisor.usecases.athletes import athlete_folder_names
+    from advisor.services.athletes import athlete_folder_names
 
     return frozenset(athlete_folder_names(rt.db, rt.config))
 

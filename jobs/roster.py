@@ -9,7 +9,7 @@ A daemon serves every athlete in the database (or only `--athlete NAME`). Each a
   and one daemon per database file serves all of its athletes.
 
 Athletes added while the daemon runs are picked up by `refresh` (the daemon calls it before every inbox scan).
-The outbox and the importer do not rely on these claims: they are safe on their own (`advisor.usecases.outbox`,
+The outbox and the importer do not rely on these claims: they are safe on their own (`advisor.services.outbox`,
 `advisor.store.db.lock_athlete`); the claims keep the work from being done twice, not the data from being stored twice.
 """
 
@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlalchemy import text
 
+from advisor.bootstrap import Runtime
 from advisor.config import Settings
+from advisor.services.athletes import AthleteInfo, find_athlete, list_athletes
 from advisor.store.db import ATHLETE_LOCK_KEY, Database
-from advisor.usecases.athletes import AthleteInfo, find_athlete, list_athletes
-from advisor.usecases.runtime import Runtime
 
 DAEMON_LOCK_NAMESPACE = 0x4B44  # "KD": the daemon's claims, apart from the importer's per-athlete locks ("KN")
 

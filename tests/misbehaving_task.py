@@ -8,7 +8,7 @@ import os
 import signal
 import threading
 
-from advisor.usecases.measuring import Prepared, prepare
+from advisor.ingest.measuring import Prepared, prepare
 
 
 def prepare_or_misbehave(decoder: str, profile: object, name: str, data: bytes, hint: object, sha256: str) -> Prepared:

@@ -98,10 +98,10 @@ def output(invoke, athlete: str | None, command: str, via_env: bool) -> str:
 
 def summary(athlete: str | None) -> str:
     """The weekly email's text and HTML parts, built by the same use case the daemon sends from."""
+    from advisor.bootstrap import Runtime
     from advisor.config import load_settings
     from advisor.render.summary import render_html, render_text
-    from advisor.usecases.runtime import Runtime
-    from advisor.usecases.summary import build_summary
+    from advisor.services.summary import build_summary
 
     rt = Runtime.for_athlete(load_settings(), athlete)
     try:

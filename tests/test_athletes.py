@@ -18,9 +18,9 @@ import pytest
 from fitgen import write_activity
 from smtp_server import SmtpTestServer
 
+from advisor.bootstrap import Runtime
 from advisor.config import load_settings
-from advisor.usecases.athletes import add_athlete
-from advisor.usecases.runtime import Runtime
+from advisor.services.athletes import add_athlete
 from jobs.daemon import run_once
 from jobs.roster import NobodyToServe, Roster
 
@@ -130,7 +130,7 @@ def test_each_athlete_has_an_inbox_folder_and_a_garmin_folder(database_url: str,
 
     assert run_once(settings) == 0  # one run, every athlete
 
-    from advisor.usecases.listing import list_activities
+    from advisor.services.activities import list_activities
 
     ana_runs = list_activities(main.db, ana.athlete_id)
     mine = list_activities(main.db, main.athlete_id)

@@ -24,13 +24,13 @@ from fitgen import track_from_segments, write_activity
 from smtp_server import DEFAULT_PASSWORD, DEFAULT_USERNAME, SmtpTestServer, make_self_signed_cert
 from sqlalchemy import func, select
 
+from advisor.bootstrap import Runtime
 from advisor.config import load_settings
 from advisor.render.summary import render_summary
+from advisor.services.outbox import queue_summary
 from advisor.store.db import open_database
+from advisor.store.jobruns import list_job_runs, run_recorded
 from advisor.store.models import Activity, JobRun, OutboxMail
-from advisor.usecases.jobruns import list_job_runs, run_recorded
-from advisor.usecases.outbox import queue_summary
-from advisor.usecases.runtime import Runtime
 from jobs.daemon import due_summary_week
 from jobs.lock import acquire_daemon_lock, read_lock_holder
 

@@ -37,7 +37,7 @@ from fitgen import (
     write_non_activity,
 )
 
-from advisor.decode import BACKENDS, DecodedActivity, DecodeError, decode_fit
+from advisor.ingest.decode import BACKENDS, DecodedActivity, DecodeError, decode_fit
 
 BROKEN_ON_PURPOSE = {
     "python-fitparse/activity-activity-filecrc.fit": "bad CRC",

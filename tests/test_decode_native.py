@@ -17,8 +17,8 @@ from corpus import corpus_dir, corpus_file, corpus_rows, requires_corpus
 from fit_tool.utils.crc import crc16
 from fitgen import track_from_segments, write_activity
 
-from advisor.decode import decode_fit, fitfast_backend
-from advisor.decode.fitfast_backend import Fallback, decode_fast
+from advisor.ingest.decode import decode_fit, fitfast_backend
+from advisor.ingest.decode.fitfast_backend import Fallback, decode_fast
 
 ROWS = corpus_rows() if corpus_dir() else []
 ZERO_HEADER_CRC = "checksum mismatch"

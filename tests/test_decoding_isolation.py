@@ -25,14 +25,14 @@ from hostile import deeply_nested_gpx, fit_mutants, hostile_xml, panicking_run
 from misbehaving_task import prepare_or_misbehave
 from sqlalchemy import func, select
 
+from advisor.bootstrap import Runtime
 from advisor.config import load_settings
 from advisor.domain.metrics import HeartRateProfile
+from advisor.ingest.isolation import DecodingPool
+from advisor.services.importing import ImportContext, OpenStore, import_paths
 from advisor.store.db import default_athlete_id, open_database
+from advisor.store.jobruns import list_job_runs, run_recorded
 from advisor.store.models import Activity
-from advisor.usecases.importing import ImportContext, OpenStore, import_paths
-from advisor.usecases.isolation import DecodingPool
-from advisor.usecases.jobruns import list_job_runs, run_recorded
-from advisor.usecases.runtime import Runtime
 
 START = datetime(2026, 2, 2, 7, 0, tzinfo=UTC)
 STATUSES = {"imported", "duplicate", "skipped", "failed"}

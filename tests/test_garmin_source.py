@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from fake_garmin import TOKEN_FILE_NAME, FakeGarmin, sample_fit_bytes
 
-from advisor.sources.garmin import (
+from advisor.garmin import (
     DailyFloors,
     GarminAuthError,
     GarminBadDownload,
@@ -31,10 +31,10 @@ from advisor.sources.garmin import (
     login_interactive,
     open_garmin_source,
 )
-from advisor.sources.garmin.connect import new_garmin, rebase_client
-from advisor.sources.garmin.model import check_original_download
-from advisor.sources.garmin.personal import BEARER_CACHE_NAME, summaries_to_floors
-from advisor.sources.garmin.policy import parse_retry_after
+from advisor.garmin.connect import new_garmin, rebase_client
+from advisor.garmin.model import check_original_download
+from advisor.garmin.personal import BEARER_CACHE_NAME, summaries_to_floors
+from advisor.garmin.policy import parse_retry_after
 
 METHODS = ["garminconnect", "personal_api"]
 API_KEY = "personal-key-1"

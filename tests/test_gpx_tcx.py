@@ -252,7 +252,7 @@ def _gpxpy_reading(data: bytes) -> list[tuple]:
 def test_the_stream_reader_reads_every_point_as_gpxpy_does(source: str) -> None:
     """Issue 24: GPX is read as a stream (one `<trkpt>` in memory at a time) instead of through gpxpy's whole
     document; every timed point — time, position, elevation, heart rate, cadence — must come out as gpxpy reads it."""
-    from advisor.decode import decode_activity
+    from advisor.ingest.decode import decode_activity
 
     if source.startswith("written"):
         points = truth_points()

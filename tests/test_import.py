@@ -252,7 +252,7 @@ def test_a_killed_import_leaves_no_half_stored_run_and_a_rerun_finishes(tmp_path
     import sys
     import time
 
-    from advisor.usecases.import_pool import WARM_UP_FILES
+    from advisor.services.import_pool import WARM_UP_FILES
 
     folder = tmp_path / "batch"
     folder.mkdir()

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from fitgen import Day, track_from_segments, write_activity, write_monitoring, write_non_activity
 
-from advisor.sources.files import Candidate
+from advisor.ingest.files import Candidate
+from advisor.services.import_pool import IN_FLIGHT_PER_WORKER, WARM_UP_FILES, import_in_pool
+from advisor.services.importing import ImportContext, OpenStore
 from advisor.store.db import default_athlete_id, open_database
-from advisor.usecases.import_pool import IN_FLIGHT_PER_WORKER, WARM_UP_FILES, import_in_pool
-from advisor.usecases.importing import ImportContext, OpenStore
 
 START = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
@@ -129,7 +129,7 @@ from concurrent.futures import ProcessPoolExecutor
 with open(os.environ["RUNS_OF_THIS_SCRIPT"], "a") as runs:
     runs.write(f"{os.getpid()}\\n")
 
-from advisor.usecases.pool_worker import pool_context, start_fork_server
+from advisor.ingest.pool_worker import pool_context, start_fork_server
 
 if __name__ == "__main__":
     start_fork_server()
@@ -177,5 +177,5 @@ def test_workers_import_the_decoders_not_the_store(tmp_path: Path, database_url:
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["summary"]["imported"] == 4
     imports = [line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")]
-    assert imports.count("advisor.usecases.measuring") >= 1  # the fork server's preload is in the listing
+    assert imports.count("advisor.ingest.measuring") >= 1  # the fork server's preload is in the listing
     assert imports.count("sqlalchemy") == 1

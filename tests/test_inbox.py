@@ -15,9 +15,9 @@ import pytest
 from fitgen import track_from_segments, write_activity, write_non_activity
 from sqlalchemy import func, select
 
+from advisor.bootstrap import Runtime
 from advisor.config import load_settings
 from advisor.store.models import Activity
-from advisor.usecases.runtime import Runtime
 from jobs import inbox as inbox_module
 from jobs.inbox import scan_inbox, scan_inbox_report
 

@@ -17,9 +17,9 @@ import functools
 import pytest
 from corpus import corpus_file, corpus_rows, requires_corpus
 
-from advisor.decode import DecodeError, decode_fit
 from advisor.domain.activity import DecodedActivity, RecordStream, SessionTotals
 from advisor.domain.metrics import HeartRateProfile, compute_run_metrics, is_foot_sport, split_sessions
+from advisor.ingest.decode import DecodeError, decode_fit
 
 PROFILE = HeartRateProfile()
 MIN_TIMER_S = 300.0

@@ -18,11 +18,11 @@ import pytest
 from smtp_server import Drop, SmtpTestServer
 from sqlalchemy import select, update
 
+from advisor.bootstrap import Runtime
 from advisor.config import load_settings
 from advisor.render.summary import render_summary
+from advisor.services.outbox import queue_summary, send_pending
 from advisor.store.models import OutboxMail
-from advisor.usecases.outbox import queue_summary, send_pending
-from advisor.usecases.runtime import Runtime
 
 WEEK = "2026-W10"
 RUNNER = "runner@example.com"

@@ -1,6 +1,6 @@
 """The risk engine fed the most extreme values the import can store, and the import refusing the rest.
 
-The import's plausibility gates are the guard in front of the engine (advisor/usecases/importing.py): on foot no
+The import's plausibility gates are the guard in front of the engine (advisor/services/importing.py): on foot no
 stored run exceeds 7 m/s for 72 h (1,814.4 km), no activity exceeds 30 days, and nothing non-finite is stored. These
 tests give `assess` histories at and around those bounds (and zeros) and require every number it returns to be
 finite; values beyond the bounds must fail at the import instead of reaching it.

@@ -19,16 +19,16 @@ from fitgen import track_from_segments, write_activity
 from smtp_server import DEFAULT_PASSWORD, DEFAULT_USERNAME, SmtpTestServer, TlsFiles, make_self_signed_cert
 from sqlalchemy import select, update
 
+from advisor.bootstrap import Runtime
 from advisor.config import load_settings
 from advisor.render.summary import render_summary
+from advisor.services.importing import import_payload
+from advisor.services.knee import PainInput, log_pain
+from advisor.services.outbox import queue_summary as queue_with
+from advisor.services.outbox import send_pending
+from advisor.services.summary import SummaryError, parse_week, week_just_ended
+from advisor.services.summary import build_summary as build_with
 from advisor.store.models import Activity, OutboxMail
-from advisor.usecases.importing import import_payload
-from advisor.usecases.knee import PainInput, log_pain
-from advisor.usecases.outbox import queue_summary as queue_with
-from advisor.usecases.outbox import send_pending
-from advisor.usecases.runtime import Runtime
-from advisor.usecases.summary import SummaryError, parse_week, week_just_ended
-from advisor.usecases.summary import build_summary as build_with
 
 
 def build_summary(rt, week=None, today=None):

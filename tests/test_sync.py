@@ -24,12 +24,12 @@ from fake_garmin import TOKEN_FILE_NAME, FakeGarmin, sample_fit_bytes
 from hostile import panicking_run
 from sqlalchemy import select
 
+from advisor.bootstrap import Runtime
 from advisor.config import load_settings
-from advisor.decode import decode_fit
-from advisor.sources.garmin import GarminSource, open_garmin_source_from_settings
+from advisor.garmin import GarminSource, open_garmin_source_from_settings
+from advisor.ingest.decode import decode_fit
+from advisor.services.sync import SyncReport, sync_garmin
 from advisor.store.models import Activity, DailyStairs, SyncState
-from advisor.usecases.runtime import Runtime
-from advisor.usecases.sync import SyncReport, sync_garmin
 
 BASE = datetime.now(UTC).replace(hour=6, minute=30, second=0, microsecond=0) - timedelta(days=30)
 """Activity i starts at BASE + i days: inside the default 90-day backfill, and the same in every test, so the

@@ -6,9 +6,9 @@ import fcntl
 
 import pytest
 
+from advisor.bootstrap import Runtime
 from advisor.config import load_settings
-from advisor.usecases.runtime import Runtime
-from advisor.usecases.sync import sync_garmin
+from advisor.services.sync import sync_garmin
 
 
 def test_a_second_sync_while_one_runs_is_skipped(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -150,7 +150,7 @@ def test_future_as_of_is_refused(cli):
 def test_today_and_last_sync_are_each_athletes_own(cli, database_url, monkeypatch):
     """Without --as-of every athlete is assessed as of their own today; the last sync is Garmin's, else the import."""
     from advisor.config import load_settings
-    from advisor.usecases.team import team_status
+    from advisor.services.team import team_status
 
     for args in (["nz", "--timezone", "Pacific/Auckland"], ["uk", "--timezone", "Europe/London"], ["new"]):
         assert cli("athlete", "add", *args).exit_code == 0
@@ -174,9 +174,9 @@ def test_today_and_last_sync_are_each_athletes_own(cli, database_url, monkeypatc
 
 def _seed_team(url: str, settings, first: int, n: int) -> None:
     """n more athletes (numbered from `first`), each with rows in every table the team read touches."""
-    from advisor.usecases.athletes import add_athlete
-    from advisor.usecases.knee import PainInput, log_pain
-    from advisor.usecases.rehab import RehabInput, log_rehab, record_assessment
+    from advisor.services.athletes import add_athlete
+    from advisor.services.knee import PainInput, log_pain
+    from advisor.services.rehab import RehabInput, log_rehab, record_assessment
 
     db = open_database(url)
     try:
@@ -206,7 +206,7 @@ def _seed_team(url: str, settings, first: int, n: int) -> None:
 
 def test_the_number_of_queries_does_not_grow_with_the_team(database_url, monkeypatch):
     from advisor.config import load_settings
-    from advisor.usecases.team import team_status
+    from advisor.services.team import team_status
 
     monkeypatch.setenv("ADVISOR_DATABASE__URL", database_url)
     settings = load_settings()

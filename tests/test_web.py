@@ -14,10 +14,10 @@ import pytest
 from fitgen import track_from_segments, write_activity
 from starlette.testclient import TestClient
 
+from advisor.bootstrap import Runtime
 from advisor.config import load_settings
-from advisor.usecases.knee import list_pain
-from advisor.usecases.rehab import list_assessments, list_rehab
-from advisor.usecases.runtime import Runtime
+from advisor.services.knee import list_pain
+from advisor.services.rehab import list_assessments, list_rehab
 from advisor.web.app import create_app
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -125,7 +125,7 @@ def _import_one_run(rt: Runtime, tmp_path: Path) -> int:
     points = track_from_segments([(5000.0, 0.0)], speed=3.0, interval_s=5.0, noise_m=0.2, seed=7)
     path = tmp_path / "run.fit"
     write_activity(path, points, start=start, utc_offset_s=0)
-    from advisor.usecases.importing import import_paths
+    from advisor.services.importing import import_paths
 
     summary = import_paths(rt.import_context("file"), [path])
     [result] = summary.results
@@ -143,7 +143,7 @@ def test_activities_list_detail_and_exclude_include(client: TestClient, rt: Runt
         f"/activities/{activity_id}/exclude", data={"csrf_token": csrf(detail.text)}, follow_redirects=False
     )
     assert answer.status_code == 303
-    from advisor.usecases.corrections import get_activity
+    from advisor.services.corrections import get_activity
 
     assert get_activity(rt.db, rt.athlete_id, activity_id).excluded is True
     again = client.get(f"/activities/{activity_id}").text

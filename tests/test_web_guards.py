@@ -16,9 +16,9 @@ import pytest
 from starlette.testclient import TestClient
 from test_web import csrf
 
+from advisor.bootstrap import Runtime
 from advisor.config import ConfigError, load_settings
-from advisor.usecases.knee import MAX_NOTE_CHARS, list_pain
-from advisor.usecases.runtime import Runtime
+from advisor.services.knee import MAX_NOTE_CHARS, list_pain
 from advisor.web.app import create_app
 from advisor.web.server import ServerThread
 

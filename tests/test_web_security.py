@@ -12,9 +12,9 @@ import pytest
 from starlette.testclient import TestClient
 from test_web import csrf
 
+from advisor.bootstrap import Runtime
 from advisor.config import load_settings
-from advisor.usecases.knee import list_pain
-from advisor.usecases.runtime import Runtime
+from advisor.services.knee import list_pain
 from advisor.web.app import create_app
 
 PASSWORD = "knee-Secret-4711"

@@ -1,4 +1,4 @@
-"""The `advisor` command: a thin layer over `advisor.usecases`, which a user could import and call directly.
+"""The `advisor` command: a thin layer over `advisor.services`, which a user could import and call directly.
 
 Exit codes: 0 success, 1 when some input failed (the rest was still done), 2 on usage or configuration errors.
 Errors are one sentence on standard error, never a traceback.
@@ -19,7 +19,7 @@ from advisor.cli.help import RootGroup
 from advisor.errors import StoreError
 
 if TYPE_CHECKING:
-    from advisor.usecases.measuring import FileResult
+    from advisor.ingest.measuring import FileResult
 
 app = typer.Typer(
     cls=RootGroup,

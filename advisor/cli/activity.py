@@ -1,6 +1,6 @@
 """`advisor activities` and `advisor activity ...`: review what is stored, and correct it.
 
-A thin layer: listing is `advisor.usecases.listing`, corrections are `advisor.usecases.corrections`, rendering is
+A thin layer: listing is `advisor.services.activities`, corrections are `advisor.services.corrections`, rendering is
 `advisor.render.tables` / `advisor.render.activity`.
 """
 
@@ -16,7 +16,7 @@ from advisor.cli.common import fail, known_id, open_runtime, parse_date
 from advisor.errors import CorrectionError
 
 if TYPE_CHECKING:
-    from advisor.usecases.runtime import Runtime
+    from advisor.bootstrap import Runtime
 
 app = typer.Typer()
 """This module's commands; `advisor.cli` adds them to the root."""
@@ -72,7 +72,7 @@ def activities_command(
 ) -> None:
     """List stored activities with their computed metrics (excluded ones too, marked)."""
     from advisor.render.tables import activities_table
-    from advisor.usecases.listing import activity_json, list_activities
+    from advisor.services.activities import activity_json, list_activities
 
     since_date = parse_date(since, "--since") if since else None
     rt = open_runtime(ctx)
@@ -96,8 +96,8 @@ def activities_command(
 def show_command(ctx: typer.Context, activity_id: ID, as_json: JSON = False) -> None:
     """The activity in detail: distance, time, pace, climb, steep descent, cadence, HR, load, the file's totals."""
     from advisor.render.activity import activity_detail_json, print_activity
-    from advisor.usecases.corrections import activity_sources, get_activity
-    from advisor.usecases.listing import activity_json
+    from advisor.services.activities import activity_json
+    from advisor.services.corrections import activity_sources, get_activity
 
     rt = open_runtime(ctx)
     _check_id(rt, activity_id)
@@ -108,14 +108,14 @@ def show_command(ctx: typer.Context, activity_id: ID, as_json: JSON = False) -> 
     sources = activity_sources(rt.db, rt.athlete_id, activity)
     tz = rt.settings.tz
     if as_json:
-        from advisor.usecases.knee import activity_flags
+        from advisor.services.knee import activity_flags
 
         document = activity_detail_json(activity_json(activity, tz), sources)
         raised = activity_flags(rt.db, rt.athlete_id, rt.settings, activity)
         document["flags"] = [f.model_dump(mode="json") for f in raised]
         typer.echo(json.dumps(document, indent=2))
         return
-    from advisor.usecases.knee import activity_flags
+    from advisor.services.knee import activity_flags
 
     flags = [f"{f.severity.upper()}: {f.message}" for f in activity_flags(rt.db, rt.athlete_id, rt.settings, activity)]
     print_activity(activity, sources, tz, rt.settings.profile.units, flags=flags)
@@ -124,7 +124,7 @@ def show_command(ctx: typer.Context, activity_id: ID, as_json: JSON = False) -> 
 @activity_app.command("exclude")
 def exclude_command(ctx: typer.Context, activity_id: ID) -> None:
     """Exclude an activity (not yours, a broken recording): it then counts nowhere, but stays stored."""
-    from advisor.usecases.corrections import exclude_activity
+    from advisor.services.corrections import exclude_activity
 
     rt = open_runtime(ctx)
     _check_id(rt, activity_id)
@@ -140,7 +140,7 @@ def exclude_command(ctx: typer.Context, activity_id: ID) -> None:
 @activity_app.command("include")
 def include_command(ctx: typer.Context, activity_id: ID) -> None:
     """Count an excluded activity again."""
-    from advisor.usecases.corrections import include_activity
+    from advisor.services.corrections import include_activity
 
     rt = open_runtime(ctx)
     _check_id(rt, activity_id)
@@ -161,7 +161,7 @@ def set_command(
     ] = None,
 ) -> None:
     """Give an activity another sport (a ride the watch recorded as a run); the file's own is kept."""
-    from advisor.usecases.corrections import set_sport
+    from advisor.services.corrections import set_sport
 
     rt = open_runtime(ctx)
     _check_id(rt, activity_id)

@@ -14,7 +14,7 @@ from advisor.cli.common import fail, open_runtime
 from advisor.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
-    from advisor.usecases.athletes import AthleteInfo
+    from advisor.services.athletes import AthleteInfo
 
 app = typer.Typer()
 """This module's commands; `advisor.cli` adds them to the root."""
@@ -43,7 +43,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print one JSON document in
 
 def _profile(options: dict[str, Any]) -> dict[str, Any]:
     """The profile options given on the line (a command's `locals()`: its parameters are named as the fields)."""
-    from advisor.usecases.athletes import PROFILE_FIELDS
+    from advisor.services.athletes import PROFILE_FIELDS
 
     return {key: options[key] for key in PROFILE_FIELDS if options.get(key) is not None}
 
@@ -98,7 +98,7 @@ def add_command(
     threshold: ThresholdOption = None,
 ) -> None:
     """Add an athlete; what is not given comes from the config file's [profile] and [thresholds]."""
-    from advisor.usecases.athletes import add_athlete
+    from advisor.services.athletes import add_athlete
 
     rt = open_runtime(ctx)
     profile = _profile(locals())
@@ -129,7 +129,7 @@ def set_command(
     ] = None,
 ) -> None:
     """Change an athlete's profile or thresholds."""
-    from advisor.usecases.athletes import set_athlete
+    from advisor.services.athletes import set_athlete
 
     rt = open_runtime(ctx)
     profile = _profile(locals())
@@ -143,7 +143,7 @@ def set_command(
 @athlete_app.command("list")
 def list_command(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Every athlete in the database, the default one first."""
-    from advisor.usecases.athletes import list_athletes
+    from advisor.services.athletes import list_athletes
 
     rt = open_runtime(ctx)
     try:
@@ -162,7 +162,7 @@ def list_command(ctx: typer.Context, as_json: AsJson = False) -> None:
 @athlete_app.command("show")
 def show_command(ctx: typer.Context, name: Name, as_json: AsJson = False) -> None:
     """One athlete's profile: their own values, and what comes from the config file."""
-    from advisor.usecases.athletes import find_athlete
+    from advisor.services.athletes import find_athlete
 
     rt = open_runtime(ctx)
     try:

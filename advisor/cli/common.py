@@ -10,7 +10,7 @@ import typer
 from advisor.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
-    from advisor.usecases.runtime import Runtime
+    from advisor.bootstrap import Runtime
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -21,8 +21,8 @@ def fail(message: str, code: int = 2) -> NoReturn:
 def runtime(ctx: typer.Context) -> Runtime:
     """The settings, database and athlete (`--athlete`) for this command, loaded once; configuration errors and an
     unknown athlete end the command (exit 2)."""
+    from advisor.bootstrap import Runtime, ensure_home
     from advisor.config import load_settings
-    from advisor.usecases.runtime import Runtime, ensure_home
 
     if not isinstance(ctx.obj, Runtime):
         options = ctx.obj if isinstance(ctx.obj, dict) else {}

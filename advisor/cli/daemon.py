@@ -1,6 +1,6 @@
 """`advisor daemon [--once]`, `advisor daemon status`, `advisor daemon run JOB` and `advisor summary`.
 
-Thin on purpose: scheduling lives in `jobs.daemon`, the summary in `advisor.usecases.summary`. This module turns
+Thin on purpose: scheduling lives in `jobs.daemon`, the summary in `advisor.services.summary`. This module turns
 their outcomes into sentences and exit codes (0 fine, 1 something failed or another daemon runs, 2 usage/config).
 """
 
@@ -111,8 +111,8 @@ def status_command(
     """Whether a daemon runs (its pid), each job's last run, success and error, and the summary outbox."""
     from sqlalchemy import select
 
+    from advisor.store.jobruns import job_title, list_job_runs
     from advisor.store.models import OutboxMail
-    from advisor.usecases.jobruns import job_title, list_job_runs
     from jobs.daemon import plan
     from jobs.lock import read_lock_holder
 
@@ -191,7 +191,7 @@ def status_command(
         typer.echo(f"Last summary sent: {sent[-1].week} on {_when(sent[-1].sent_at, tz)}.")
     for o in pending:
         if o.status == "uncertain":  # not waiting: it is sent again only when the runner asks
-            from advisor.usecases.outbox import uncertain_outcome
+            from advisor.services.outbox import uncertain_outcome
 
             typer.echo(uncertain_outcome(o.week, o.last_error or "its sending was interrupted"))
             continue
@@ -206,7 +206,7 @@ def run_command(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debugging detail too.")] = False,
 ) -> None:
     """Run one job now, by hand, recorded like a scheduled run (exit 1 when it fails)."""
-    from advisor.usecases.jobruns import job_key, run_recorded
+    from advisor.store.jobruns import job_key, run_recorded
     from jobs.daemon import outbox_job, summary_job
     from jobs.garmin import garmin_round
     from jobs.inbox import scan_inbox
@@ -226,7 +226,7 @@ def run_command(
         raise typer.Exit(1)
     typer.echo(outcome)
     if job in ("outbox", "summary"):
-        from advisor.usecases.outbox import pending_count
+        from advisor.services.outbox import pending_count
 
         if pending_count(rt):
             # for cron users: mail still waiting is a job not done
@@ -250,8 +250,8 @@ def summary_command(
 ) -> None:
     """The weekly summary email: --preview FILE.html to look at it, --send to mail it (once per week)."""
     from advisor.render.summary import render_summary, standalone_html
-    from advisor.usecases.outbox import mail_settings_problem, queue_summary, send_pending, uncertain_outcome
-    from advisor.usecases.summary import SummaryError, build_summary, parse_week
+    from advisor.services.outbox import mail_settings_problem, queue_summary, send_pending, uncertain_outcome
+    from advisor.services.summary import SummaryError, build_summary, parse_week
 
     if (preview is None) == (not send):
         fail("give either --preview FILE.html or --send")
@@ -278,8 +278,8 @@ def summary_command(
             typer.echo(f"Wrote the summary for {rendered.week} to {preview}.")
             return
         if again:
-            from advisor.usecases.outbox import resend
-            from advisor.usecases.summary import week_just_ended
+            from advisor.services.outbox import resend
+            from advisor.services.summary import week_just_ended
 
             resend(rt, week or week_just_ended(rt.settings.today()))
         row = queue_summary(rt, render_summary, week)

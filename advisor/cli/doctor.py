@@ -28,7 +28,7 @@ def doctor_command(
     """Show the configuration in effect (and where each value came from), the data directory, the database,
     and whether the weekly email and Garmin are ready. Secrets are never shown."""
     from advisor.config import ConfigError, load_settings
-    from advisor.usecases.doctor import diagnose
+    from advisor.services.doctor import diagnose
 
     config_path = ctx.obj.get("config") if isinstance(ctx.obj, dict) else None
     try:

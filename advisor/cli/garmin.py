@@ -34,18 +34,18 @@ def login_command(
     email: Annotated[str | None, typer.Option("--email", help="Garmin account email (asked when omitted).")] = None,
 ) -> None:
     """Log in once: email, password (never shown, never stored) and the MFA code if Garmin asks; keeps tokens."""
-    from advisor.sources.garmin import (
+    from advisor.garmin import (
         GarminAuthError,
         GarminError,
         GarminRateLimited,
         login_interactive,
     )
-    from advisor.usecases.sync import note_new_login
+    from advisor.services.sync import note_new_login
 
     rt = runtime(ctx)
     settings = rt.settings
     if settings.garmin.method == "personal_api":
-        from advisor.sources.garmin.personal import KEY_HINT
+        from advisor.garmin.personal import KEY_HINT
 
         typer.echo(
             "garmin.method is personal_api: no login is needed. Garmin's Personal API uses a key instead of your "
@@ -84,7 +84,7 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """How Garmin is set up (method, saved login or key) and how far the sync got. Never shows a secret."""
-    from advisor.usecases.sync import garmin_status
+    from advisor.services.sync import garmin_status
 
     rt = open_runtime(ctx)
     status = garmin_status(rt)
@@ -139,7 +139,7 @@ def sync_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """Fetch new activities (ORIGINAL FIT) and daily floors from Garmin Connect; each run is stored once."""
-    from advisor.usecases.sync import ActivityOutcome, sync_garmin
+    from advisor.services.sync import ActivityOutcome, sync_garmin
 
     since_date = parse_date(since, "--since") if since else None
     rt = open_runtime(ctx)

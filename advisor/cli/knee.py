@@ -46,7 +46,7 @@ def pain_log(
     """Log a knee pain score; swelling, locking, giving way and rest pain are red flags, and a hot red knee or fever,
     a twist or fall, calf pain and numbness mean "get seen today"."""
     from advisor.domain.advice.clinician import what_to_do_now
-    from advisor.usecases.knee import PainInput, log_pain
+    from advisor.services.knee import PainInput, log_pain
 
     rt = open_runtime(ctx)
     entry = PainInput(
@@ -84,7 +84,7 @@ def pain_assessed(
     note: Annotated[str | None, typer.Option("--note", help="What the clinician said.")] = None,
 ) -> None:
     """Record a clinician's assessment: --cleared ends a red-flag pause and starts a graded return to running."""
-    from advisor.usecases.rehab import record_assessment
+    from advisor.services.rehab import record_assessment
 
     if cleared == not_cleared:  # neither, or both: two separate flags, so "both" is not silently the last one
         fail("say what the clinician decided: exactly one of --cleared or --not-cleared")
@@ -109,7 +109,7 @@ def pain_list(
 ) -> None:
     """List logged pain entries."""
     from advisor.domain.risk.model import SIGN_WORDS
-    from advisor.usecases.knee import list_pain
+    from advisor.services.knee import list_pain
 
     rt = open_runtime(ctx)
     rows = list_pain(rt.db, rt.athlete_id, parse_date(since, "--since") if since else None)
@@ -145,7 +145,7 @@ def pain_list(
 @pain_app.command("delete")
 def pain_delete(ctx: typer.Context, entry_id: Annotated[int, typer.Argument(help="The id from `pain list`.")]) -> None:
     """Delete a pain entry logged by mistake."""
-    from advisor.usecases.knee import delete_pain
+    from advisor.services.knee import delete_pain
 
     rt = open_runtime(ctx)
     known_id(rt, entry_id, f"there is no pain entry with id {entry_id} (see `advisor pain list`)")
@@ -164,7 +164,7 @@ def stairs_log(
     day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
 ) -> None:
     """Log the floors of stairs you walked on a day (a watch or Garmin sync fills this on its own)."""
-    from advisor.usecases.knee import log_stairs
+    from advisor.services.knee import log_stairs
 
     rt = open_runtime(ctx)
     today = rt.settings.today()
@@ -186,7 +186,7 @@ def status_command(
     ] = False,
 ) -> None:
     """What to do now: this week's flags, caps, rest days and swap, and the routine's progress."""
-    from advisor.usecases.knee import assess_history
+    from advisor.services.knee import assess_history
 
     rt = open_runtime(ctx)
     today = rt.settings.today()
@@ -198,7 +198,7 @@ def status_command(
         typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
         return
     from advisor.render.status import print_status
-    from advisor.usecases.knee import newest_activity_day
+    from advisor.services.knee import newest_activity_day
 
     newest = report.newest_data or newest_activity_day(rt.db, rt.athlete_id, rt.settings, day)
     print_status(report, full=full, units=rt.settings.profile.units, newest=newest)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from advisor.render.text import printable
-from advisor.usecases.importing import FileResult, ImportContext, ImportSummary, import_paths
+from advisor.services.importing import FileResult, ImportContext, ImportSummary, import_paths
 
 STYLE = {"imported": "green", "duplicate": "cyan", "skipped": "yellow", "failed": "red"}
 

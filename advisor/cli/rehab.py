@@ -29,7 +29,7 @@ def rehab_log(
     note: Annotated[str | None, typer.Option("--note", help="Anything worth remembering.")] = None,
 ) -> None:
     """Log a session of the routine; both parts unless --strength or --mobility says which."""
-    from advisor.usecases.rehab import RehabInput, log_rehab
+    from advisor.services.rehab import RehabInput, log_rehab
 
     both = not (strength or mobility)
     rt = open_runtime(ctx)
@@ -58,7 +58,7 @@ def rehab_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """List logged rehab sessions."""
-    from advisor.usecases.rehab import list_rehab
+    from advisor.services.rehab import list_rehab
 
     rt = open_runtime(ctx)
     rows = list_rehab(rt.db, rt.athlete_id, parse_date(since, "--since") if since else None)

@@ -34,7 +34,7 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """One line per athlete: worst flags, referral, the last 7 days against the weekly cap, last pain, last sync."""
-    from advisor.usecases.team import team_document, team_status
+    from advisor.services.team import team_document, team_status
 
     day = parse_date(as_of, "--as-of") if as_of else None
     rt = open_runtime(ctx)

@@ -3,7 +3,7 @@ runner types most, and on SQLite this path never imports SQLAlchemy (its import 
 
 The rows come back as named tuples whose fields are named as the models' columns (`Activity.start_utc`...), with
 the values the models' types would give (UTC instants, dates, booleans), so the use cases turn them into engine
-values with the same functions they use for ORM rows (`advisor.usecases.history`).
+values with the same functions they use for ORM rows (`advisor.services.history`).
 """
 
 from __future__ import annotations

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from advisor.bootstrap import Runtime
 from advisor.config import Settings
-from advisor.usecases.runtime import Runtime
 from advisor.web import forms, pages
 from advisor.web.common import Forbidden, call, checked_form, render, templates_for
 from advisor.web.guards import BodyLimit, HostCheck

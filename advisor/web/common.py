@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from advisor.bootstrap import Runtime
 from advisor.render import units as u
-from advisor.usecases.runtime import Runtime
 from advisor.web.security import SubmittedForms, form_token_nonce, new_csrf_token, new_form_token
 
 type Handler = Callable[[Request], Awaitable[Response]]

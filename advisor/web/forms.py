@@ -17,8 +17,8 @@ from starlette.routing import Route
 
 from advisor.domain.advice.clinician import what_to_do_now
 from advisor.domain.risk.model import SIGN_WORDS
-from advisor.usecases.knee import InputError, PainInput, assess_history, list_pain, log_pain
-from advisor.usecases.rehab import RehabInput, list_assessments, list_rehab, log_rehab, record_assessment
+from advisor.services.knee import InputError, PainInput, assess_history, list_pain, log_pain
+from advisor.services.rehab import RehabInput, list_assessments, list_rehab, log_rehab, record_assessment
 from advisor.web.common import call, checked_form, once, render, runtime, today
 
 RED_FLAGS = (

@@ -20,7 +20,7 @@ import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from advisor.usecases.runtime import Runtime
+    from advisor.bootstrap import Runtime
 
 SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 """OWASP's scrypt minimum: the mark is a password hash like any other, should the database be copied."""

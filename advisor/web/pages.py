@@ -17,10 +17,10 @@ from advisor.render.activity import detail_rows
 from advisor.render.chart import weekly_chart_png
 from advisor.render.status import data_note, listed_advice
 from advisor.render.tables import pace_or_speed, sport_label
-from advisor.usecases.corrections import CorrectionError, exclude_activity, get_activity, include_activity
-from advisor.usecases.knee import assess_history, newest_activity_day
-from advisor.usecases.listing import list_activities, local_date
-from advisor.usecases.summary import chart_weeks
+from advisor.services.activities import list_activities, local_date
+from advisor.services.corrections import CorrectionError, exclude_activity, get_activity, include_activity
+from advisor.services.knee import assess_history, newest_activity_day
+from advisor.services.summary import chart_weeks
 from advisor.web.common import call, once, render, runtime, today
 
 ACTIVITIES_SHOWN = 100

@@ -24,7 +24,7 @@ from advisor.config import ConfigError, Settings
 from advisor.web.security import bind_problem
 
 if TYPE_CHECKING:
-    from advisor.usecases.runtime import Runtime
+    from advisor.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The coach's list as plain values: what `advisor.usecases.team` makes and `advisor.render.team` draws, kept on
+"""The coach's list as plain values: what `advisor.services.team` makes and `advisor.render.team` draws, kept on
 this floor (beside the summary's view models) so the renderer never imports a use case."""
 
 from __future__ import annotations
