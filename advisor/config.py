@@ -6,6 +6,10 @@ The TOML file is `--config PATH`, else `$ADVISOR_CONFIG`, else `$ADVISOR_HOME/ad
 password) are read only from the environment or from a secret file named in the config: a TOML file that holds one
 is refused, so a config file can be shared or committed without leaking anything.
 
+Read by pydantic-settings (`Settings.settings_customise_sources`): its environment source with `env_prefix` and
+`env_nested_delimiter`, and its TOML source wrapped by `SecretFreeTomlSource`, which refuses secrets and unknown
+sections with one sentence each.
+
 `config/advisor.example.toml` documents every key; a test checks it covers every field here.
 """
 
@@ -14,19 +18,27 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-import types
+from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    TomlConfigSettingsSource,
+)
 
-from advisor.domain.risk.model import Thresholds
+from advisor.domain.risk.thresholds import Thresholds
 from advisor.errors import ConfigError
 
 if TYPE_CHECKING:
     import ssl
+    from importlib.resources.abc import Traversable
 
 
 def default_home() -> Path:
@@ -204,16 +216,23 @@ class ServeSettings(Section):
 
 
 SECRET_KEYS = {("smtp", "password"), ("garmin", "api_key"), ("serve", "password")}
+ENV_PREFIX = "ADVISOR_"
+
+_config_file: ContextVar[Path | None] = ContextVar("advisor_config_file", default=None)
+"""The TOML file `load_settings` found, for `Settings.settings_customise_sources`: pydantic-settings takes a TOML
+file only from `model_config` (pydantic-settings issue 259), and a context variable keeps two threads that load
+different files apart."""
 
 
-class Settings(BaseModel):
+class Settings(BaseSettings):
     """All configuration. `home` (ADVISOR_HOME) holds every piece of state: database, tokens, inbox, lock.
 
-    Made by `load_settings`, which reads the sources the way pydantic-settings does (`ENV_PREFIX`, `__` between a
-    section and its key) without importing it for the usual variables: see `_environment`.
+    Made by `load_settings`; built directly, it reads the environment (and no TOML file) by the same rules.
     """
 
-    model_config = ConfigDict(extra="ignore", validate_default=True)
+    model_config = SettingsConfigDict(
+        extra="ignore", validate_default=True, env_prefix=ENV_PREFIX, env_nested_delimiter="__"
+    )
 
     home: Path = Field(default_factory=default_home)
     profile: ProfileSettings = ProfileSettings()
@@ -227,7 +246,20 @@ class Settings(BaseModel):
     serve: ServeSettings = ServeSettings()
     thresholds: Thresholds = Field(default_factory=Thresholds)
 
-    _toml_file: Path | None = None
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Values passed in code, then the environment, then the TOML file (the defaults come last by themselves).
+        No `.env` file and no secrets directory: the module docstring names every place a value comes from."""
+        config_file = _config_file.get()
+        from_file = () if config_file is None else (SecretFreeTomlSource(settings_cls, config_file),)
+        return (init_settings, env_settings, *from_file)
 
     @property
     def database_url(self) -> str:
@@ -252,69 +284,30 @@ class Settings(BaseModel):
         return datetime.now(self.tz).date()
 
 
-ENV_PREFIX = "ADVISOR_"
-_SIMPLE_TYPES = (str, int, float, bool, Path, SecretStr)
+class SecretFreeTomlSource(TomlConfigSettingsSource):
+    """pydantic-settings' TOML source, refusing a file that holds a secret (so a config file can be shared or
+    committed without leaking one) or an unknown section (a typo would otherwise be silently ignored), and turning
+    an unreadable file into one sentence."""
 
-
-def _is_section(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
-
-
-def _is_simple(annotation: Any) -> bool:
-    """A type pydantic-settings takes from the environment as the plain string (no JSON decoding)."""
-    if annotation in _SIMPLE_TYPES:
-        return True
-    origin = get_origin(annotation)
-    if origin is Literal:
-        return True
-    if origin in (Union, types.UnionType):
-        return all(a is type(None) or _is_simple(a) for a in get_args(annotation))
-    return False
-
-
-def _environment() -> dict[str, Any] | None:
-    """The `ADVISOR_...` variables as pydantic-settings' environment source reads them for `Settings` (names in
-    any case, `SECTION__KEY` nested, values as strings), for a top-level plain field or a section's plain key; None
-    when any variable is something else (a whole section as JSON, an unknown key), which
-    `_environment_by_pydantic_settings` then reads. A test checks both agree."""
-    fields = Settings.model_fields
-    found: dict[str, Any] = {}
-    prefix = ENV_PREFIX.lower()
-    for name, value in os.environ.items():
-        lower = name.lower()
-        if not lower.startswith(prefix):
-            continue
-        path = lower[len(prefix) :].split("__")
-        field = fields.get(path[0])
-        if field is None:
-            if len(path) == 1:
-                continue  # not a setting (ADVISOR_CONFIG, ADVISOR_ATHLETE...): ignored as pydantic-settings does
-            return None
-        if len(path) == 1 and _is_simple(field.annotation):
-            found[path[0]] = value
-        elif len(path) == 2 and _is_section(field.annotation):
-            key = field.annotation.model_fields.get(path[1])
-            if key is None or not _is_simple(key.annotation):
-                return None
-            found.setdefault(path[0], {})[path[1]] = value
-        else:
-            return None
-    return found
-
-
-def _environment_by_pydantic_settings() -> dict[str, Any]:
-    """pydantic-settings' own environment source for `Settings`' fields (prefix `ADVISOR_`, `__` nesting)."""
-    from pydantic import create_model
-    from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
-
-    class _FromEnvironment(BaseSettings):
-        model_config = SettingsConfigDict(
-            env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore", validate_default=True
-        )
-
-    fields: dict[str, Any] = {name: (field.annotation, field) for name, field in Settings.model_fields.items()}
-    model = create_model("Settings", __base__=_FromEnvironment, **fields)
-    return EnvSettingsSource(model)()
+    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
+        try:
+            data = super()._read_file(file_path)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+            raise ConfigError(f"config file {file_path} is not valid TOML: {error}") from None
+        except OSError as error:
+            raise ConfigError(f"cannot read config file {file_path}: {error.strerror}") from None
+        for section, key in SECRET_KEYS:
+            if isinstance(data.get(section), dict) and key in data[section]:
+                env = f"{ENV_PREFIX}{section.upper()}__{key.upper()}"
+                raise ConfigError(
+                    f"config file {file_path} holds the secret {section}.{key}; secrets are never read from the TOML "
+                    f"file: set {env} or {section}.{key}_file instead"
+                )
+        known = list(Settings.model_fields)
+        for section in data:
+            if section not in known:
+                raise ConfigError(f"config file {file_path}: unknown section [{section}]; known: {', '.join(known)}")
+        return data
 
 
 def find_config_file(explicit: Path | None = None) -> Path | None:
@@ -338,51 +331,19 @@ def find_config_file(explicit: Path | None = None) -> Path | None:
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Read the configuration; every problem becomes one `ConfigError` naming the key and what is allowed."""
+    """Read the configuration; every problem becomes one `ConfigError` naming the key and what is allowed.
+
+    `overrides` win over everything, merged key by key inside a section (as the environment is over the file)."""
     path = find_config_file(config_file)
-    from_file = _check_toml(path) if path is not None else {}
-    environment = _environment()
-    if environment is None:
-        environment = _environment_by_pydantic_settings()
+    token = _config_file.set(path)
     try:
-        return Settings.model_validate(_merged(from_file, environment, overrides))
+        return Settings(**overrides)
     except ValidationError as error:
         raise ConfigError(_describe(error, path)) from None
-
-
-def _merged(*layers: dict[str, Any]) -> dict[str, Any]:
-    """Later layers win, key by key inside a section (the file's `[smtp] host` stays when only the port is in the
-    environment), as pydantic-settings merges its sources."""
-    merged: dict[str, Any] = {}
-    for layer in layers:
-        for key, value in layer.items():
-            if isinstance(value, dict) and isinstance(merged.get(key), dict):
-                merged[key] = _merged(merged[key], value)
-            else:
-                merged[key] = value
-    return merged
-
-
-def _check_toml(path: Path) -> dict[str, Any]:
-    """The file's values, once checked: valid TOML, no secret, only known sections."""
-    try:
-        data = tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
-    except OSError as error:
-        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
-    for section, key in SECRET_KEYS:
-        if isinstance(data.get(section), dict) and key in data[section]:
-            env = f"ADVISOR_{section.upper()}__{key.upper()}"
-            raise ConfigError(
-                f"config file {path} holds the secret {section}.{key}; secrets are never read from the TOML "
-                f"file: set {env} or {section}.{key}_file instead"
-            )
-    known = list(Settings.model_fields)
-    for section in data:
-        if section not in known:
-            raise ConfigError(f"config file {path}: unknown section [{section}]; known: {', '.join(known)}")
-    return data
+    except SettingsError as error:  # a value pydantic-settings cannot decode, e.g. a section's JSON
+        raise ConfigError(f"bad configuration value in the {ENV_PREFIX}... environment: {error}") from None
+    finally:
+        _config_file.reset(token)
 
 
 def _describe(error: ValidationError, path: Path | None) -> str:

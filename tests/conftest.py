@@ -8,11 +8,16 @@ server is not reachable, except under `ADVISOR_REQUIRE_POSTGRES=1` (set by .ci/r
 from __future__ import annotations
 
 import os
+import queue
+import re
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 from typer.testing import CliRunner
@@ -87,3 +92,60 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch):
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+class ProcessOutput:
+    """A child process's output, read line by line on a thread of its own, so a test can wait for a line with a
+    deadline: a plain `readline()` blocks for as long as the child stays silent, and a child that hangs would hang
+    the suite with it. Reading on also keeps a chatty child from filling the pipe and stalling."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.lines: list[str] = []
+        """Every line taken so far, in order."""
+        self._ended = False
+        self._thread = threading.Thread(target=self._read, args=(stream,), name="process-output", daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: IO[str]) -> None:
+        try:
+            for line in stream:
+                self._lines.put(line)
+        finally:
+            self._lines.put(None)  # end of output: the child closed it (it ended)
+
+    def _take(self, timeout: float) -> str | None:
+        """The next line, or None at the end of the output; raises queue.Empty when none came in time."""
+        line = self._lines.get(timeout=max(timeout, 0.0))
+        if line is None:
+            self._ended = True
+        else:
+            self.lines.append(line)
+        return line
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match[str]:
+        """The match of the first line from here on that matches `pattern`; fails when the output ends first or
+        when `timeout` seconds pass without one."""
+        deadline = time.monotonic() + timeout
+        while not self._ended and (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._take(left)
+            except queue.Empty:
+                break
+            if line is not None and (match := re.search(pattern, line)):
+                return match
+        ended = "ended" if self._ended else f"printed nothing matching for {timeout:g} s"
+        raise AssertionError(f"the process {ended} without printing {pattern!r}:\n{self.text()}")
+
+    def rest(self, timeout: float) -> str:
+        """Every line until the output ends (call it once the child has exited or is exiting); all of it, joined."""
+        deadline = time.monotonic() + timeout
+        while not self._ended:
+            try:
+                self._take(deadline - time.monotonic())
+            except queue.Empty:
+                raise AssertionError(f"the output did not end within {timeout:g} s:\n{self.text()}") from None
+        return self.text()
+
+    def text(self) -> str:
+        return "".join(self.lines)

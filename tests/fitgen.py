@@ -13,6 +13,7 @@ must return. fit-tool takes `date_time` values as POSIX milliseconds and `local_
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections.abc import Iterable, Sequence
@@ -45,6 +46,7 @@ from fit_tool.profile.profile_type import (
     Sport,
     SubSport,
 )
+from fitpatch import Dated
 
 FIT_EPOCH_POSIX = 631065600
 DEFAULT_START = datetime(2024, 5, 4, 7, 30, tzinfo=UTC)
@@ -253,7 +255,83 @@ def write_multisport(
 
     `pauses` are (from_s, to_s): points inside are dropped and timer stop/start events written, as a watch does.
     `utc_offset_s` goes into activity.local_timestamp (None: no activity message local time).
+
+    Each shape (the legs, pauses, offset and flags: everything but `start` and `serial_number`) is encoded once
+    per process; the same shape at another start is a dated copy of it (`fitpatch.Dated`), byte for byte the file
+    `encode_multisport` writes, because fit-tool takes about a second per hour of 1 s samples and the suite
+    writes the same runs on hundreds of days. Times that are not whole seconds are encoded afresh each time
+    (fit-tool rounds them, so a shifted copy could differ in the last second).
     """
+    frozen_legs = tuple(Leg(leg.sport, tuple(leg.points), leg.sub_sport) for leg in legs)
+    frozen_pauses = tuple((float(a), float(b)) for a, b in pauses)
+    if not _whole_seconds(start, frozen_legs, frozen_pauses):
+        data = encode_multisport(
+            frozen_legs,
+            start=start,
+            serial_number=serial_number,
+            utc_offset_s=utc_offset_s,
+            pauses=frozen_pauses,
+            enhanced=enhanced,
+            with_session=with_session,
+            name=name,
+        )
+    else:
+        shape = _encoded_shape(frozen_legs, utc_offset_s, frozen_pauses, enhanced, with_session, name)
+        shift_s = round((start - DEFAULT_START).total_seconds())
+        data = shape.copy(shift_s, serial_number)
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
+_SHAPE_SERIAL_NUMBER = 1234567890
+"""The serial number a shape is encoded with (`write_multisport`'s default); each copy is given its own."""
+
+
+def _whole_seconds(start: datetime, legs: Sequence[Leg], pauses: Sequence[tuple[float, float]]) -> bool:
+    """True when every time the file holds is a whole second after the start and the start a whole second, so
+    the encoded times move exactly with the start."""
+    if start.tzinfo is None or start.microsecond:
+        return False
+    times = [p.t for leg in legs for p in leg.points] + [t for pause in pauses for t in pause]
+    return all(float(t).is_integer() for t in times)
+
+
+@functools.lru_cache(maxsize=128)
+def _encoded_shape(
+    legs: tuple[Leg, ...],
+    utc_offset_s: int | None,
+    pauses: tuple[tuple[float, float], ...],
+    enhanced: bool,
+    with_session: bool,
+    name: str | None,
+) -> Dated:
+    data = encode_multisport(
+        legs,
+        start=DEFAULT_START,
+        serial_number=_SHAPE_SERIAL_NUMBER,
+        utc_offset_s=utc_offset_s,
+        pauses=pauses,
+        enhanced=enhanced,
+        with_session=with_session,
+        name=name,
+    )
+    return Dated.of(data)
+
+
+def encode_multisport(
+    legs: Sequence[Leg],
+    *,
+    start: datetime = DEFAULT_START,
+    serial_number: int = _SHAPE_SERIAL_NUMBER,
+    utc_offset_s: int | None = 7200,
+    pauses: Sequence[tuple[float, float]] = (),
+    enhanced: bool = True,
+    with_session: bool = True,
+    name: str | None = None,
+) -> bytes:
+    """`write_multisport`'s bytes, encoded by fit-tool every time (no dated copy): what the copies are checked
+    against."""
     builder = FitFileBuilder(auto_define=True, min_string_size=50)
     _file_id(builder, FileType.ACTIVITY, start, serial_number)
     if name is not None:
@@ -290,7 +368,7 @@ def write_multisport(
     if utc_offset_s is not None:
         activity.local_timestamp = round(end.timestamp()) - FIT_EPOCH_POSIX + utc_offset_s
     builder.add(activity)
-    return _write(path, builder)
+    return builder.build().to_bytes()
 
 
 def write_activity(

@@ -28,6 +28,28 @@ def fit_crc(data: bytes) -> int:
     return crc
 
 
+def _byte_table() -> tuple[int, ...]:
+    """`fit_crc` one byte at a time: the CRC is reflected (CRC-16/ARC), so a byte's step is a table lookup."""
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(2):  # fit_crc's two nibble steps, starting from the byte itself
+            crc = ((crc >> 4) & 0x0FFF) ^ _CRC_TABLE[crc & 0xF]
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC_BYTE_TABLE = _byte_table()
+
+
+def fast_fit_crc(data: bytes) -> int:
+    """The same CRC as `fit_crc`, about three times faster (dated copies of a one-hour run are 70 kB each)."""
+    crc = 0
+    for byte in data:
+        crc = (crc >> 8) ^ _CRC_BYTE_TABLE[(crc ^ byte) & 0xFF]
+    return crc
+
+
 @dataclass(frozen=True)
 class Message:
     """One data message: its global number and, per field number, (absolute offset, size, little-endian)."""
@@ -106,10 +128,66 @@ def fix_crcs(data: bytes) -> bytes:
     pos = 0
     while pos + 12 <= len(out) and out[pos + 8 : pos + 12] == b".FIT":
         end = pos + out[pos] + struct.unpack_from("<I", out, pos + 4)[0]
-        struct.pack_into("<H", out, end, fit_crc(bytes(out[pos:end])))
+        struct.pack_into("<H", out, end, fast_fit_crc(bytes(out[pos:end])))
         pos = end + 2
     return bytes(out)
 
 
 def records_with(data: bytes, field_num: int) -> list[Message]:
     return [m for m in data_messages(data) if m.global_num == RECORD and field_num in m.fields]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Dated copies: the same file at another start, without encoding it again
+
+FILE_ID = 0
+SERIAL_NUMBER = 3
+OTHER_TIME_FIELDS: dict[int, tuple[int, ...]] = {
+    FILE_ID: (4,),  # time_created
+    SESSION: (2,),  # start_time
+    19: (2,),  # lap.start_time
+    34: (5,),  # activity.local_timestamp
+    103: (1,),  # monitoring_info.local_timestamp
+}
+"""The date_time and local_date_time fields besides `timestamp` (253, in any message) of the messages
+`tests/fitgen.py` writes; a field missing here would keep its old time in a dated copy, which
+`test_import.py::test_a_dated_copy_is_the_file_fitgen_writes_for_that_start` would catch."""
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A FIT file and where its times and serial number are, so that copies at other starts cost a few field
+    writes and a CRC instead of a second encoding (fit-tool takes about a second per hour of 1 s samples).
+
+    Valid for files without compressed-timestamp headers (fitgen never writes them): their times are offsets
+    from the last full timestamp, which a shift that is not a multiple of 32 s would break."""
+
+    data: bytes
+    times: tuple[tuple[int, int, bool], ...]
+    serial_number: tuple[int, int, bool] | None
+
+    @classmethod
+    def of(cls, data: bytes) -> Dated:
+        times: list[tuple[int, int, bool]] = []
+        serial = None
+        for message in data_messages(data):
+            for field_num in (TIMESTAMP, *OTHER_TIME_FIELDS.get(message.global_num, ())):
+                if field_num in message.fields:
+                    times.append(message.fields[field_num])
+            if message.global_num == FILE_ID and SERIAL_NUMBER in message.fields:
+                serial = message.fields[SERIAL_NUMBER]
+        return cls(data, tuple(times), serial)
+
+    def copy(self, shift_s: int, serial_number: int | None = None) -> bytes:
+        """The file with every time `shift_s` seconds later (earlier when negative) and, if given, another serial
+        number; every file CRC recomputed. Invalid (unset) times stay invalid."""
+        out = bytearray(self.data)
+        for offset, size, little in self.times:
+            order = "little" if little else "big"
+            value = int.from_bytes(out[offset : offset + size], order)
+            if value != (1 << (8 * size)) - 1:  # 0xFFFFFFFF: the field is not set
+                out[offset : offset + size] = (value + shift_s).to_bytes(size, order)
+        if serial_number is not None and self.serial_number is not None:
+            offset, size, little = self.serial_number
+            out[offset : offset + size] = serial_number.to_bytes(size, "little" if little else "big")
+        return fix_crcs(bytes(out))

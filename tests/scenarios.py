@@ -10,7 +10,8 @@ import itertools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from advisor.domain.risk.model import PainEntry, PainWhen, Profile, Run, StairDay, Thresholds
+from advisor.domain.risk.model import PainEntry, PainWhen, Profile, Run, StairDay
+from advisor.domain.risk.thresholds import Thresholds
 
 _ids = itertools.count(1)
 

@@ -1,15 +1,23 @@
-"""Histories stored as the import would store them, straight into the database: for tests of what reads them."""
+"""Histories stored as the import would store them, straight into the database: for tests of what reads them.
+
+Also what lets a module import a history once and share it: `copy_database` gives a test that changes it a copy of
+its own, and `fingerprint` lets the tests that only read prove they did not change it.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
 from advisor.store.db import open_database
-from advisor.store.models import Activity, Athlete, SourceFile
+from advisor.store.models import Activity, Athlete, Base, SourceFile
 
 _keys = itertools.count(1)
 
@@ -69,3 +77,99 @@ def store_runs(
                 )
     finally:
         db.dispose()
+
+
+def _sqlite_path(url: str) -> str:
+    path = url.removeprefix("sqlite:///")
+    assert path != url and "?" not in path, f"not a plain SQLite file URL: {url}"
+    return path
+
+
+def _postgres_schema(url: str) -> str:
+    """The schema a test URL of conftest's `database_url` works in (its `options=-csearch_path=...`)."""
+    options = parse_qs(urlsplit(url).query).get("options", [""])[0]
+    assert options.startswith("-csearch_path="), f"no schema of its own in {url}"
+    return options.removeprefix("-csearch_path=")
+
+
+def _tables() -> list[str]:
+    """Every table of the models, parents before children (the order rows can be inserted in)."""
+    return [table.name for table in Base.metadata.sorted_tables]
+
+
+def _all_rows(table: str) -> str:
+    """`SELECT` of every row of `table` in a stable order: by its primary key, whole."""
+    key = ", ".join(f'"{column.name}"' for column in Base.metadata.tables[table].primary_key.columns)
+    return f'SELECT * FROM "{table}" ORDER BY {key}'
+
+
+def copy_database(source_url: str, target_url: str) -> None:
+    """Make the database at `target_url` (empty, of the same kind) a copy of the one at `source_url`, row for row
+    and id for id, so a test that changes a shared history changes a copy of its own.
+
+    SQLite: the file, with SQLite's own online backup. PostgreSQL: the target schema is migrated by the app, then
+    every table of the models is filled from the source's (`INSERT ... SELECT`, same migrations, same columns) and
+    each id sequence set past the largest id, as the import would have left it. A table the migrations made that
+    the models do not name is refused rather than left out of the copy."""
+    if source_url.startswith("sqlite"):
+        source = sqlite3.connect(_sqlite_path(source_url))
+        target = sqlite3.connect(_sqlite_path(target_url))
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+            source.close()
+        return
+    import psycopg
+
+    open_database(target_url).dispose()  # migrated by the app, like any database it opens
+    source_schema, target_schema = _postgres_schema(source_url), _postgres_schema(target_url)
+    tables = _tables()
+    with psycopg.connect(target_url) as connection:
+        made = {
+            row[0]
+            for row in connection.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", (source_schema,)
+            )
+        }
+        unknown = made - set(tables) - {"alembic_version"}
+        assert not unknown, f"tables the models do not name, so a copy would leave them out: {sorted(unknown)}"
+        names = ", ".join(f'"{target_schema}"."{table}"' for table in tables)
+        connection.execute(f"TRUNCATE {names} CASCADE")  # whatever opening it stored (the default athlete)
+        for table in tables:
+            qualified = f'"{target_schema}"."{table}"'
+            connection.execute(f'INSERT INTO {qualified} SELECT * FROM "{source_schema}"."{table}"')
+            for column in Base.metadata.tables[table].primary_key.columns:
+                sequence = _value(connection, "SELECT pg_get_serial_sequence(%s, %s)", (qualified, column.name))
+                largest = _value(connection, f'SELECT max("{column.name}") FROM {qualified}')
+                if sequence is not None and largest is not None:
+                    connection.execute("SELECT setval(%s, %s)", (sequence, largest))
+
+
+def _value(connection: Any, sql: str, params: tuple[object, ...] = ()) -> Any:
+    """The one value a query gives."""
+    row = connection.execute(sql, params).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def fingerprint(url: str) -> str:
+    """A digest of every row of every table: equal before and after a test exactly when it changed nothing.
+
+    Read with the plain driver, in one query per table, so that checking a shared history around each test that
+    reads it costs milliseconds."""
+    digest = hashlib.sha256()
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(f"file:{_sqlite_path(url)}?mode=ro", uri=True)
+        try:
+            for table in _tables():
+                digest.update(repr(connection.execute(_all_rows(table)).fetchall()).encode())
+        finally:
+            connection.close()
+        return digest.hexdigest()
+    import psycopg
+
+    with psycopg.connect(url) as connection:
+        for table in _tables():
+            digest.update(repr(connection.execute(_all_rows(table)).fetchall()).encode())
+    return digest.hexdigest()

@@ -2,16 +2,28 @@
 
 The set is what a runner's history looks like: five weeks of runs, a long name, a bike ride, a treadmill run and
 a walk — 24 activities — so the listing is judged on realistic cell widths, not on one tidy row.
+
+The files are written and imported once per module and database kind (`history`): the tests that only read use
+that database (`stored`, which checks afterwards that they changed nothing), the tests that change it get a copy
+of their own (`own_history`).
 """
 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import KEEP_ENV, _postgres_schema_url
 from fitgen import track_from_segments, write_activity
+from stored import copy_database, fingerprint
+from typer.testing import CliRunner
+
+from advisor.cli import cli_app
 
 MONDAY = date(2026, 3, 2)
 LONG_NAME = "Sunday long run along the river with the club, then home over the hill"
@@ -25,7 +37,7 @@ def _write(folder: Path, day: date, km: float, hour: int = 5, **kwargs) -> None:
     write_activity(folder / f"{day.isoformat()}-{hour}.fit", points, start=start, utc_offset_s=3600, **kwargs)
 
 
-def history(folder: Path) -> date:
+def write_history(folder: Path) -> date:
     """Five weeks of 8 km on Mon/Wed/Fri/Sun plus extras; returns the day of the 20 km long run (a session spike)."""
     folder.mkdir(parents=True, exist_ok=True)
     for week in range(5):
@@ -39,13 +51,87 @@ def history(folder: Path) -> date:
     return long_day
 
 
-@pytest.fixture
-def stored(cli, tmp_path: Path) -> date:
-    long_day = history(tmp_path / "runs")
-    result = cli("import", str(tmp_path / "runs"), "--json")
+@dataclass(frozen=True)
+class History:
+    """The module's history: its files and the database they were imported into once."""
+
+    folder: Path
+    """The FIT files, in a folder named `runs`."""
+    long_day: date
+    """The day of the 20 km long run."""
+    url: str
+    """The database they were imported into, shared by the tests that only read it."""
+
+
+def _import_once(folder: Path, url: str, home: Path) -> None:
+    """`advisor import FOLDER` into `url`, in this process, with an environment of its own (module fixtures run
+    outside any test's `isolated_home`)."""
+    with pytest.MonkeyPatch.context() as env:
+        for key in list(os.environ):
+            if key.startswith("ADVISOR_") and key not in KEEP_ENV:
+                env.delenv(key)
+        env.setenv("ADVISOR_HOME", str(home))
+        env.setenv("XDG_CONFIG_HOME", str(home / "xdg-config"))
+        env.setenv("XDG_DATA_HOME", str(home / "xdg-data"))
+        env.setenv("ADVISOR_DATABASE__URL", url)
+        result = CliRunner().invoke(cli_app(), ["import", str(folder), "--json", "--jobs", "1"], catch_exceptions=False)
     assert result.exit_code == 0, result.stdout
     assert json.loads(result.stdout)["summary"]["imported"] == 24
-    return long_day
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def history(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
+    """The 24 activities, written and imported once for the module on each kind of database."""
+    root = tmp_path_factory.mktemp("history")
+    long_day = write_history(root / "runs")
+    if request.param == "sqlite":
+        url = f"sqlite:///{root / 'history.db'}"
+        _import_once(root / "runs", url, root / "home")
+        yield History(root / "runs", long_day, url)
+        return
+    schema = _postgres_schema_url()
+    url = next(schema)
+    try:
+        _import_once(root / "runs", url, root / "home")
+        yield History(root / "runs", long_day, url)
+    finally:
+        next(schema, None)  # drops the schema
+
+
+@pytest.fixture
+def database_url(history: History) -> str:
+    """Overrides conftest's: the `cli` of this module runs on the shared history (`own_history` moves it to a
+    copy)."""
+    return history.url
+
+
+@pytest.fixture
+def stored(cli, history: History) -> Iterator[date]:
+    """The shared history, for a test that only reads it; the day of its long run. A test that changed it would
+    change every later test's history, so it fails here and must ask for `own_history` instead."""
+    before = fingerprint(history.url)
+    yield history.long_day
+    assert fingerprint(history.url) == before, "this test changed the shared history: use `own_history`"
+
+
+@pytest.fixture
+def own_history(cli, history: History, isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[date]:
+    """A copy of the history for a test that changes it, its own; the day of its long run."""
+    if history.url.startswith("sqlite"):
+        isolated_home.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{isolated_home / 'advisor.db'}"
+        copy_database(history.url, url)
+        monkeypatch.setenv("ADVISOR_DATABASE__URL", url)
+        yield history.long_day
+        return
+    schema = _postgres_schema_url()
+    url = next(schema)
+    try:
+        copy_database(history.url, url)
+        monkeypatch.setenv("ADVISOR_DATABASE__URL", url)
+        yield history.long_day
+    finally:
+        next(schema, None)
 
 
 def listed(cli, *args: str) -> list[dict]:
@@ -162,8 +248,8 @@ def week_of(report: dict, day: date) -> dict:
     return next(w for w in report["weeks"] if date.fromisoformat(w["start"]) <= day <= date.fromisoformat(w["end"]))
 
 
-def test_exclude_takes_a_run_out_of_every_count_and_include_brings_it_back(cli, stored: date) -> None:
-    long_day = stored
+def test_exclude_takes_a_run_out_of_every_count_and_include_brings_it_back(cli, own_history: date) -> None:
+    long_day = own_history
     long_run = next(a for a in listed(cli) if a["name"] == LONG_NAME)
     before = status(cli, long_day)
     assert "session_spike" in [f["code"] for f in before["flags"]]
@@ -185,15 +271,15 @@ def test_exclude_takes_a_run_out_of_every_count_and_include_brings_it_back(cli, 
     assert week_of(again, long_day)["distance_m"] == pytest.approx(week_before, abs=1)
 
 
-def test_reimporting_an_excluded_activity_stays_a_duplicate(cli, stored: date, tmp_path: Path) -> None:
+def test_reimporting_an_excluded_activity_stays_a_duplicate(cli, own_history: date, history: History) -> None:
     long_run = next(a for a in listed(cli) if a["name"] == LONG_NAME)
     cli("activity", "exclude", str(long_run["id"]))
-    again = cli("import", str(tmp_path / "runs" / f"{stored.isoformat()}-5.fit"), "--json")
+    again = cli("import", str(history.folder / f"{own_history.isoformat()}-5.fit"), "--json")
     assert json.loads(again.stdout)["files"][0]["status"] == "duplicate"
     assert json.loads(cli("activity", str(long_run["id"]), "--json").stdout)["excluded"] is True
 
 
-def test_setting_a_run_to_cycling_takes_it_out_of_running(cli, stored: date) -> None:
+def test_setting_a_run_to_cycling_takes_it_out_of_running(cli, own_history: date) -> None:
     day = MONDAY + timedelta(weeks=4, days=2)
     run = next(a for a in listed(cli) if a["local_date"] == day.isoformat())
     before = week_of(status(cli, day), day)["distance_m"]
@@ -223,7 +309,7 @@ def test_an_unknown_sport_is_refused_with_a_suggestion(cli, stored: date) -> Non
     assert json.loads(cli("activity", str(run["id"]), "--json").stdout)["sport"] == run["sport"]
 
 
-def test_the_detail_names_the_flags_the_run_raised(cli, stored: date) -> None:
+def test_the_detail_names_the_flags_the_run_raised(cli, own_history: date) -> None:
     """The long run is the week's session spike: its detail says so, in words and in --json; excluded, it raises
     nothing."""
     long_run = next(a for a in listed(cli) if a["name"] == LONG_NAME)

@@ -9,7 +9,8 @@ from pydantic import ValidationError
 from scenarios import DEFAULTS, PROFILE, advice, codes, daily_runs, flag, pain, weeks_of
 
 from advisor.domain.advice import ADVICE_ORDER, DISCLAIMER, assess, rehab_routine
-from advisor.domain.risk.model import Assessment, Profile, RehabSession, Thresholds
+from advisor.domain.risk.model import Assessment, Profile, RehabSession
+from advisor.domain.risk.thresholds import Thresholds
 
 M0 = date(2025, 3, 3)
 AS_OF = M0 + timedelta(days=41)

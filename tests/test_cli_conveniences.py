@@ -7,7 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from advisor.cli import cli_app
 from advisor.store.db import SCHEMA_REVISION
 
 PYTHON_TYPES = re.compile(r"<(bool|int|float|str|text|path|Path|list\[[^\]]*\]|datetime)>")
@@ -38,15 +40,100 @@ def test_config_is_read_after_the_subcommand_as_before_it(cli, tmp_path: Path) -
     assert equals.exit_code == 2 and "profile.units" in equals.stderr
 
 
+def options_section(help_text: str) -> str:
+    """The `Options:` section of a command's help (arguments keep Typer's own label, `ID <int>`: see cli.help)."""
+    return help_text.split("\nOptions:\n", 1)[1].split("\n\n", 1)[0]
+
+
 @pytest.mark.parametrize(
     "command",
     [(), ("import",), ("activities",), ("activity", "set"), ("pain", "log"), ("status",), ("sync",), ("doctor",)],
 )
-def test_help_names_values_not_python_types(cli, command: tuple[str, ...], monkeypatch) -> None:
+def test_options_name_values_not_python_types(cli, command: tuple[str, ...], monkeypatch) -> None:
     monkeypatch.setenv("COLUMNS", "120")
     result = cli(*command, "--help")
     assert result.exit_code == 0
-    assert not PYTHON_TYPES.search(result.stdout), result.stdout
+    options = options_section(result.stdout)
+    assert "--help" in options and not PYTHON_TYPES.search(options), result.stdout
+    assert "╭" not in result.stdout  # plain Click help, no Rich panels
+
+
+def test_option_values_are_named_in_words() -> None:
+    """`--score N`, `--when TEXT`, `-j, --jobs N`: what each option takes, as a word."""
+    runner = CliRunner()
+    pain_log = options_section(runner.invoke(cli_app(), ["pain", "log", "--help"], env={"COLUMNS": "120"}).stdout)
+    assert re.search(r"^  --score N  ", pain_log, re.M) and re.search(r"^  --when TEXT  ", pain_log, re.M)
+    assert re.search(r"^  -j, --jobs N  ", options_section(runner.invoke(cli_app(), ["import", "--help"]).stdout), re.M)
+
+
+def listed_commands(help_text: str) -> list[str]:
+    """The names in the `Commands:` section of a group's help, in order."""
+    section = help_text.split("\nCommands:\n", 1)[1].split("\n\n", 1)[0]
+    return re.findall(r"^  (\S+)", section, re.M)
+
+
+def module_commands() -> set[str]:
+    """Every top-level command of every command module of `advisor.cli`, found by importing them all."""
+    import importlib
+    import pkgutil
+
+    import typer.main
+
+    import advisor.cli
+
+    names = set()
+    for info in pkgutil.iter_modules(advisor.cli.__path__):
+        module_app = getattr(importlib.import_module(f"advisor.cli.{info.name}"), "app", None)
+        if isinstance(module_app, typer.Typer):
+            command = typer.main.get_command(module_app)
+            names |= set(getattr(command, "commands", {command.name: command}))
+    return names
+
+
+def test_every_command_is_listed_and_its_help_works(monkeypatch) -> None:
+    """`advisor --help` lists every command of every module (a command's module is only imported when it is
+    needed, so a name missing from the root's table would be missing here), and every command and subcommand
+    listed answers `--help` (Click's advice for lazily loaded commands)."""
+    monkeypatch.setenv("COLUMNS", "120")
+    runner = CliRunner()
+    root = runner.invoke(cli_app(), ["--help"])
+    assert root.exit_code == 0
+    top = listed_commands(root.stdout)
+    assert "import" in top and module_commands() <= set(top) and len(top) == len(set(top))
+    for name in top:
+        result = runner.invoke(cli_app(), [name, "--help"])
+        assert result.exit_code == 0 and result.stdout.startswith(f"Usage: advisor {name} "), (name, result.output)
+        for sub in listed_commands(result.stdout) if "\nCommands:\n" in result.stdout else []:
+            inner = runner.invoke(cli_app(), [name, sub, "--help"])
+            assert inner.exit_code == 0 and inner.stdout.startswith(f"Usage: advisor {name} {sub} "), inner.output
+
+
+def test_the_root_help_shows_each_commands_first_sentence_whole(monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    out = CliRunner().invoke(cli_app(), ["--help"]).stdout
+    assert "..." not in out.split("\nCommands:\n", 1)[1]
+    assert " ".join(out.split()).count("Garmin Connect; each run is stored once.") == 1
+
+
+def test_shell_completion_lists_the_commands() -> None:
+    """`advisor <TAB>` offers every command, and `advisor pain <TAB>` the group's subcommands."""
+    runner = CliRunner()
+    root = listed_commands(runner.invoke(cli_app(), ["--help"]).stdout)
+    pain = listed_commands(runner.invoke(cli_app(), ["pain", "--help"]).stdout)
+
+    def complete(words: str) -> list[str]:
+        env = {"_ADVISOR_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split(" ")) - 1)}
+        return runner.invoke(cli_app(), [], env=env, prog_name="advisor").stdout.split()
+
+    assert complete("advisor ") == root
+    assert complete("advisor st") == [name for name in root if name.startswith("st")] == ["status", "stairs"]
+    assert complete("advisor pain ") == pain and "log" in pain
+
+
+def test_a_mistyped_command_gets_a_suggestion() -> None:
+    result = CliRunner().invoke(cli_app(), ["statsu"])
+    assert result.exit_code == 2
+    assert "No such command 'statsu'. Did you mean 'status'" in result.stderr
 
 
 @pytest.mark.parametrize("command", [("import",), ("activities",), ("sync",), ("summary",), ("daemon",)])
@@ -55,6 +142,12 @@ def test_main_commands_show_examples_and_exit_codes(cli, command: tuple[str, ...
     out = cli(*command, "--help").stdout
     assert "Examples:" in out and f"advisor {command[0]}" in out.split("Examples:")[1]
     assert "Exit codes: 0" in out
+
+
+def test_examples_stand_one_a_line() -> None:
+    """Click rewraps help paragraphs; an example block marked `\\b` keeps its lines."""
+    out = CliRunner().invoke(cli_app(), ["import", "--help"], env={"COLUMNS": "120"}).stdout
+    assert re.search(r"^    advisor import ~/watch/ACTIVITY/\*\.fit$", out, re.M), out
 
 
 def test_shell_completion_can_be_shown_and_installed(cli, monkeypatch) -> None:

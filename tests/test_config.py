@@ -79,6 +79,48 @@ def test_bad_environment_value_names_the_key(monkeypatch: pytest.MonkeyPatch) ->
         load_settings()
 
 
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        ({"advisor_profile__timezone": "Europe/Berlin"}, {"profile.timezone": "Europe/Berlin"}),
+        ({"ADVISOR_PROFILE": '{"max_hr": 170}'}, {"profile.max_hr": 170, "profile.resting_hr": 44}),
+        ({"ADVISOR_SERVE__ALLOWED_HOSTS": "a.example, B.example"}, {"serve.allowed_hosts": ["a.example", "b.example"]}),
+        (
+            {"ADVISOR_SERVE__ALLOWED_HOSTS": '["a.example", "[fd00::7]"]'},
+            {"serve.allowed_hosts": ["a.example", "fd00::7"]},
+        ),
+        ({"ADVISOR_NOPE__X": "2", "ADVISOR_ATHLETE": "ana", "ADVISOR_HOME__X": "1"}, {"profile.max_hr": 190}),
+        ({"ADVISOR_PROFILE__SHOE": "1"}, r"profile\.shoe: Extra inputs are not permitted"),
+        ({"ADVISOR_SMTP__PORT": ""}, r"smtp\.port: Input should be a valid integer.*\(got ''\)"),
+        ({"ADVISOR_PROFILE": "{bad"}, r"ADVISOR_\.\.\. environment: .*field \"profile\""),
+    ],
+)
+def test_environment_variables_read_as_pydantic_settings_documents(
+    isolated_home: Path, monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], expected: dict[str, object] | str
+) -> None:
+    """Names in any case, `__` into a section, a whole section as JSON (merged with the file key by key), a list as
+    JSON or separated by commas, variables that name no setting ignored; a bad one is one sentence."""
+    write(isolated_home / "advisor.toml", "[profile]\nresting_hr = 44\n")
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    if isinstance(expected, str):
+        with pytest.raises(ConfigError) as caught:
+            load_settings()
+        assert re.search(expected, str(caught.value)) and "\n" not in str(caught.value), str(caught.value)
+        return
+    settings = load_settings()
+    for key, value in expected.items():
+        section, name = key.split(".")
+        assert getattr(getattr(settings, section), name) == value
+
+
+def test_a_config_file_that_is_not_utf8_is_one_sentence(tmp_path: Path) -> None:
+    config = tmp_path / "latin1.toml"
+    config.write_bytes(b'[profile]\nname = "Jos\xe9"\n')
+    with pytest.raises(ConfigError, match=r"latin1\.toml is not valid TOML"):
+        load_settings(config)
+
+
 def test_secrets_come_from_environment_or_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ADVISOR_SMTP__PASSWORD", "from-env")
     assert load_settings().smtp.resolved_password() == "from-env"

@@ -12,23 +12,27 @@ import json
 import logging
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import IO
 
 import pytest
 from fitgen import track_from_segments, write_activity
 from smtp_server import DEFAULT_PASSWORD, DEFAULT_USERNAME, SmtpTestServer, make_self_signed_cert
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from advisor.bootstrap import Runtime
+from advisor.cli import cli_app
 from advisor.config import load_settings
 from advisor.render.summary import render_summary
 from advisor.services.outbox import queue_summary
-from advisor.store.db import open_database
+from advisor.store.db import default_athlete_id, open_database
 from advisor.store.jobruns import list_job_runs, run_recorded
 from advisor.store.models import Activity, JobRun, OutboxMail
 from jobs.daemon import due_summary_week
@@ -60,6 +64,15 @@ def count_activities(url: str) -> int:
         db.dispose()
 
 
+def committed_runs(database: Path) -> int:
+    """The runs committed to a SQLite file, read on a read-only connection of its own (never waits for a writer)."""
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return connection.execute("SELECT count(*) FROM activities").fetchone()[0]
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def daemon_env(isolated_home: Path, tmp_path: Path) -> dict[str, str]:
     """The environment of a daemon subprocess: a temporary home and an inbox scanned every 1.2 s."""
@@ -74,20 +87,28 @@ def daemon_env(isolated_home: Path, tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def advisor(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "advisor", *args], env=env, capture_output=True, text=True, timeout=PROCESS_TIMEOUT_S
-    )
+def advisor_here(*args: str, env: dict[str, str]) -> tuple[int, str]:
+    """`advisor ARGS` run in this process with the daemon's environment: for commands that only read (`daemon
+    status`), where starting another interpreter costs a second and proves nothing more."""
+    result = CliRunner().invoke(cli_app(), list(args), env=env, catch_exceptions=False)
+    return result.exit_code, result.stdout
 
 
 @pytest.fixture
-def start_daemon(daemon_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[[], subprocess.Popen[str]]]:
+def start_daemon(daemon_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """Start `advisor daemon [OPTIONS]` with its output in `daemon-N.log`; returns once it logged that it started."""
     started: list[subprocess.Popen[str]] = []
+    logs: list[IO[str]] = []
 
-    def start() -> subprocess.Popen[str]:
+    def start(*options: str) -> subprocess.Popen[str]:
         log = (tmp_path / f"daemon-{len(started)}.log").open("w")
+        logs.append(log)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "advisor", "daemon"], env=daemon_env, stdout=log, stderr=subprocess.STDOUT, text=True
+            [sys.executable, "-m", "advisor", "daemon", *options],
+            env=daemon_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         started.append(proc)
         home = Path(daemon_env["ADVISOR_HOME"])
@@ -107,31 +128,49 @@ def start_daemon(daemon_env: dict[str, str], tmp_path: Path) -> Iterator[Callabl
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
+    for log in logs:
+        log.close()
 
 
 def test_real_daemon_imports_a_dropped_file_refuses_a_second_and_stops_on_sigterm(
-    start_daemon: Callable[[], subprocess.Popen[str]], daemon_env: dict[str, str], isolated_home: Path, tmp_path: Path
+    start_daemon: Callable[..., subprocess.Popen[str]], daemon_env: dict[str, str], isolated_home: Path, tmp_path: Path
 ) -> None:
     url = f"sqlite:///{isolated_home / 'advisor.db'}"
     proc = start_daemon()
     inbox = isolated_home / "inbox"
     wait_for(inbox.is_dir, PROCESS_TIMEOUT_S, "the first inbox scan to create the inbox")
 
-    # Arrive the way a sync tool delivers: written elsewhere, then renamed into the inbox.
+    # Arrive the way a sync tool delivers: written elsewhere, then renamed into the inbox, keeping the time it was
+    # recorded (rsync -t, Syncthing). A fresh mtime would only add the settle wait, tested in test_inbox.py.
     staging = tmp_path / "run.fit.part"
     staging.write_bytes(fit_bytes())
+    recorded = time.time() - 3600
+    os.utime(staging, (recorded, recorded))
     os.replace(staging, inbox / "morning-run.fit")
     wait_for(lambda: count_activities(url) == 1, PROCESS_TIMEOUT_S, "the dropped run to appear in the database")
     wait_for((inbox / "processed" / "morning-run.fit").exists, PROCESS_TIMEOUT_S, "the file to be filed away")
 
-    second = advisor("daemon", env=daemon_env)
+    # A second daemon is a real process of its own (the lock is an flock between processes); `status` only reads,
+    # so it runs here while the second daemon starts.
+    second = subprocess.Popen(
+        [sys.executable, "-m", "advisor", "daemon"],
+        env=daemon_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        code, shown = advisor_here("daemon", "status", env=daemon_env)
+        assert code == 0, shown
+        assert f"A daemon is running for {isolated_home} (pid {proc.pid})." in shown
+        assert "inbox (inbox scan): last run" in shown
+        _, refused = second.communicate(timeout=PROCESS_TIMEOUT_S)
+    finally:
+        if second.poll() is None:
+            second.kill()
+            second.wait(10)
     assert second.returncode == 1
-    assert f"pid {proc.pid}" in second.stderr and "already running" in second.stderr
-
-    status = advisor("daemon", "status", env=daemon_env)
-    assert status.returncode == 0, status.stderr
-    assert f"A daemon is running for {isolated_home} (pid {proc.pid})." in status.stdout
-    assert "inbox (inbox scan): last run" in status.stdout
+    assert f"pid {proc.pid}" in refused and "already running" in refused
 
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(PROCESS_TIMEOUT_S) == 0
@@ -139,11 +178,11 @@ def test_real_daemon_imports_a_dropped_file_refuses_a_second_and_stops_on_sigter
     assert "The advisor daemon started" in log and "The advisor daemon stopped." in log
     assert "Traceback" not in log
     assert read_lock_holder(isolated_home) is None
-    assert "No daemon is running" in advisor("daemon", "status", env=daemon_env).stdout
+    assert "No daemon is running" in advisor_here("daemon", "status", env=daemon_env)[1]
 
 
 def test_a_failing_job_never_stops_the_daemon(
-    start_daemon: Callable[[], subprocess.Popen[str]],
+    start_daemon: Callable[..., subprocess.Popen[str]],
     daemon_env: dict[str, str],
     isolated_home: Path,
     tmp_path: Path,
@@ -165,14 +204,14 @@ def test_a_failing_job_never_stops_the_daemon(
 
     wait_for(inbox_failed_twice, PROCESS_TIMEOUT_S, "the inbox job to fail and be scheduled again")
     assert proc.poll() is None
-    status = advisor("daemon", "status", env=daemon_env)
-    assert "inbox (inbox scan): last run" in status.stdout and "failing since" in status.stdout
+    _, shown = advisor_here("daemon", "status", env=daemon_env)
+    assert "inbox (inbox scan): last run" in shown and "failing since" in shown
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(PROCESS_TIMEOUT_S) == 0
     assert "The inbox scan failed:" in (tmp_path / "daemon-0.log").read_text()
 
 
-def test_sigint_stops_the_daemon_with_exit_0(start_daemon: Callable[[], subprocess.Popen[str]]) -> None:
+def test_sigint_stops_the_daemon_with_exit_0(start_daemon: Callable[..., subprocess.Popen[str]]) -> None:
     proc = start_daemon()
     proc.send_signal(signal.SIGINT)
     assert proc.wait(PROCESS_TIMEOUT_S) == 0
@@ -294,28 +333,47 @@ def test_a_sunday_evening_summary_covers_the_week_ending_that_day(monkeypatch: p
 
 
 def test_sigterm_during_a_scan_lets_the_job_in_hand_finish(
-    start_daemon, daemon_env: dict[str, str], isolated_home: Path
+    start_daemon: Callable[..., subprocess.Popen[str]], isolated_home: Path, tmp_path: Path
 ) -> None:
     """SIGTERM arrives while the inbox scan is importing a batch: the daemon finishes that scan (every file stored,
-    every file moved out of the inbox) and only then exits 0."""
-    inbox = isolated_home / "inbox"
-    staging = isolated_home / "staging"
-    staging.mkdir(parents=True)
-    total = 12
-    for i in range(total):
-        points = track_from_segments([(5400.0, 0.0)], speed=3.0, seed=i)
-        write_activity(staging / f"run{i:02d}.fit", points, start=datetime(2025, 4, 1 + i, 7, tzinfo=UTC))
-        old = time.time() - 60
-        os.utime(staging / f"run{i:02d}.fit", (old, old))
-    daemon_env["ADVISOR_FIT__DECODER"] = "fitparse"  # the slower decoder keeps the scan busy long enough
-    proc = start_daemon()
+    every file moved out of the inbox) and only then exits 0.
+
+    No guess at how long a scan takes: the test holds SQLite's write lock, so the scan, once it has the batch in
+    hand, cannot store a run until the test lets it. The daemon's start only reads (the database is created here
+    first), so it starts while the lock is held; its first scan finds the batch already waiting. The events waited
+    on are lines of the daemon's log: APScheduler's "Running job" (shown with --verbose) when the scan starts, and
+    the daemon's own "Received SIGTERM" once the signal is handled. The daemon waits up to 30 s (its busy timeout)
+    for the lock, which bounds how long the test may take between those lines; it needs well under a second."""
     url = f"sqlite:///{isolated_home / 'advisor.db'}"
-    inbox.mkdir(exist_ok=True)
-    staging.rename(inbox / "batch")
-    wait_for(lambda: count_activities(url) >= 1, PROCESS_TIMEOUT_S, "the scan to start storing runs")
-    in_flight = count_activities(url)
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(PROCESS_TIMEOUT_S) == 0
+    db = open_database(url)
+    default_athlete_id(db)
+    db.dispose()
+    inbox = isolated_home / "inbox"
+    batch = inbox / "batch"
+    batch.mkdir(parents=True)
+    total = 12
+    points = track_from_segments([(5400.0, 0.0)], speed=3.0, interval_s=5.0)
+    recorded = time.time() - 3600  # settled: imported by the first scan that sees it
+    for i in range(total):
+        write_activity(batch / f"run{i:02d}.fit", points, start=datetime(2025, 4, 1 + i, 7, tzinfo=UTC))
+        os.utime(batch / f"run{i:02d}.fit", (recorded, recorded))
+    log_path = tmp_path / "daemon-0.log"
+
+    writes = sqlite3.connect(isolated_home / "advisor.db", timeout=PROCESS_TIMEOUT_S, isolation_level=None)
+    try:
+        writes.execute("BEGIN IMMEDIATE")  # from here on, no run can be stored until the test says so
+
+        proc = start_daemon("--verbose")
+        wait_for(lambda: 'Running job "inbox scan' in log_path.read_text(), 20, "the first inbox scan to start")
+        in_flight = committed_runs(isolated_home / "advisor.db")
+        proc.send_signal(signal.SIGTERM)
+        wait_for(lambda: "Received SIGTERM" in log_path.read_text(), 20, "the daemon to handle SIGTERM")
+        assert proc.poll() is None, "the daemon must wait for the scan in hand"
+        assert committed_runs(isolated_home / "advisor.db") == in_flight, "the scan is held by the write lock"
+    finally:
+        writes.rollback()
+        writes.close()
+    assert proc.wait(PROCESS_TIMEOUT_S) == 0, log_path.read_text()
     assert in_flight < total, "SIGTERM should have landed mid-scan"
     assert count_activities(url) == total
     assert not [p for p in inbox.rglob("*.fit") if "processed" not in p.parts]

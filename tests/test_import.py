@@ -5,9 +5,15 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from select import PIPE_BUF
 
 import pytest
 from fitgen import Day, Leg, track_from_segments, write_activity, write_monitoring, write_multisport, write_non_activity
@@ -242,36 +248,59 @@ def running(pid: int) -> bool:
     return state != "Z"
 
 
+def full_pipe() -> tuple[int, int]:
+    """A pipe filled to capacity, as (read end, write end): a process whose output is its write end blocks on its
+    first write, until the read end is read or closed."""
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    for chunk in (b"\n" * PIPE_BUF, b"\n"):  # whole chunks, then single bytes into what is left
+        try:
+            while True:
+                os.write(write_end, chunk)
+        except BlockingIOError:
+            pass
+    os.set_blocking(write_end, True)
+    return read_end, write_end
+
+
 def test_a_killed_import_leaves_no_half_stored_run_and_a_rerun_finishes(tmp_path: Path, database_url: str) -> None:
     """SIGKILL a real `advisor import` process mid-batch (decoding in a pool of two workers): every stored activity
     has its source file row (one transaction per file), no worker outlives it, and running the command again
-    stores exactly the rest."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
+    stores exactly the rest.
 
+    Mid-batch by construction, not by timing: piped, the import prints each file's line once the file is stored,
+    and its standard output is a pipe the test has filled. So it stores the first file and then waits on that
+    line, with the others read, queued or decoding, until the test kills it."""
     from advisor.services.import_pool import WARM_UP_FILES
 
     folder = tmp_path / "batch"
     folder.mkdir()
     total = WARM_UP_FILES + 12  # past the warm-up, so files are still decoding when the first ones are stored
+    points = track_from_segments([(3000, 0.0)], speed=3.0, interval_s=2.0)
     for i in range(total):
-        points = track_from_segments([(3000, 0.0)], speed=3.0, interval_s=2.0, seed=i)
         write_activity(folder / f"run{i:02d}.fit", points, start=START + timedelta(days=i))
-    env = {**os.environ, "ADVISOR_DATABASE__URL": database_url, "ADVISOR_FIT__DECODER": "fitparse"}
+    env = {**os.environ, "ADVISOR_DATABASE__URL": database_url}
     command = [sys.executable, "-m", "advisor", "import", str(folder), "--jobs", "2"]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    workers: set[int] = set()
-    while time.monotonic() < deadline and process.poll() is None:
+    output, output_end = full_pipe()
+    try:
+        process = subprocess.Popen(command, env=env, stdout=output_end, stderr=subprocess.PIPE)
+        os.close(output_end)
+        output_end = -1
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while time.monotonic() < deadline and process.poll() is None:
+            workers |= descendants(process.pid)
+            if count_rows(database_url, Activity) >= 1:
+                break
+            time.sleep(0.05)
         workers |= descendants(process.pid)
-        if count_rows(database_url, Activity) >= 2:
-            break
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
-    process.wait()
+        process.send_signal(signal.SIGKILL)
+        _, errors = process.communicate(timeout=60)  # its stderr ends once its fork server has followed it
+    finally:
+        os.close(output)
+        if output_end >= 0:
+            os.close(output_end)
+    assert process.returncode == -signal.SIGKILL, errors.decode()  # it was still at work, not finished or failed
     assert len(workers) >= 2, "the import should have decoded in worker processes"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and any(running(pid) for pid in workers):
@@ -307,3 +336,31 @@ def test_a_database_that_cannot_be_written_stops_with_one_sentence(
     monkeypatch.setenv("ADVISOR_DATABASE__URL", f"sqlite:///{database}")
     assert count_rows(f"sqlite:///{database}", Activity) == 1
     assert imported(cli("import", str(later), "--json"))["second.fit"]["status"] == "imported"
+
+
+def test_a_dated_copy_is_the_file_fitgen_writes_for_that_start() -> None:
+    """fitgen encodes each run's shape once and makes the same run on other days by shifting its times
+    (`fitpatch.Dated`): every copy must be, byte for byte, the file fit-tool writes for that start, or the suite
+    would import files no encoder wrote."""
+    from fitgen import encode_multisport
+
+    hilly = track_from_segments([(1500, 0.0), (800, -0.08), (700, 0.05)], speed=3.2, noise_m=0.3, seed=5)
+    ride = track_from_segments([(4000, 0.0)], speed=8.0, cadence=None)
+    run_after = [
+        p.__class__(p.t + 900, p.distance_m, p.altitude_m, p.speed_mps, p.heart_rate, p.cadence)
+        for p in track_from_segments([(1000, 0.0)], speed=3.0)
+    ]
+    variants: list[tuple[list[Leg], dict]] = [
+        ([Leg("running", hilly)], {}),
+        ([Leg("running", hilly)], {"start": START + timedelta(days=400, seconds=7), "serial_number": 1017}),
+        ([Leg("running", hilly)], {"start": datetime(2013, 2, 6, 23, 59, 59, tzinfo=UTC), "utc_offset_s": None}),
+        (
+            [Leg("running", hilly, "trail")],
+            {"start": START, "pauses": [(120, 300)], "enhanced": False, "name": "Long run", "utc_offset_s": -18000},
+        ),
+        ([Leg("cycling", ride, "road")], {"start": START - timedelta(days=3000), "with_session": False}),
+        ([Leg("cycling", ride), Leg("running", run_after)], {"start": START + timedelta(hours=5)}),
+    ]
+    for n, (legs, options) in enumerate(variants):
+        for _ in range(2):  # the first call may encode the shape; the second is a copy for certain
+            assert write_multisport(None, legs, **options) == encode_multisport(legs, **options), f"{n}: {options}"

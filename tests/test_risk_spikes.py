@@ -8,8 +8,8 @@ import pytest
 from scenarios import DEFAULTS, PROFILE, advice, flag, run
 
 from advisor.domain.advice import assess
-from advisor.domain.risk.model import Thresholds
 from advisor.domain.risk.spikes import session_spikes, spike_tier
+from advisor.domain.risk.thresholds import Thresholds
 
 D0 = date(2025, 3, 3)  # a Monday
 

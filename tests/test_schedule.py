@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from conftest import ProcessOutput
 
 from jobs.lock import AlreadyRunning, acquire_daemon_lock, read_lock_holder
 from jobs.schedule import (
@@ -198,6 +199,10 @@ HOLDER = textwrap.dedent(
 )
 
 
+HOLDER_TIMEOUT_S = 60.0
+"""How long a holder may take to start and take the lock: a deadline for a hung child, not an expected time."""
+
+
 def _env() -> dict[str, str]:
     root = str(Path(__file__).resolve().parents[1])
     return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
@@ -215,12 +220,14 @@ def holder_factory(tmp_path: Path) -> Iterator[list[subprocess.Popen[str]]]:
 
 
 def start_holder(home: Path, started: list[subprocess.Popen[str]], *, grandchild: bool = False) -> tuple:
+    """A process holding the lock on `home` (once it said "locked"), and the pid of its grandchild if asked for."""
     args = [sys.executable, "-c", HOLDER, str(home)] + (["grandchild"] if grandchild else [])
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=_env())
     started.append(proc)
     assert proc.stdout is not None
-    grandchild_pid = int(proc.stdout.readline()) if grandchild else None
-    assert proc.stdout.readline().strip() == "locked"
+    output = ProcessOutput(proc.stdout)
+    grandchild_pid = int(output.wait_for(r"^(\d+)$", HOLDER_TIMEOUT_S).group(1)) if grandchild else None
+    output.wait_for("^locked$", HOLDER_TIMEOUT_S)
     return proc, grandchild_pid
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from conftest import ProcessOutput
 from test_web import csrf
 
 TIMEOUT_S = 60
@@ -30,18 +30,6 @@ def env_for(home: Path, tmp_path: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def read_until(proc: subprocess.Popen[str], pattern: str) -> tuple[re.Match[str], list[str]]:
-    """Lines of the process's output until one matches (the process ending first is a failure)."""
-    lines: list[str] = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        lines.append(line)
-        match = re.search(pattern, line)
-        if match:
-            return match, lines
-    raise AssertionError(f"the process ended without printing {pattern!r}: {''.join(lines)}")
-
-
 def test_serve_refuses_another_address_without_a_password(cli) -> None:
     result = cli("serve", "--host", "0.0.0.0")
     assert result.exit_code == 2
@@ -58,8 +46,10 @@ def test_serve_prints_its_url_logs_no_password_and_exits_0_on_sigterm(isolated_h
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert proc.stdout is not None
+    output = ProcessOutput(proc.stdout)
     try:
-        match, lines = read_until(proc, r"listening on (http://127\.0\.0\.1:\d+/)")
+        match = output.wait_for(r"listening on (http://127\.0\.0\.1:\d+/)", TIMEOUT_S)
         with httpx2.Client(base_url=match.group(1), timeout=TIMEOUT_S) as client:
             assert client.get("/").headers.get("location") == "/login"
             token = csrf(client.get("/login").text)
@@ -67,13 +57,14 @@ def test_serve_prints_its_url_logs_no_password_and_exits_0_on_sigterm(isolated_h
             assert client.post("/login", data={"csrf_token": token, "password": PASSWORD}).status_code == 303
             assert client.get("/pain").status_code == 200
         proc.send_signal(signal.SIGTERM)
-        rest, _ = proc.communicate(timeout=TIMEOUT_S)
+        proc.wait(TIMEOUT_S)
+        everything = output.rest(TIMEOUT_S)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
     assert proc.returncode == 0
-    assert PASSWORD not in "".join(lines) + rest
+    assert PASSWORD not in everything
 
 
 def _free_port() -> int:
@@ -92,14 +83,16 @@ def test_daemon_serves_the_page_when_enabled_and_stops_cleanly(isolated_home: Pa
         stderr=subprocess.STDOUT,
         text=True,
     )
+    assert proc.stdout is not None
+    output = ProcessOutput(proc.stdout)
     try:
-        read_until(proc, rf"The web page is served on http://127\.0\.0\.1:{port}/")
-        read_until(proc, "The advisor daemon started")
+        output.wait_for(rf"The web page is served on http://127\.0\.0\.1:{port}/", TIMEOUT_S)
+        output.wait_for("The advisor daemon started", TIMEOUT_S)
         with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=TIMEOUT_S) as client:
             page = client.get("/pain")
             assert page.status_code == 200 and 'name="score"' in page.text
         proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=TIMEOUT_S)
+        proc.wait(TIMEOUT_S)
     finally:
         if proc.poll() is None:
             proc.kill()

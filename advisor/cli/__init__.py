@@ -6,20 +6,103 @@ Errors are one sentence on standard error, never a traceback.
 
 from __future__ import annotations
 
+import importlib
 import json
-import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
 from advisor.cli.common import fail, runtime
-from advisor.cli.help import RootGroup
+from advisor.cli.help import move_config_first, plain_metavars
 from advisor.errors import StoreError
 
 if TYPE_CHECKING:
     from advisor.ingest.measuring import FileResult
+
+LAZY_SUBCOMMANDS: dict[str, str] = {
+    "activities": "advisor.cli.activity",
+    "activity": "advisor.cli.activity",
+    "status": "advisor.cli.knee",
+    "pain": "advisor.cli.knee",
+    "stairs": "advisor.cli.knee",
+    "routine": "advisor.cli.rehab",
+    "rehab": "advisor.cli.rehab",
+    "sync": "advisor.cli.garmin",
+    "garmin": "advisor.cli.garmin",
+    "summary": "advisor.cli.daemon",
+    "daemon": "advisor.cli.daemon",
+    "doctor": "advisor.cli.doctor",
+    "serve": "advisor.cli.serve",
+    "athlete": "advisor.cli.athlete",
+    "team": "advisor.cli.team",
+}
+"""Every top-level command but the root's own `import`, and the module whose Typer app holds it, in the order the
+root's help lists them: Click's `lazy_subcommands` ("Lazily Loading Subcommands" in Click's documentation).
+A name must be here to be found without importing every module; a test checks each module's commands are."""
+
+
+class RootGroup(TyperGroup):
+    """`advisor`'s group: Click's documented lazy group, plus `--config` anywhere and plain metavars (`cli.help`).
+
+    Building a command means importing its module and having Typer inspect every signature in it, so a command's
+    module is loaded only when the command is run, completed or listed: `advisor status` loads `advisor.cli.knee`
+    alone, `advisor --help` all of them (their first sentences are the listing).
+    """
+
+    lazy_subcommands: ClassVar[Mapping[str, str]] = LAZY_SUBCOMMANDS
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._built: dict[str, Mapping[str, TyperCommand | TyperGroup]] = {}
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        args = move_config_first(list(args) if args is not None else sys.argv[1:])
+        return super().main(args, *rest, **kwargs)
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        return [*super().list_commands(ctx), *self.lazy_subcommands]
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> TyperCommand | TyperGroup | None:
+        module = self.lazy_subcommands.get(cmd_name)
+        command = super().get_command(ctx, cmd_name) if module is None else self._commands_of(module).get(cmd_name)
+        if command is not None:
+            plain_metavars(command, ctx)
+        return command
+
+    def format_commands(self, ctx: typer.Context, formatter: Any) -> None:
+        """As Click's, but with each command's first sentence whole (wrapped, not cut at the terminal's width):
+        the root's listing is the one overview of what `advisor` does."""
+        rows: list[tuple[str, str]] = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=sys.maxsize)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def resolve_command(self, ctx: typer.Context, args: list[str]) -> Any:
+        """As Typer's, which suggests a name for a typo ("Did you mean 'status'?") from the commands registered
+        on the group: so a name that is not one of ours first registers every lazy command."""
+        if args and args[0] not in self.commands and args[0] not in self.lazy_subcommands:
+            for name in self.lazy_subcommands:
+                self.add_command(self.get_command(ctx, name), name)
+        return super().resolve_command(ctx, args)
+
+    def _commands_of(self, module: str) -> Mapping[str, TyperCommand | TyperGroup]:
+        """The commands of `module`'s Typer app, built once per run. The app is mounted with `add_typer` on an
+        app with plain help, as on the root, since Typer gives what it mounts the mounting app's markup mode."""
+        if module not in self._built:
+            mount = typer.Typer(rich_markup_mode=None, add_completion=False)
+            mount.add_typer(importlib.import_module(module).app)
+            self._built[module] = typer.main.get_command(mount).commands  # type: ignore[attr-defined]
+        return self._built[module]
+
 
 app = typer.Typer(
     cls=RootGroup,
@@ -28,6 +111,8 @@ app = typer.Typer(
     epilog="Every command takes --config FILE and --athlete NAME, before or after its name. Exit codes: 0 ok, "
     "1 some input failed (the rest was done), 2 usage or configuration error.",
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain Click help: Rich's panels cost `--help` the import of rich.markdown and more
+    context_settings={"max_content_width": 120},  # the terminal's width up to 120 columns (Click stops at 80)
     pretty_exceptions_enable=False,
 )
 
@@ -68,6 +153,7 @@ def _root(
 
 IMPORT_EPILOG = """Examples:
 
+\b
   advisor import ~/Downloads/garmin-export.zip
   advisor import ~/watch/ACTIVITY/*.fit
   advisor import runs/ --json > import.json
@@ -82,7 +168,7 @@ def import_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", min=1, help="Worker processes that decode (default: one per core)."),
+        typer.Option("--jobs", "-j", min=1, metavar="N", help="Worker processes that decode (default: one per core)."),
     ] = None,
 ) -> None:
     """Import runs from FIT files, folders (recursive) and Garmin .zip exports."""
@@ -127,129 +213,14 @@ def _import_document(results: list[FileResult], error: str | None = None) -> dic
     return document
 
 
-COMMAND_MODULES: dict[str, tuple[str, ...]] = {
-    "import": (),
-    "activities": ("activity",),
-    "activity": ("activity",),
-    "status": ("knee",),
-    "pain": ("knee",),
-    "stairs": ("knee",),
-    "routine": ("rehab",),
-    "rehab": ("rehab",),
-    "sync": ("garmin",),
-    "garmin": ("garmin",),
-    "summary": ("daemon",),
-    "daemon": ("daemon",),
-    "doctor": ("doctor",),
-    "serve": ("serve",),
-    "athlete": ("athlete",),
-    "team": ("team",),
-}
-"""The module of `advisor.cli` that holds each top-level command (`import` is the root's own), so running one
-command imports and builds only its module; a test checks this against the whole tree."""
-MODULES = ("activity", "knee", "rehab", "garmin", "daemon", "doctor", "serve", "athlete", "team")
-"""Every command module, in the order the root's help lists their commands."""
-
-
-def _register_subcommands(modules: tuple[str, ...] = MODULES) -> None:
-    """Each command group lives in its own module with its own Typer app; they are added to the root here, the
-    one place that knows them all, so no module imports the root back. `modules` is all of them, or only the
-    module of the command being run (see `command_modules`)."""
-    import importlib
-
-    registered: tuple[str, ...] = getattr(app, "_advisor_registered", ())
-    if set(modules) <= set(registered):
-        return
-    wanted = MODULES if modules == MODULES else tuple(m for m in MODULES if m in {*registered, *modules})
-    app.registered_groups = []
-    for name in wanted:
-        app.add_typer(importlib.import_module(f"advisor.cli.{name}").app)
-    app._advisor_registered = wanted  # type: ignore[attr-defined]
-
-
-def _root_help_only(args: list[str]) -> bool:
-    """`advisor`, `advisor --help` (with `--config`/`--athlete` or not): the root's help and nothing else."""
-    rest, i = [], 0
-    while i < len(args):
-        if args[i] in ("--config", "--athlete"):
-            i += 2
-            continue
-        if not args[i].startswith(("--config=", "--athlete=")):
-            rest.append(args[i])
-        i += 1
-    return rest in ([], ["--help"])
-
-
-def _signature_free(function: Any) -> Any:
-    """A function with `function`'s name and docstring and no parameters: what a listing needs of a command."""
-
-    def listed() -> None:  # pragma: no cover - never run: only its name and docstring are read
-        raise AssertionError("a listed command is never invoked")
-
-    listed.__name__, listed.__qualname__, listed.__doc__ = function.__name__, function.__qualname__, function.__doc__
-    return listed
-
-
-def _listing(typer_app: typer.Typer, *, keep_callback: bool = False) -> typer.Typer:
-    """A copy of `typer_app` whose commands and groups have the same names and help but no options, so Typer
-    builds the root's help without inspecting every command's signature (half of `advisor --help`'s own time).
-    A test checks the help it gives is the whole tree's, character for character."""
-    import copy
-
-    listed = copy.copy(typer_app)
-    listed.registered_commands = []
-    for command in typer_app.registered_commands:
-        command = copy.copy(command)
-        command.callback = _signature_free(command.callback)
-        listed.registered_commands.append(command)
-    listed.registered_groups = []
-    for group in typer_app.registered_groups:
-        group = copy.copy(group)
-        if group.typer_instance is not None:
-            group.typer_instance = _listing(group.typer_instance)
-        if callable(group.callback):
-            group.callback = _signature_free(group.callback)
-        listed.registered_groups.append(group)
-    if typer_app.registered_callback is not None and not keep_callback:
-        callback = copy.copy(typer_app.registered_callback)
-        if callable(callback.callback):
-            callback.callback = _signature_free(callback.callback)
-        listed.registered_callback = callback
-    return listed
-
-
-def command_modules(args: list[str]) -> tuple[str, ...]:
-    """The command modules `advisor ARGS...` needs: only its command's, when the line names a known command after
-    nothing but `--config`/`--athlete`; every module for anything else (help, completion, a typo to correct)."""
-    if any(name.startswith("_") and name.endswith("_COMPLETE") for name in os.environ):
-        return MODULES
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg in ("--config", "--athlete"):
-            i += 2
-        elif arg.startswith(("--config=", "--athlete=")):
-            i += 1
-        elif arg in COMMAND_MODULES:
-            return COMMAND_MODULES[arg]
-        else:
-            return MODULES
-    return MODULES
-
-
 def cli_app() -> typer.Typer:
-    """The whole command tree, every group registered (what tests invoke in-process)."""
-    _register_subcommands()
+    """The whole command tree (what tests invoke in-process); each command's module is imported on first use."""
     return app
 
 
 def main() -> None:
-    _register_subcommands(command_modules(sys.argv[1:]))
     try:
-        if _root_help_only(sys.argv[1:]):
-            _listing(app, keep_callback=True)()
-        else:
-            app()
+        app()
     except KeyboardInterrupt:
         typer.echo("advisor: interrupted; everything finished before this point is stored.", err=True)
         sys.exit(130)

@@ -23,6 +23,7 @@ app = typer.Typer()
 
 ACTIVITIES_EPILOG = """Examples:
 
+\b
   advisor activities --limit 10
   advisor activities --sport run --since 2026-01-01
   advisor activities --json > activities.json
@@ -151,7 +152,7 @@ def include_command(ctx: typer.Context, activity_id: ID) -> None:
     typer.echo(f"Activity {activity.id} counts again.")
 
 
-@activity_app.command("set", epilog="Example:\n\n  advisor activity set 12 --sport cycling")
+@activity_app.command("set", epilog="Example:\n\n\b\n  advisor activity set 12 --sport cycling")
 def set_command(
     ctx: typer.Context,
     activity_id: ID,

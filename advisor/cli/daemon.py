@@ -22,6 +22,7 @@ app = typer.Typer()
 DAEMON_EPILOG = (
     """Examples:
 
+\b
   advisor daemon                      # runs until SIGTERM or Ctrl-C
   advisor daemon --once               # what is due, then exit (for cron)
   advisor daemon status
@@ -34,6 +35,7 @@ Exit codes: 0 ok (also after SIGTERM/SIGINT), 1 another daemon runs for this ADV
 SUMMARY_EPILOG = (
     """Examples:
 
+\b
   advisor summary --preview summary.html
   advisor summary --week 2026-W10 --preview w10.html
   advisor summary --send
@@ -77,7 +79,7 @@ def daemon_command(
     if ctx.invoked_subcommand is not None:
         return
     from advisor.config import ConfigError
-    from advisor.store.db import StoreError
+    from advisor.errors import StoreError
     from jobs.daemon import run_daemon
     from jobs.lock import AlreadyRunning
     from jobs.roster import NobodyToServe
@@ -109,10 +111,8 @@ def status_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """Whether a daemon runs (its pid), each job's last run, success and error, and the summary outbox."""
-    from sqlalchemy import select
-
+    from advisor.services.outbox import outbox_entries
     from advisor.store.jobruns import job_title, list_job_runs
-    from advisor.store.models import OutboxMail
     from jobs.daemon import plan
     from jobs.lock import read_lock_holder
 
@@ -122,10 +122,7 @@ def status_command(
     pid = read_lock_holder(settings.home)
     layout = plan(settings)
     rows = list_job_runs(rt.db, rt.job_athlete)
-    with rt.db.transaction() as session:
-        outbox = session.scalars(
-            select(OutboxMail).where(OutboxMail.athlete_id == rt.athlete_id).order_by(OutboxMail.week)
-        ).all()
+    outbox = outbox_entries(rt)
     pending = [o for o in outbox if o.status != "sent"]
     sent = [o for o in outbox if o.status == "sent"]
     if as_json:
@@ -250,7 +247,13 @@ def summary_command(
 ) -> None:
     """The weekly summary email: --preview FILE.html to look at it, --send to mail it (once per week)."""
     from advisor.render.summary import render_summary, standalone_html
-    from advisor.services.outbox import mail_settings_problem, queue_summary, send_pending, uncertain_outcome
+    from advisor.services.outbox import (
+        mail_settings_problem,
+        outbox_entry,
+        queue_summary,
+        send_pending,
+        uncertain_outcome,
+    )
     from advisor.services.summary import SummaryError, build_summary, parse_week
 
     if (preview is None) == (not send):
@@ -293,12 +296,9 @@ def summary_command(
         fail(str(error))
     for line in outcomes:
         typer.echo(line)
-    with rt.db.transaction() as session:
-        from advisor.store.models import OutboxMail
-
-        stored = session.get(OutboxMail, row.id)
-        status = stored.status if stored is not None else "sent"
-        why = stored.last_error if stored is not None else None
+    stored = outbox_entry(rt, row.week)
+    status = stored.status if stored is not None else "sent"
+    why = stored.last_error if stored is not None else None
     if status == "sending":
         typer.echo(f"Another process is sending the summary for {row.week} right now; it is sent once.")
         return

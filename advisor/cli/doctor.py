@@ -14,6 +14,7 @@ app = typer.Typer()
 
 DOCTOR_EPILOG = """Examples:
 
+\b
   advisor doctor
   ADVISOR_HOME=/tmp/try advisor doctor --json
 

@@ -121,6 +121,7 @@ def status_command(
 SYNC_EPILOG = (
     """Examples:
 
+\b
   advisor garmin login && advisor sync
   advisor sync --since 2026-01-01
   advisor sync --json

@@ -13,6 +13,7 @@ app = typer.Typer()
 
 SERVE_EPILOG = """Examples:
 
+\b
   advisor serve                                   # http://127.0.0.1:8765/, this machine only
   ADVISOR_SERVE__PASSWORD=... advisor serve --host 0.0.0.0   # the phone on the home network
 

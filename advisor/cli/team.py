@@ -19,6 +19,7 @@ app.add_typer(team_app, name="team")
 
 TEAM_EPILOG = """Examples:
 
+\b
   advisor team status
   advisor team status --as-of 2026-03-02 --json
 

@@ -16,7 +16,7 @@ from advisor.render import units as u
 from advisor.render.tables import pace_or_speed, sport_label
 from advisor.render.text import printable
 from advisor.render.units import Units, duration
-from advisor.store.models import Activity, SourceFile
+from advisor.store.activities import StoredActivity, StoredSource
 
 LOAD_METHODS = {
     "trimp": "Banister TRIMP, from heart rate",
@@ -29,7 +29,7 @@ def _opt(value: float | None, show: Callable[[float], str]) -> str:
     return "-" if value is None else show(value)
 
 
-def detail_rows(activity: Activity, tz: ZoneInfo, units: Units) -> list[tuple[str, str, str]]:
+def detail_rows(activity: StoredActivity, tz: ZoneInfo, units: Units) -> list[tuple[str, str, str]]:
     """(what, ours, the file's) for each line of the detail; '' where the file has nothing to compare."""
     a = activity
     offset_start = a.start_utc.astimezone(tz)
@@ -83,8 +83,8 @@ def detail_rows(activity: Activity, tz: ZoneInfo, units: Units) -> list[tuple[st
 
 
 def print_activity(
-    activity: Activity,
-    sources: Sequence[SourceFile],
+    activity: StoredActivity,
+    sources: Sequence[StoredSource],
     tz: ZoneInfo,
     units: Units,
     flags: Sequence[str] | None = None,
@@ -123,7 +123,7 @@ def print_activity(
         console.print("  no stored file")
 
 
-def activity_detail_json(activity_document: dict[str, object], sources: Sequence[SourceFile]) -> dict[str, object]:
+def activity_detail_json(activity_document: dict[str, object], sources: Sequence[StoredSource]) -> dict[str, object]:
     """`activity ID --json`: the same keys as one entry of `activities --json`, plus the files it came from."""
     return activity_document | {
         "source_files": [

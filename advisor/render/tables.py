@@ -19,7 +19,7 @@ from rich.table import Table
 from advisor.render import units as u
 from advisor.render.text import printable
 from advisor.render.units import Units, duration
-from advisor.store.models import Activity
+from advisor.store.activities import StoredActivity
 from advisor.store.rows import is_bike, is_on_foot, local_date
 
 __all__ = ["activities_table", "duration", "pace_or_speed", "short_sport_label", "sport_label"]
@@ -42,13 +42,13 @@ SHORT_SPORTS = {
 """Short names for the list, where every column counts at 80 characters; the detail shows the FIT names."""
 
 
-def sport_label(activity: Activity) -> str:
+def sport_label(activity: StoredActivity) -> str:
     """`running`, `running/treadmill`: the FIT names, with the sub-sport only when it says something."""
     a = activity
     return a.sport if not a.sub_sport or a.sub_sport == "generic" else f"{a.sport}/{a.sub_sport}"
 
 
-def short_sport_label(activity: Activity) -> str:
+def short_sport_label(activity: StoredActivity) -> str:
     """`run`, `run/treadmill`, `ride/road`: `sport_label` in the words a runner uses."""
     a = activity
     sport = SHORT_SPORTS.get(a.sport, a.sport.replace("_", " "))
@@ -57,7 +57,7 @@ def short_sport_label(activity: Activity) -> str:
     return f"{sport}/{a.sub_sport.replace('_', ' ')}"
 
 
-def pace_or_speed(activity: Activity, units: Units) -> str:
+def pace_or_speed(activity: StoredActivity, units: Units) -> str:
     """Pace for foot sports, speed for bikes and everything else that moves."""
     if is_on_foot(activity) and not is_bike(activity):
         return u.pace(activity.moving_s, activity.distance_m, units)
@@ -68,7 +68,7 @@ def pace_or_speed(activity: Activity, units: Units) -> str:
 class _Column:
     header: str
     priority: int
-    cell: Callable[[Activity], str]
+    cell: Callable[[StoredActivity], str]
     right: bool = True
 
 
@@ -93,7 +93,9 @@ def _columns(tz: ZoneInfo, units: Units) -> list[_Column]:
     ]
 
 
-def activities_table(rows: list[Activity], tz: ZoneInfo, units: Units = "km", console: Console | None = None) -> None:
+def activities_table(
+    rows: list[StoredActivity], tz: ZoneInfo, units: Units = "km", console: Console | None = None
+) -> None:
     """Print the activities as a table that fits the console's width (Rich reads COLUMNS)."""
     console = console or Console()
     columns = [c for c in _columns(tz, units) if c.header or any(a.excluded for a in rows)]

@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
+from advisor.store.activities import StoredActivity, read_activities
 from advisor.store.db import Database
-from advisor.store.models import Activity
 from advisor.store.rows import is_bike, is_on_foot, local_date, sport_matches
 
 __all__ = ["activity_json", "is_bike", "is_on_foot", "list_activities", "local_date", "sport_matches"]
@@ -24,22 +22,21 @@ def list_activities(
     include_excluded: bool = False,
     sport: str | None = None,
     limit: int | None = None,
-) -> list[Activity]:
+) -> list[StoredActivity]:
     """Activities in start order; `since`/`until` are local dates (a day of margin, then an exact local cut).
 
     Excluded activities count nowhere, so they are left out unless `include_excluded` (the listing the runner
     corrects from shows them, marked). `sport` keeps those of that sport or sub-sport, or of that kind (`run`,
     `foot`, `bike`: see `sport_matches`); `limit` keeps the most recent N, still in start order.
     """
-    query = select(Activity).where(Activity.athlete_id == athlete_id).order_by(Activity.start_utc, Activity.id)
-    if not include_excluded:
-        query = query.where(Activity.excluded.is_(False))
-    if since is not None:
-        query = query.where(Activity.start_utc >= datetime.combine(since, datetime.min.time(), UTC) - timedelta(days=1))
-    if until is not None:
-        query = query.where(Activity.start_utc < datetime.combine(until, datetime.min.time(), UTC) + timedelta(days=2))
-    with db.transaction() as session:
-        rows = list(session.scalars(query))
+    day = timedelta(days=1)
+    rows = read_activities(
+        db,
+        athlete_id,
+        since_utc=None if since is None else datetime.combine(since, datetime.min.time(), UTC) - day,
+        until_utc=None if until is None else datetime.combine(until, datetime.min.time(), UTC) + 2 * day,
+        include_excluded=include_excluded,
+    )
     kept = [
         a
         for a in rows
@@ -50,7 +47,7 @@ def list_activities(
     return kept[-limit:] if limit is not None and limit > 0 else kept
 
 
-def activity_json(activity: Activity, tz: ZoneInfo) -> dict[str, object]:
+def activity_json(activity: StoredActivity, tz: ZoneInfo) -> dict[str, object]:
     a = activity
     return {
         "id": a.id,

@@ -11,24 +11,28 @@ it serves the default athlete or the fortieth.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from advisor.config import InboxSettings, ProfileSettings, Settings
-from advisor.domain.risk.model import Thresholds
+from advisor.domain.risk.thresholds import Thresholds
 from advisor.errors import ConfigError
+from advisor.store.athletes import (
+    PROFILE_FIELDS,
+    NameTaken,
+    StoredAthlete,
+    insert_athlete,
+    read_athlete,
+    read_athletes,
+    update_athlete,
+)
 from advisor.store.db import Database, default_athlete_id
-from advisor.store.models import Athlete
 
-PROFILE_FIELDS = ("sex", "flat_feet", "orthotics", "max_hr", "resting_hr", "timezone", "email", "units")
 NAME_RULE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 """A name is also a folder (`inbox/NAME/`, the Garmin login's folder), so it is kept to what every file system takes."""
 RESERVED_NAMES = {"processed", "failed"}
@@ -68,24 +72,19 @@ def add_athlete(
     check_name(name)
     if name == settings.profile.name:
         raise AthleteError(f"{name!r} is the default athlete, whose profile is the config file's [profile]")
+    _check_profile_fields(profile)
     _effective_profile(settings, name, dict(profile))
     _effective_thresholds(settings, dict(thresholds))
     try:
-        with db.transaction() as session:
-            taken = {n.lower(): n for n in session.scalars(select(Athlete.name))} | {
-                settings.profile.name.lower(): settings.profile.name
-            }
-            if name.lower() in taken and taken[name.lower()] != name:
-                raise AthleteError(
-                    f"an athlete named {taken[name.lower()]!r} exists already: names that differ only in case would "
-                    "share one inbox folder on macOS and Windows, and are easy to mix up"
-                )
-            row = Athlete(name=name, created_at=datetime.now(UTC))
-            _write(row, profile, thresholds)
-            session.add(row)
-    except IntegrityError:
+        insert_athlete(db, name, (profile, thresholds), {settings.profile.name.lower(): settings.profile.name})
+    except NameTaken as taken:
+        if taken.existing == name:
+            raise AthleteError(
+                f"an athlete named {name!r} exists already; change them with `advisor athlete set`"
+            ) from None
         raise AthleteError(
-            f"an athlete named {name!r} exists already; change them with `advisor athlete set`"
+            f"an athlete named {taken.existing!r} exists already: names that differ only in case would "
+            "share one inbox folder on macOS and Windows, and are easy to mix up"
         ) from None
     return find_athlete(db, settings, name)
 
@@ -108,29 +107,27 @@ def set_athlete(
     unknown = [key for key in clear if key not in PROFILE_FIELDS and key not in Thresholds.model_fields]
     if unknown:
         raise AthleteError(f"cannot clear {', '.join(unknown)}: not a profile field or threshold")
-    with db.transaction() as session:
-        row = session.scalar(select(Athlete).where(Athlete.name == name))
-        if row is None:
-            raise _missing(name)
-        own_profile = {**_own_profile(row), **profile}
-        own_thresholds = {**_own_thresholds(row), **thresholds}
+    _check_profile_fields(profile)
+
+    def change(stored: StoredAthlete) -> tuple[dict[str, Any], dict[str, float]]:
+        own_profile = {**stored.own_profile, **profile}
+        own_thresholds = {**stored.own_thresholds, **thresholds}
         for key in clear:
             own_profile.pop(key, None)
             own_thresholds.pop(key, None)
         _effective_profile(settings, name, own_profile)
         _effective_thresholds(settings, own_thresholds)
-        for key in PROFILE_FIELDS:
-            setattr(row, key, None)
-        _write(row, own_profile, own_thresholds)
+        return own_profile, own_thresholds
+
+    if not update_athlete(db, name, change):
+        raise _missing(name)
     return find_athlete(db, settings, name)
 
 
 def list_athletes(db: Database, settings: Settings) -> list[AthleteInfo]:
     """Every athlete, the default one first (created here when missing, as on any first use)."""
     default_athlete_id(db, settings.profile.name)
-    with db.transaction() as session:
-        rows = session.scalars(select(Athlete).order_by(Athlete.name)).all()
-    infos = [_info(settings, row) for row in rows]
+    infos = [_info(settings, stored) for stored in read_athletes(db)]
     return sorted(infos, key=lambda info: (not info.is_default, info.name))
 
 
@@ -138,11 +135,10 @@ def find_athlete(db: Database, settings: Settings, name: str) -> AthleteInfo:
     """The athlete called `name`; the default athlete is created on first use, any other must have been added."""
     if name == settings.profile.name:
         default_athlete_id(db, name)
-    with db.transaction() as session:
-        row = session.scalar(select(Athlete).where(Athlete.name == name))
-        if row is None:
-            raise _missing(name)
-        return _info(settings, row)
+    stored = read_athlete(db, name)
+    if stored is None:
+        raise _missing(name)
+    return _info(settings, stored)
 
 
 def settings_for(settings: Settings, athlete: AthleteInfo) -> Settings:
@@ -166,39 +162,27 @@ def settings_for(settings: Settings, athlete: AthleteInfo) -> Settings:
 def athlete_folder_names(db: Database, settings: Settings) -> set[str]:
     """The names of every athlete but the default one: their inbox folders, which the default athlete's scan of the
     inbox leaves alone."""
-    with db.transaction() as session:
-        names = session.scalars(select(Athlete.name).where(Athlete.name != settings.profile.name)).all()
-    return set(names)
+    return {stored.name for stored in read_athletes(db, except_name=settings.profile.name)}
 
 
-def _info(settings: Settings, row: Athlete) -> AthleteInfo:
-    is_default = row.name == settings.profile.name
-    own = {} if is_default else _own_profile(row)
+def _info(settings: Settings, stored: StoredAthlete) -> AthleteInfo:
+    is_default = stored.name == settings.profile.name
+    own = {} if is_default else stored.own_profile
     return AthleteInfo(
-        id=row.id,
-        name=row.name,
+        id=stored.id,
+        name=stored.name,
         is_default=is_default,
-        profile=settings.profile if is_default else _effective_profile(settings, row.name, own),
+        profile=settings.profile if is_default else _effective_profile(settings, stored.name, own),
         own_profile=own,
-        own_thresholds={} if is_default else _own_thresholds(row),
-        created_at=row.created_at,
+        own_thresholds={} if is_default else stored.own_thresholds,
+        created_at=stored.created_at,
     )
 
 
-def _own_profile(row: Athlete) -> dict[str, Any]:
-    return {key: getattr(row, key) for key in PROFILE_FIELDS if getattr(row, key) is not None}
-
-
-def _own_thresholds(row: Athlete) -> dict[str, float]:
-    return dict(json.loads(row.thresholds)) if row.thresholds else {}
-
-
-def _write(row: Athlete, profile: Mapping[str, Any], thresholds: Mapping[str, float]) -> None:
-    for key, value in profile.items():
+def _check_profile_fields(profile: Mapping[str, Any]) -> None:
+    for key in profile:
         if key not in PROFILE_FIELDS:
             raise AthleteError(f"{key} is not a profile field; the fields are {', '.join(PROFILE_FIELDS)}")
-        setattr(row, key, value)
-    row.thresholds = json.dumps(dict(sorted(thresholds.items()))) if thresholds else None
 
 
 def _effective_profile(settings: Settings, name: str, own: dict[str, Any]) -> ProfileSettings:

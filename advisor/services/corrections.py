@@ -13,15 +13,21 @@ not bring the run back.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from functools import cache
-
-from sqlalchemy import select
+from typing import Any
 
 from advisor.domain.metrics.run import is_foot_sport
 from advisor.domain.risk.model import ON_FOOT_SPORTS, RUN_SPORTS, STAIR_SPORTS
 from advisor.errors import CorrectionError
+from advisor.store.activities import (
+    StoredActivity,
+    StoredSource,
+    correct_activity,
+    read_activity,
+    read_sources,
+)
 from advisor.store.db import Database
-from advisor.store.models import Activity, SourceFile
 
 __all__ = [
     "CorrectionError",
@@ -53,45 +59,29 @@ def _known_sub_sports() -> frozenset[str]:
     return frozenset(str(name) for name in profile.FIELD_TYPES["sub_sport"].enum.values() if name != "all")
 
 
-def get_activity(db: Database, athlete_id: int, activity_id: int) -> Activity:
+def get_activity(db: Database, athlete_id: int, activity_id: int) -> StoredActivity:
     """One stored activity of this athlete, excluded or not; `CorrectionError` when there is none."""
-    with db.transaction() as session:
-        activity = session.scalar(select(Activity).where(Activity.athlete_id == athlete_id, Activity.id == activity_id))
-    if activity is None:
-        raise CorrectionError(f"there is no activity {activity_id}; `advisor activities` lists their ids")
-    return activity
+    return _found(read_activity(db, athlete_id, activity_id), activity_id)
 
 
-def activity_sources(db: Database, athlete_id: int, activity: Activity) -> list[SourceFile]:
+def activity_sources(db: Database, athlete_id: int, activity: StoredActivity) -> list[StoredSource]:
     """The stored files the activity came from (today: the file that created it)."""
-    with db.transaction() as session:
-        return list(
-            session.scalars(
-                select(SourceFile).where(SourceFile.athlete_id == athlete_id, SourceFile.id == activity.source_file_id)
-            )
-        )
+    return read_sources(db, athlete_id, activity)
 
 
-def exclude_activity(db: Database, athlete_id: int, activity_id: int) -> Activity:
+def exclude_activity(db: Database, athlete_id: int, activity_id: int) -> StoredActivity:
     """Take an activity out of every count (distance, spikes, the weekly email) without deleting it."""
-    return _set_excluded(db, athlete_id, activity_id, True)
+    return _found(correct_activity(db, athlete_id, activity_id, lambda _: {"excluded": True}), activity_id)
 
 
-def include_activity(db: Database, athlete_id: int, activity_id: int) -> Activity:
+def include_activity(db: Database, athlete_id: int, activity_id: int) -> StoredActivity:
     """Undo `exclude_activity`: the activity counts again."""
-    return _set_excluded(db, athlete_id, activity_id, False)
+    return _found(correct_activity(db, athlete_id, activity_id, lambda _: {"excluded": False}), activity_id)
 
 
-def _set_excluded(db: Database, athlete_id: int, activity_id: int, excluded: bool) -> Activity:
-    with db.transaction() as session:
-        activity = session.scalar(select(Activity).where(Activity.athlete_id == athlete_id, Activity.id == activity_id))
-        if activity is None:
-            raise CorrectionError(f"there is no activity {activity_id}; `advisor activities` lists their ids")
-        activity.excluded = excluded
-        return activity
-
-
-def set_sport(db: Database, athlete_id: int, activity_id: int, sport: str, sub_sport: str | None = None) -> Activity:
+def set_sport(
+    db: Database, athlete_id: int, activity_id: int, sport: str, sub_sport: str | None = None
+) -> StoredActivity:
     """Give an activity another sport (a ride the watch recorded as a run), keeping the file's own for the record.
 
     Setting it back to the file's sport and sub-sport clears the correction. The average cadence is re-derived
@@ -104,20 +94,35 @@ def set_sport(db: Database, athlete_id: int, activity_id: int, sport: str, sub_s
         raise CorrectionError(f"unknown sport {sport!r}{_suggest(sport, known_sports())}")
     if sub is not None and sub not in _known_sub_sports():
         raise CorrectionError(f"unknown sub-sport {sub!r}{_suggest(sub, _known_sub_sports())}")
-    with db.transaction() as session:
-        activity = session.scalar(select(Activity).where(Activity.athlete_id == athlete_id, Activity.id == activity_id))
-        if activity is None:
-            raise CorrectionError(f"there is no activity {activity_id}; `advisor activities` lists their ids")
-        was_foot = is_foot_sport(activity.sport, activity.sub_sport)
-        if activity.file_sport is None:
-            activity.file_sport, activity.file_sub_sport = activity.sport, activity.sub_sport
-        activity.sport, activity.sub_sport = sport, sub
-        if (sport, sub) == (activity.file_sport, activity.file_sub_sport):
-            activity.file_sport = activity.file_sub_sport = None
-        now_foot = is_foot_sport(sport, sub)
-        if activity.avg_cadence_spm is not None and was_foot != now_foot:
-            activity.avg_cadence_spm *= 2.0 if now_foot else 0.5
-        return activity
+    corrected = correct_activity(db, athlete_id, activity_id, lambda a: sport_correction(a, sport, sub))
+    return _found(corrected, activity_id)
+
+
+def sport_correction(activity: StoredActivity, sport: str, sub: str | None) -> Mapping[str, Any]:
+    """The columns a sport correction changes: the sport, the file's own kept once (cleared when set back to
+    it), and the cadence when it crosses between foot sports (steps) and others (per-foot revolutions)."""
+    file_sport, file_sub = activity.file_sport, activity.file_sub_sport
+    if file_sport is None:
+        file_sport, file_sub = activity.sport, activity.sub_sport
+    if (sport, sub) == (file_sport, file_sub):
+        file_sport = file_sub = None
+    cadence = activity.avg_cadence_spm
+    was_foot, now_foot = is_foot_sport(activity.sport, activity.sub_sport), is_foot_sport(sport, sub)
+    if cadence is not None and was_foot != now_foot:
+        cadence *= 2.0 if now_foot else 0.5
+    return {
+        "sport": sport,
+        "sub_sport": sub,
+        "file_sport": file_sport,
+        "file_sub_sport": file_sub,
+        "avg_cadence_spm": cadence,
+    }
+
+
+def _found(activity: StoredActivity | None, activity_id: int) -> StoredActivity:
+    if activity is None:
+        raise CorrectionError(f"there is no activity {activity_id}; `advisor activities` lists their ids")
+    return activity
 
 
 def _normalise(name: str) -> str:

@@ -1,5 +1,7 @@
 """Where the Garmin sync stands: its `sync_state` row, the remembered refusal of a login, and `advisor garmin
-status`. Split from `advisor.services.sync` (the round) so each reads on its own."""
+status`. Split from `advisor.services.sync` (the round) so each reads on its own; the round reads and writes the
+state through the functions here, and the row itself is the store's (`advisor.store.sync_state`), handed back as a
+plain value."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from typing import Any
 from advisor.config import Settings
 from advisor.garmin.model import ensure_private_dir
 from advisor.services.context import AthleteContext
-from advisor.store.models import SyncState
+from advisor.store.sync_state import UNSET, SyncState, Unset, load_sync_state, save_sync_state
 
 SOURCE = "garmin"
 """`sync_state.source` and `daily_stairs.source` for everything the Garmin sync stores."""
@@ -26,44 +28,32 @@ MAX_ERROR_CHARS = 2000
 # sync_state
 
 
-def _state_row(session: Any, athlete_id: int) -> SyncState:
-    row = session.get(SyncState, (athlete_id, SOURCE))
-    if row is None:
-        row = SyncState(athlete_id=athlete_id, source=SOURCE)
-        session.add(row)
-    return row
+def load_state(rt: AthleteContext) -> SyncState:
+    """Where the athlete's Garmin sync stands (all blank when it never ran)."""
+    return load_sync_state(rt.db, rt.athlete_id, SOURCE)
 
 
-def _load_state(rt: AthleteContext) -> SyncState:
-    with rt.db.transaction() as session:
-        row = session.get(SyncState, (rt.athlete_id, SOURCE))
-        if row is None:
-            return SyncState(athlete_id=rt.athlete_id, source=SOURCE)
-        session.expunge(row)
-        return row
-
-
-_UNSET: Any = object()
-
-
-def _save_state(
+def save_state(
     rt: AthleteContext,
     *,
-    synced_up_to: datetime | None = _UNSET,
-    retry_after: datetime | None = _UNSET,
-    last_error: str | None = _UNSET,
-    last_success_at: datetime | None = _UNSET,
+    synced_up_to: datetime | Unset | None = UNSET,
+    retry_after: datetime | Unset | None = UNSET,
+    last_error: str | Unset | None = UNSET,
+    last_success_at: datetime | Unset | None = UNSET,
 ) -> None:
-    with rt.db.transaction() as session:
-        row = _state_row(session, rt.athlete_id)
-        if synced_up_to is not _UNSET:
-            row.synced_up_to = synced_up_to
-        if retry_after is not _UNSET:
-            row.retry_after = retry_after
-        if last_error is not _UNSET:
-            row.last_error = last_error[:MAX_ERROR_CHARS] if last_error else None
-        if last_success_at is not _UNSET:
-            row.last_success_at = last_success_at
+    """Set the fields given, in a transaction of their own; a field not given keeps its value. An error is kept
+    to its first `MAX_ERROR_CHARS` characters (a sentence for `garmin status`, not a log)."""
+    if isinstance(last_error, str):
+        last_error = last_error[:MAX_ERROR_CHARS] or None
+    save_sync_state(
+        rt.db,
+        rt.athlete_id,
+        SOURCE,
+        synced_up_to=synced_up_to,
+        retry_after=retry_after,
+        last_error=last_error,
+        last_success_at=last_success_at,
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -90,7 +80,8 @@ def _marker_path(settings: Settings) -> Path:
     return settings.garmin_token_dir / AUTH_MARKER_NAME
 
 
-def _remember_auth_failure(settings: Settings, message: str, at: datetime) -> None:
+def remember_auth_failure(settings: Settings, message: str, at: datetime) -> None:
+    """Write the marker next to the tokens: Garmin refused this credential (its fingerprint, never itself)."""
     path = _marker_path(settings)
     ensure_private_dir(path.parent)
     document = {
@@ -103,7 +94,7 @@ def _remember_auth_failure(settings: Settings, message: str, at: datetime) -> No
     path.chmod(0o600)
 
 
-def _auth_refusal(settings: Settings) -> str | None:
+def auth_refusal(settings: Settings) -> str | None:
     """The stored message when the credential Garmin refused is still the one configured, else None."""
     try:
         document = json.loads(_marker_path(settings).read_text())
@@ -116,16 +107,17 @@ def _auth_refusal(settings: Settings) -> str | None:
     return str(document.get("message") or "Garmin rejected the saved login; run `advisor garmin login`")
 
 
-def _forget_auth_failure(settings: Settings) -> None:
+def forget_auth_failure(settings: Settings) -> None:
+    """Remove the marker: the login worked, or a new one was made."""
     _marker_path(settings).unlink(missing_ok=True)
 
 
 def note_new_login(rt: AthleteContext) -> None:
     """After `advisor garmin login`: forget the refused login, so the next round (and the daemon) tries again."""
-    _forget_auth_failure(rt.settings)
-    state = _load_state(rt)
+    forget_auth_failure(rt.settings)
+    state = load_state(rt)
     if state.last_error and "garmin login" in state.last_error:
-        _save_state(rt, last_error=None)
+        save_state(rt, last_error=None)
 
 
 def garmin_configured(settings: Settings) -> bool:
@@ -172,7 +164,7 @@ class GarminStatus:
 def garmin_status(rt: AthleteContext) -> GarminStatus:
     """What `advisor garmin status` shows: how Garmin is set up and how far the sync got. No secrets."""
     settings = rt.settings
-    state = _load_state(rt)
+    state = load_state(rt)
     if settings.garmin.method == "personal_api":
         where = str(settings.garmin.api_key_file) if settings.garmin.api_key_file else "ADVISOR_GARMIN__API_KEY"
         present = garmin_configured(settings)
@@ -187,5 +179,19 @@ def garmin_status(rt: AthleteContext) -> GarminStatus:
         synced_up_to=state.synced_up_to,
         last_error=state.last_error,
         retry_after=state.retry_after,
-        login_needed=_auth_refusal(settings),
+        login_needed=auth_refusal(settings),
     )
+
+
+__all__ = [
+    "SOURCE",
+    "GarminStatus",
+    "auth_refusal",
+    "forget_auth_failure",
+    "garmin_configured",
+    "garmin_status",
+    "load_state",
+    "note_new_login",
+    "remember_auth_failure",
+    "save_state",
+]

@@ -18,6 +18,11 @@ What keeps it safe and flat:
 
 The `forkserver` start method: forking the parent directly would copy its threads' locks (Rich's progress bar
 runs a thread), and `spawn` re-imports everything per worker; the fork server preloads the decoding modules once.
+
+`storing` (and with it the store's import repository, `advisor.store.imports`: SQLAlchemy and the models) is
+imported inside functions, on purpose: on the thread that opens the database (`_OpeningStore`) while the fork
+server starts and the workers decode the first files, not in the command's thread before any of that. It imports
+none of this module.
 """
 
 from __future__ import annotations
@@ -29,15 +34,9 @@ from contextlib import ExitStack
 
 from advisor.ingest.files import Candidate, Found
 from advisor.ingest.isolation import DecodingPool, PendingFile
+from advisor.ingest.measuring import FileResult
 from advisor.ingest.pool_worker import available_cores, start_fork_server
-from advisor.services.importing import (
-    FileResult,
-    ImportContext,
-    decoding_pool,
-    open_store,
-    read_candidate,
-    store_prepared,
-)
+from advisor.services.import_context import ImportContext, decoding_pool, read_candidate
 
 IN_FLIGHT_PER_WORKER = 2
 WARM_UP_FILES = 16
@@ -77,9 +76,10 @@ def import_in_pool(ctx: ImportContext, candidates: Iterable[Found]) -> Iterator[
 
 
 class _OpeningStore:
-    """`importing.open_store` on a thread, started with the pool: the fork server's start-up, the first files'
-    decoding and this process's import of SQLAlchemy and opening of the database overlap, and `wait` (before the
-    first file is stored) raises what opening raised — a `StoreError` is the command's one sentence."""
+    """The writes' module (`storing`, and through `advisor.store.imports` SQLAlchemy and the models) imported and
+    the database and the athlete opened on a thread, started with the pool: the fork server's start-up, the first
+    files' decoding and this process's import of SQLAlchemy and opening of the database overlap, and `wait` (before
+    the first file is stored) raises what opening raised — a `StoreError` is the command's one sentence."""
 
     def __init__(self, ctx: ImportContext) -> None:
         self._error: BaseException | None = None
@@ -88,7 +88,9 @@ class _OpeningStore:
 
     def _open(self, ctx: ImportContext) -> None:
         try:
-            open_store(ctx)
+            import advisor.services.storing  # noqa: F401 (the import this thread is for; see the module docstring)
+
+            ctx.store.athlete_id  # noqa: B018 (opens the database: checks, migrates or creates it, finds the athlete)
         except BaseException as error:  # handed to the importing thread by `wait`
             self._error = error
 
@@ -112,6 +114,8 @@ def _finish(ctx: ImportContext, candidate: Found, pending: PendingFile | FileRes
     """Store one file's result in this process; the first one stored opens the database (`ImportContext.store`)."""
     if isinstance(pending, FileResult):
         return pending
+    from advisor.services.storing import store_prepared  # already imported by `_OpeningStore`: a lookup
+
     return store_prepared(ctx, pending.result())
 
 

@@ -19,9 +19,11 @@ for the writes: they are `measuring.prepare` (no database), which always runs in
 (`isolation.DecodingPool`: a decoder that crashes or hangs costs its own file, never the import), and
 `storing.commit`, which always runs in the importing process.
 
-This module imports neither SQLAlchemy nor the models: `storing` (the writes) is imported by `open_store`,
-`store_prepared` and `import_payload`, and the database is opened then (`ImportContext.store`), so a pool import's
-workers are already decoding while this process imports the store and opens the database.
+This module imports neither SQLAlchemy nor the models: `storing` (the writes) is imported when a file is about to
+be stored, and the database is opened then (`ImportContext.store`), so a pool import's workers are already
+decoding while this process imports the store and opens the database. The imports go one way: this module (the
+use case) → `import_pool` (every core) → `storing` (the writes) → `import_context` (the values all three share,
+re-exported here: a caller of the use case needs only this module).
 """
 
 from __future__ import annotations
@@ -30,74 +32,11 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
-from advisor.domain.metrics import HeartRateProfile
-from advisor.ingest.files import (
-    Candidate,
-    IncompleteSourceError,
-    Limits,
-    Skipped,
-    SourceError,
-    Unreadable,
-    discover,
-)
-from advisor.ingest.measuring import (
-    DECODE_TIME_LIMIT_S,
-    FileResult,
-    Prepared,
-    Status,
-    digest,
-)
+from advisor.ingest.files import Candidate, discover
+from advisor.ingest.measuring import FileResult, Prepared, Status, digest
 from advisor.ingest.strava import ActivityHint
-
-if TYPE_CHECKING:
-    from advisor.ingest.isolation import DecodingPool
-    from advisor.store.db import Database
-
-
-class Store(Protocol):
-    """Where an import writes: the database and the athlete. A `Runtime` is one, and opens both on first use."""
-
-    @property
-    def db(self) -> Database: ...
-
-    @property
-    def athlete_id(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class OpenStore:
-    """A database already open and an athlete already known (library callers, tests, benchmarks)."""
-
-    db: Database
-    athlete_id: int
-
-
-@dataclass(frozen=True)
-class ImportContext:
-    """What every import needs to know, gathered once per command or job."""
-
-    store: Store
-    decoder: str = "fitdecode"
-    hr_profile: HeartRateProfile = HeartRateProfile()
-    origin: str = "file"
-    limits: Limits = Limits()
-    jobs: int = 1
-    """Worker processes for `import_paths`; `advisor import --jobs`. 0: one per core, but no more than there are
-    payloads (what `advisor import` does without `--jobs`)."""
-    decoding: DecodingPool | None = None
-    """The worker pool a use case holds open for all its files (the inbox scan, a Garmin round): without one,
-    `import_paths` opens its own and `import_payload` one per call."""
-    decode_time_limit_s: float = DECODE_TIME_LIMIT_S
-
-    @property
-    def db(self) -> Database:
-        return self.store.db
-
-    @property
-    def athlete_id(self) -> int:
-        return self.store.athlete_id
+from advisor.services.import_context import ImportContext, OpenStore, Store, decoding_pool, read_candidate
 
 
 @dataclass
@@ -133,7 +72,7 @@ def import_paths(
         if on_total:
             on_total(len(candidates))
         payloads = sum(isinstance(c, Candidate) for c in candidates)
-        if payloads:
+        if payloads:  # the pool's modules (pebble, multiprocessing) only when there is something to decode
             from advisor.services.import_pool import available_cores, import_in_pool
 
             jobs = min(ctx.jobs or available_cores(), payloads)
@@ -160,7 +99,7 @@ def import_payload(
     what an export's listing says about it (name, sport). Same bytes already stored: not decoded at all. Decoded
     in `ctx.decoding`'s workers, or in a pool opened for this one file.
     """
-    from advisor.services.storing import commit, seen_before
+    from advisor.services.storing import commit, seen_before  # SQLAlchemy: when a file is stored, not before
 
     sha256 = digest(data)
     duplicate = seen_before(ctx, sha256)
@@ -174,44 +113,6 @@ def import_payload(
     return commit(ctx, prepared, garmin_activity_id)
 
 
-def decoding_pool(ctx: ImportContext) -> DecodingPool:
-    """A worker pool for a use case's files, `ctx.jobs` workers (enter it with `with`; a use case that holds it for
-    all its files passes `replace(ctx, decoding=pool)`)."""
-    from advisor.ingest.isolation import DecodingPool
-
-    return DecodingPool(ctx.decoder, ctx.hr_profile, max(1, ctx.jobs), time_limit_s=ctx.decode_time_limit_s)
-
-
-def open_store(ctx: ImportContext) -> None:
-    """Import the writes' module (SQLAlchemy, the models) and open the database and the athlete now, ahead of the
-    first file to store; `import_pool` does it on a thread while the workers decode the first files."""
-    import advisor.services.storing  # noqa: F401
-
-    ctx.store.athlete_id  # noqa: B018 (opens the database: checks, migrates or creates it, finds the athlete)
-
-
-def store_prepared(ctx: ImportContext, prepared: Prepared) -> FileResult:
-    """Store a payload a pool worker prepared (the same steps as `import_payload`, after the decoding)."""
-    from advisor.services.storing import commit, seen_before
-
-    duplicate = seen_before(ctx, prepared.sha256)
-    if duplicate is not None:
-        return replace(duplicate, name=prepared.name)
-    return commit(ctx, prepared)
-
-
-def read_candidate(candidate: Candidate | Skipped | Unreadable) -> bytes | FileResult:
-    """The candidate's bytes, or its result when there is nothing to decode (listed skipped, unreadable)."""
-    if isinstance(candidate, Unreadable):
-        return FileResult(candidate.label, "failed", candidate.reason)
-    if isinstance(candidate, Skipped):
-        return FileResult(candidate.label, "skipped", candidate.reason)
-    try:
-        return candidate.read()
-    except SourceError as error:
-        return FileResult(candidate.label, "failed", str(error), incomplete=isinstance(error, IncompleteSourceError))
-
-
 __all__ = [
     "FileResult",
     "ImportContext",
@@ -223,7 +124,5 @@ __all__ = [
     "decoding_pool",
     "import_paths",
     "import_payload",
-    "open_store",
     "read_candidate",
-    "store_prepared",
 ]

@@ -8,25 +8,19 @@ the engine's plain values and call the pure `assess`. The clock is read only by 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, get_args
 
-from advisor.domain.advice.report import KneeReport
-from advisor.domain.risk.model import SIGN_WORDS, Flag, PainWhen
+from advisor.domain.advice.report import KneeReport, assess
+from advisor.domain.risk.model import SIGN_WORDS, Flag, PainEntry, PainWhen, Profile
 from advisor.errors import InputError
-from advisor.services.history import (
-    WINDOW_MARGIN_DAYS,
-    assess_athlete,
-    history_for,
-    midnight_utc,
-    run_from_row,
-    window_start,
-)
+from advisor.store.rows import local_date
 
 if TYPE_CHECKING:
     from advisor.config import Settings
+    from advisor.store.activities import StoredActivity
     from advisor.store.db import Database
-    from advisor.store.models import Activity, PainEntryRow
+    from advisor.store.history import History
 
 MAX_NOTE_CHARS = 2000
 
@@ -52,8 +46,8 @@ class PainInput:
         return tuple(name for name in SIGN_WORDS if getattr(self, name))
 
 
-def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> PainEntryRow:
-    """Store one pain score after checking it; nothing is stored when any part is wrong."""
+def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> PainEntry:
+    """Store one pain score after checking it; nothing is stored when any part is wrong. Returns it as stored."""
     if not 0 <= entry.score <= 10:
         raise InputError(f"--score must be a whole number from 0 (no pain) to 10 (worst), got {entry.score}")
     if entry.when not in get_args(PainWhen):
@@ -67,46 +61,32 @@ def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> Pa
         raise InputError("--no-red-flags says none of the signs is there: it cannot come with one of them")
     if entry.note is not None and len(entry.note) > MAX_NOTE_CHARS:
         raise InputError(f"--note is longer than {MAX_NOTE_CHARS} characters")
-    from advisor.store.models import PainEntryRow
+    from advisor.store.logs import add_pain
 
-    row = PainEntryRow(
-        athlete_id=athlete_id,
+    logged = PainEntry(
+        id=0,
         day=day,
-        when=entry.when,
+        when=entry.when,  # type: ignore[arg-type]
         score=entry.score,
         **{sign: getattr(entry, sign) for sign in SIGN_WORDS},
         no_red_flags=entry.no_red_flags,
         note=entry.note or None,
-        created_at=datetime.now(UTC),
     )
-    with db.transaction() as session:
-        session.add(row)
-    return row
+    return add_pain(db, athlete_id, logged)
 
 
-def list_pain(db: Database, athlete_id: int, since: date | None = None) -> list[PainEntryRow]:
-    from sqlalchemy import select
+def list_pain(db: Database, athlete_id: int, since: date | None = None) -> list[PainEntry]:
+    """The pain log (from `since`), oldest first, as the engine's values."""
+    from advisor.store.history import read_pain_log
 
-    from advisor.store.models import PainEntryRow
-
-    query = select(PainEntryRow).where(PainEntryRow.athlete_id == athlete_id)
-    if since is not None:
-        query = query.where(PainEntryRow.day >= since)
-    with db.transaction() as session:
-        return list(session.scalars(query.order_by(PainEntryRow.day, PainEntryRow.id)))
+    return read_pain_log(db, athlete_id, since)
 
 
 def delete_pain(db: Database, athlete_id: int, entry_id: int) -> None:
-    from sqlalchemy import delete
+    from advisor.store.logs import delete_pain as delete
 
-    from advisor.store.models import PainEntryRow
-
-    with db.transaction() as session:
-        result = session.execute(
-            delete(PainEntryRow).where(PainEntryRow.athlete_id == athlete_id, PainEntryRow.id == entry_id)
-        )
-        if result.rowcount == 0:
-            raise InputError(f"there is no pain entry with id {entry_id} (see `advisor pain list`)")
+    if not delete(db, athlete_id, entry_id):
+        raise InputError(f"there is no pain entry with id {entry_id} (see `advisor pain list`)")
 
 
 def log_stairs(
@@ -119,53 +99,42 @@ def log_stairs(
         raise InputError(f"--floors {floors_down:g} is more than 1000 floors in a day; check the number")
     if day > today:
         raise InputError(f"--date {day.isoformat()} is in the future (today is {today.isoformat()})")
-    from advisor.store.models import DailyStairs
+    from advisor.store.logs import put_manual_stairs
 
-    with db.transaction() as session:
-        session.merge(
-            DailyStairs(
-                athlete_id=athlete_id,
-                day=day,
-                source="manual",
-                floors_up=floors_up if floors_up is not None else floors_down,
-                floors_down=floors_down,
-                steps=None,
-                updated_at=datetime.now(UTC),
-            )
-        )
+    put_manual_stairs(db, athlete_id, day, floors_up if floors_up is not None else floors_down, floors_down)
 
 
 def assess_history(db: Database, athlete_id: int, settings: Settings, as_of: date) -> KneeReport:
-    """Read what the engine may use up to `as_of` (the windows of `history_for`) and assess it, in one read."""
+    """Read what the engine may use up to `as_of` (the store's one read path) and assess it, in one read."""
     from advisor.store.history import read_history
 
-    start = window_start(as_of)
-    rows = read_history(
-        db,
-        athlete_id,
-        since=midnight_utc(start),
-        until=midnight_utc(as_of + timedelta(days=WINDOW_MARGIN_DAYS)),
-        first_day=start,
-        as_of=as_of,
-    )
-    history = history_for(as_of, settings.tz, rows.activities, rows.pain, rows.stairs, rows.assessments, rows.rehab)
-    return assess_athlete(settings, as_of, history)
+    return assess_athlete(settings, as_of, read_history(db, athlete_id, settings.tz, as_of))
+
+
+def assess_athlete(settings: Settings, as_of: date, history: History) -> KneeReport:
+    """The pure `assess` on one athlete's history, with their own profile and thresholds (`status` and
+    `team status` both come through here)."""
+    h = history
+    return assess(h.runs, h.pain, h.stairs, profile_of(settings), settings.thresholds, as_of, h.assessments, h.rehab)
+
+
+def profile_of(settings: Settings) -> Profile:
+    p = settings.profile
+    return Profile(sex=p.sex, flat_feet=p.flat_feet, orthotics=p.orthotics, timezone=p.timezone, units=p.units)
 
 
 def newest_activity_day(db: Database, athlete_id: int, settings: Settings, as_of: date) -> date | None:
     """Local day of the newest counted activity on or before `as_of` (any age), for "your data is old" hints."""
-    from advisor.store.history import newest_activities
+    from advisor.store.history import newest_activity_day as newest
 
-    newest = newest_activities(db, athlete_id, midnight_utc(as_of + timedelta(days=WINDOW_MARGIN_DAYS)))
-    days = [r.local_day for r in (run_from_row(a, settings.tz) for a in newest) if r.local_day <= as_of]
-    return max(days, default=None)
+    return newest(db, athlete_id, settings.tz, as_of)
 
 
-def activity_flags(db: Database, athlete_id: int, settings: Settings, activity: Activity) -> list[Flag]:
+def activity_flags(db: Database, athlete_id: int, settings: Settings, activity: StoredActivity) -> list[Flag]:
     """The flags a run raised, as the report of its own day says: the session spike, downhill or steep-downhill
     flag whose evidence names this activity. (A flag names only the worst run of its week.)"""
     if activity.excluded:
         return []
-    day = run_from_row(activity, settings.tz).local_day
+    day = local_date(activity, settings.tz)
     report = assess_history(db, athlete_id, settings, day)
     return [f for f in report.flags if f.evidence.get("activity_id") == activity.id]

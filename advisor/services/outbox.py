@@ -11,7 +11,10 @@ talks to the server, so two daemons on two machines sharing one PostgreSQL never
 mid-send leaves a stale claim, which becomes `uncertain` and is resent only when the runner asks (`--resend`): the
 server may have accepted it, and at most once beats twice. So does a connection lost after the message's end went
 out and before the server answered (`MailError.uncertain`).
-The renderer is handed in by the entrypoint (`render=`), so this use case imports no renderer.
+The renderer is handed in by the entrypoint (`render=`), so this use case imports no renderer. Every read and write
+of the outbox table is the store's (`advisor.store.outbox`, which keeps the claims single conditional UPDATEs); what
+this module hands back is the store's plain values (`OutboxEntry`, `QueuedSummary`), never an ORM row: the entry
+points read the outbox through here.
 """
 
 from __future__ import annotations
@@ -24,22 +27,35 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-
 from advisor.config import Settings
 from advisor.domain.advice.summary import CHART_CID, Render
 from advisor.mail.transport import MailError, build_message, send_message
 from advisor.services.context import AthleteContext
 from advisor.services.summary import SummaryError, SummaryNotConfigured, build_summary, parse_week, week_just_ended
-from advisor.store.models import OutboxMail
+from advisor.store import outbox as store
+from advisor.store.outbox import PENDING, SENDING, SENT, UNCERTAIN, BeingSent, OutboxEntry, QueuedSummary
+
+__all__ = [
+    "PENDING",
+    "SENDING",
+    "SENT",
+    "STALE_CLAIM",
+    "UNCERTAIN",
+    "OutboxEntry",
+    "QueuedSummary",
+    "last_queued_week",
+    "mail_settings_problem",
+    "outbox_entries",
+    "outbox_entry",
+    "pending_count",
+    "queue_summary",
+    "resend",
+    "send_pending",
+    "uncertain_outcome",
+]
 
 log = logging.getLogger(__name__)
 
-PENDING = "pending"
-SENDING = "sending"
-SENT = "sent"
-UNCERTAIN = "uncertain"
 STALE_CLAIM = timedelta(minutes=10)
 """A send takes seconds; a claim older than this belongs to a sender that died."""
 
@@ -65,13 +81,10 @@ def _sender(settings: Settings) -> str:
     )
 
 
-def _existing(rt: AthleteContext, week: str) -> OutboxMail | None:
-    with rt.db.transaction() as session:
-        return session.scalar(select(OutboxMail).where(OutboxMail.athlete_id == rt.athlete_id, OutboxMail.week == week))
-
-
-def queue_summary(rt: AthleteContext, render: Render, week: str | None = None, today: date | None = None) -> OutboxMail:
-    """Put the summary of `week` in the outbox (once per athlete and week) and return its row.
+def queue_summary(
+    rt: AthleteContext, render: Render, week: str | None = None, today: date | None = None
+) -> QueuedSummary:
+    """Put the summary of `week` in the outbox (once per athlete and week) and return what is queued.
 
     When the week is already in the outbox, pending or sent, that row is returned and nothing new is built: this is
     what makes a second `--send`, a restart or a repeated schedule harmless.
@@ -82,56 +95,51 @@ def queue_summary(rt: AthleteContext, render: Render, week: str | None = None, t
     today = today or rt.settings.today()
     week = week or week_just_ended(today)
     parse_week(week)
-    found = _existing(rt, week)
+    found = store.queued_summary(rt.db, rt.athlete_id, week)
     if found is not None:
         return found
     rendered = build_summary(rt, render, week, today)
+    recipient = str(rt.settings.profile.email)
     message = build_message(
         rendered.subject,
         _sender(rt.settings),
-        str(rt.settings.profile.email),
+        recipient,
         rendered.text,
         rendered.html,
         {CHART_CID: rendered.png},
     )
-    row = OutboxMail(
-        athlete_id=rt.athlete_id,
-        week=week,
-        recipient=str(rt.settings.profile.email),
+    queued, inserted = store.add_summary(
+        rt.db,
+        rt.athlete_id,
+        week,
+        recipient=recipient,
         subject=rendered.subject,
         message=message.as_bytes(),
-        status=PENDING,
-        attempts=0,
-        last_error=None,
         created_at=datetime.now(UTC),
-        sent_at=None,
     )
-    try:
-        with rt.db.transaction() as session:
-            session.add(row)
-    except IntegrityError:
-        # Another process queued the same week between our check and our insert: theirs is the one.
-        found = _existing(rt, week)
-        if found is None:
-            raise
-        return found
-    log.info("Queued the weekly summary for %s to %s.", week, row.recipient)
-    return row
+    if inserted:  # else another process queued the same week between our check and our insert: theirs is the one
+        log.info("Queued the weekly summary for %s to %s.", week, recipient)
+    return queued
+
+
+def outbox_entries(rt: AthleteContext) -> list[OutboxEntry]:
+    """Every week of this athlete's outbox, sent or not, oldest week first (what `daemon status` lists)."""
+    return store.outbox_entries(rt.db, rt.athlete_id)
+
+
+def outbox_entry(rt: AthleteContext, week: str) -> OutboxEntry | None:
+    """The week's entry as it stands now (after a send: sent, still pending or uncertain), or None if not queued."""
+    return store.outbox_entry(rt.db, rt.athlete_id, week)
 
 
 def last_queued_week(rt: AthleteContext) -> str | None:
     """The latest week in the outbox (pending or sent): the daemon's memory of which summary it last made."""
-    with rt.db.transaction() as session:
-        weeks = session.scalars(select(OutboxMail.week).where(OutboxMail.athlete_id == rt.athlete_id)).all()
-    return max(weeks, default=None)
+    return max(store.queued_weeks(rt.db, rt.athlete_id), default=None)
 
 
 def pending_count(rt: AthleteContext) -> int:
-    with rt.db.transaction() as session:
-        rows = session.scalars(
-            select(OutboxMail.id).where(OutboxMail.athlete_id == rt.athlete_id, OutboxMail.status == PENDING)
-        ).all()
-    return len(rows)
+    """How many summaries wait to be sent: the daemon's `run outbox` exits 1 for cron while any do."""
+    return store.pending_count(rt.db, rt.athlete_id)
 
 
 def _parse(data: bytes) -> EmailMessage:
@@ -142,34 +150,22 @@ def _parse(data: bytes) -> EmailMessage:
 
 def _claim(rt: AthleteContext, row_id: int, now: datetime) -> bool:
     """Move one pending row to `sending` in the database; True when this sender won it (a conditional UPDATE, so
-    of two senders on two machines exactly one sees a row count of 1)."""
-    with rt.db.transaction() as session:
-        result = session.execute(
-            update(OutboxMail)
-            .where(OutboxMail.id == row_id, OutboxMail.status == PENDING)
-            .values(status=SENDING, claimed_at=now, claimed_by=f"{socket.gethostname()}:{os.getpid()}")
-        )
-        return result.rowcount == 1
+    of two senders on two machines exactly one sees a row count of 1). The claim names this process (host:pid)
+    for the runner reading `daemon status` after a crash."""
+    return store.claim(rt.db, row_id, now, claimed_by=f"{socket.gethostname()}:{os.getpid()}")
 
 
 def _settle_stale_claims(rt: AthleteContext, now: datetime) -> list[str]:
     """A `sending` row older than STALE_CLAIM belongs to a sender that died mid-send. The server may have accepted
     the mail before it died, so it is never resent on its own (at most once): it becomes `uncertain`, and the runner
     is told how to send it again if it did not arrive."""
-    outcomes: list[str] = []
-    with rt.db.transaction() as session:
-        stale = session.scalars(
-            select(OutboxMail).where(
-                OutboxMail.athlete_id == rt.athlete_id,
-                OutboxMail.status == SENDING,
-                OutboxMail.claimed_at < now - STALE_CLAIM,
-            )
-        ).all()
-        for row in stale:
-            row.status = UNCERTAIN
-            row.last_error = f"the sender ({row.claimed_by}) stopped while sending it; it may or may not have arrived"
-            outcomes.append(uncertain_outcome(row.week, "its sender stopped mid-send"))
-    return outcomes
+    weeks = store.settle_stale_claims(rt.db, rt.athlete_id, now - STALE_CLAIM, _stopped_sender_error)
+    return [uncertain_outcome(week, "its sender stopped mid-send") for week in weeks]
+
+
+def _stopped_sender_error(claimed_by: str | None) -> str:
+    """The `last_error` of a week whose sender died mid-send, naming the sender (host:pid) that held it."""
+    return f"the sender ({claimed_by}) stopped while sending it; it may or may not have arrived"
 
 
 def uncertain_outcome(week: str, why: str) -> str:
@@ -180,16 +176,15 @@ def uncertain_outcome(week: str, why: str) -> str:
     )
 
 
-def resend(rt: AthleteContext, week: str) -> OutboxMail:
-    """Put an `uncertain` (or already sent) week back in the queue, at the runner's explicit request."""
-    with rt.db.transaction() as session:
-        row = session.scalar(select(OutboxMail).where(OutboxMail.athlete_id == rt.athlete_id, OutboxMail.week == week))
-        if row is None:
-            raise SummaryError(f"the summary for {week} was never queued; send it with `advisor summary --send`")
-        if row.status == SENDING:
-            raise SummaryError(f"the summary for {week} is being sent right now ({row.claimed_by})")
-        row.status, row.claimed_at, row.claimed_by = PENDING, None, None
-        return row
+def resend(rt: AthleteContext, week: str) -> OutboxEntry:
+    """Put an `uncertain` (or already sent) week back in the queue, at the runner's explicit request; returns the
+    entry as it is now, pending."""
+    requeued = store.requeue(rt.db, rt.athlete_id, week)
+    if requeued is None:
+        raise SummaryError(f"the summary for {week} was never queued; send it with `advisor summary --send`")
+    if isinstance(requeued, BeingSent):
+        raise SummaryError(f"the summary for {week} is being sent right now ({requeued.claimed_by})")
+    return requeued
 
 
 def send_pending(rt: AthleteContext) -> list[str]:
@@ -204,12 +199,7 @@ def send_pending(rt: AthleteContext) -> list[str]:
     settings = rt.settings
     now = datetime.now(UTC)
     outcomes = _settle_stale_claims(rt, now)
-    with rt.db.transaction() as session:
-        pending = session.execute(
-            select(OutboxMail.id, OutboxMail.week, OutboxMail.recipient)
-            .where(OutboxMail.athlete_id == rt.athlete_id, OutboxMail.status == PENDING)
-            .order_by(OutboxMail.week, OutboxMail.id)
-        ).all()
+    pending = store.pending_mails(rt.db, rt.athlete_id)
     if not pending:
         return outcomes
     problem = mail_settings_problem(settings)
@@ -217,11 +207,10 @@ def send_pending(rt: AthleteContext) -> list[str]:
         raise SummaryNotConfigured(f"{len(pending)} summary mail(s) are waiting, but {problem}")
     smtp = settings.smtp
     password = smtp.resolved_password()
-    for row_id, week, recipient in pending:
-        if not _claim(rt, row_id, datetime.now(UTC)):
+    for mail in pending:
+        if not _claim(rt, mail.id, datetime.now(UTC)):
             continue  # another sender has it (or sent it) already
-        with rt.db.transaction() as session:
-            message = session.get(OutboxMail, row_id).message  # type: ignore[union-attr]
+        message = store.message_bytes(rt.db, mail.id)
         error: MailError | None = None
         try:
             send_message(
@@ -235,28 +224,18 @@ def send_pending(rt: AthleteContext) -> list[str]:
             )
         except MailError as err:
             error = err
-        with rt.db.transaction() as session:
-            stored = session.get(OutboxMail, row_id)
-            assert stored is not None
-            stored.attempts = (stored.attempts or 0) + 1
-            if error is None:
-                stored.status = SENT
-                stored.sent_at = datetime.now(UTC)
-                stored.last_error = None
-            else:
-                stored.status = UNCERTAIN if error.uncertain else PENDING
-                stored.last_error = str(error)
-            stored.claimed_at = stored.claimed_by = None
         if error is None:
-            outcomes.append(f"Sent the summary for {week} to {recipient}.")
-        elif error.uncertain:
+            store.mark_sent(rt.db, mail.id, datetime.now(UTC))
+            outcomes.append(f"Sent the summary for {mail.week} to {mail.recipient}.")
+            continue
+        store.mark_unsent(rt.db, mail.id, str(error), uncertain=error.uncertain)
+        if error.uncertain:
             # The server has the whole message and may have taken it: like a sender killed mid-send.
-            outcomes.append(uncertain_outcome(week, str(error)))
+            outcomes.append(uncertain_outcome(mail.week, str(error)))
             break  # the connection just broke; the rest waits for the next attempt
-        else:
-            later = "will try again later" if error.temporary else "fix the setting; it stays queued"
-            outcomes.append(f"The summary for {week} is still queued ({later}): {error}.")
-            if error.temporary:
-                # The same server will refuse the next row too; keep the rest for the next attempt.
-                break
+        later = "will try again later" if error.temporary else "fix the setting; it stays queued"
+        outcomes.append(f"The summary for {mail.week} is still queued ({later}): {error}.")
+        if error.temporary:
+            # The same server will refuse the next row too; keep the rest for the next attempt.
+            break
     return outcomes

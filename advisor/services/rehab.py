@@ -10,13 +10,12 @@ hasn't helped" from "do the work first"; an assessment ends (cleared) or keeps (
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import select
-
+from advisor.domain.risk.model import Assessment
 from advisor.services.knee import MAX_NOTE_CHARS, InputError
 from advisor.store.db import Database
-from advisor.store.models import ClinicianAssessment, RehabSessionRow
+from advisor.store.logs import RehabEntry, add_assessment, add_rehab, read_assessments, read_rehab
 
 
 @dataclass(frozen=True)
@@ -41,7 +40,7 @@ def _check_note(note: str | None) -> None:
         raise InputError(f"--note is longer than {MAX_NOTE_CHARS} characters")
 
 
-def log_rehab(db: Database, athlete_id: int, entry: RehabInput, today: date) -> RehabSessionRow:
+def log_rehab(db: Database, athlete_id: int, entry: RehabInput, today: date) -> RehabEntry:
     """Store one rehab session; nothing is stored when any part is wrong."""
     day = entry.day or today
     _check_day(day, today)
@@ -50,50 +49,31 @@ def log_rehab(db: Database, athlete_id: int, entry: RehabInput, today: date) -> 
         raise InputError("a session is --strength, --mobility or both")
     if entry.pain is not None and not 0 <= entry.pain <= 10:
         raise InputError(f"--pain must be a whole number from 0 to 10, got {entry.pain}")
-    row = RehabSessionRow(
-        athlete_id=athlete_id,
-        day=day,
+    return add_rehab(
+        db,
+        athlete_id,
+        day,
         strength=entry.strength,
         mobility=entry.mobility,
         band=entry.band,
         pain=entry.pain,
         note=entry.note or None,
-        created_at=datetime.now(UTC),
     )
-    with db.transaction() as session:
-        session.add(row)
-    return row
 
 
-def list_rehab(db: Database, athlete_id: int, since: date | None = None) -> list[RehabSessionRow]:
-    query = select(RehabSessionRow).where(RehabSessionRow.athlete_id == athlete_id)
-    if since is not None:
-        query = query.where(RehabSessionRow.day >= since)
-    with db.transaction() as session:
-        return list(session.scalars(query.order_by(RehabSessionRow.day, RehabSessionRow.id)))
+def list_rehab(db: Database, athlete_id: int, since: date | None = None) -> list[RehabEntry]:
+    return read_rehab(db, athlete_id, since)
 
 
 def record_assessment(
     db: Database, athlete_id: int, cleared: bool, day: date | None, note: str | None, today: date
-) -> ClinicianAssessment:
+) -> Assessment:
     """Store a clinician's assessment: cleared to run, or not yet."""
     when = day or today
     _check_day(when, today)
     _check_note(note)
-    row = ClinicianAssessment(
-        athlete_id=athlete_id, day=when, cleared=cleared, note=note or None, created_at=datetime.now(UTC)
-    )
-    with db.transaction() as session:
-        session.add(row)
-    return row
+    return add_assessment(db, athlete_id, when, cleared, note or None)
 
 
-def list_assessments(db: Database, athlete_id: int) -> list[ClinicianAssessment]:
-    with db.transaction() as session:
-        return list(
-            session.scalars(
-                select(ClinicianAssessment)
-                .where(ClinicianAssessment.athlete_id == athlete_id)
-                .order_by(ClinicianAssessment.day, ClinicianAssessment.id)
-            )
-        )
+def list_assessments(db: Database, athlete_id: int) -> list[Assessment]:
+    return read_assessments(db, athlete_id)

@@ -35,12 +35,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
 
 from advisor.garmin import (
     GarminAuthError,
@@ -54,18 +51,20 @@ from advisor.services.context import AthleteContext
 from advisor.services.garmin_state import (
     SOURCE,
     GarminStatus,
-    _auth_refusal,
-    _forget_auth_failure,
-    _load_state,
-    _remember_auth_failure,
-    _save_state,
+    auth_refusal,
+    forget_auth_failure,
     garmin_configured,
     garmin_status,
+    load_state,
     note_new_login,
+    remember_auth_failure,
+    save_state,
 )
-from advisor.services.importing import decoding_pool
-from advisor.services.sync_activity import ORIGIN, ActivityOutcome, _finish_activity, _sync_one
-from advisor.store.models import Activity, DailyStairs, SyncState
+from advisor.services.import_context import decoding_pool
+from advisor.services.sync_activity import ORIGIN, download_and_import, link_and_mark
+from advisor.services.sync_report import ActivityOutcome, SyncReport
+from advisor.store.imports import StairsDay, store_daily_stairs
+from advisor.store.sync_state import SyncState, linked_garmin_ids
 
 __all__ = [
     "SOURCE",
@@ -83,69 +82,6 @@ _LOG = logging.getLogger(__name__)
 OVERLAP = timedelta(days=1)
 DEFAULT_RATE_LIMIT_WAIT = timedelta(hours=1)
 """How long to stay away after a 429 without a Retry-After: Garmin's limits typically last about an hour."""
-
-Stopped = Literal["rate_limited", "auth", "unavailable", "busy"]
-
-
-@dataclass
-class SyncReport:
-    """The result of one round: counts, what stopped it (if anything), and one sentence for people and logs."""
-
-    imported: int = 0
-    duplicate: int = 0
-    skipped: int = 0
-    failed: int = 0
-    floors_days: int = 0
-    downloads: int = 0
-    outcome: str = ""
-    stopped: Stopped | None = None
-    error: str | None = None
-    next_try: datetime | None = None
-    since: date | None = None
-    until: date | None = None
-    synced_up_to: datetime | None = None
-    activities: list[ActivityOutcome] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when the round finished and nothing failed."""
-        return self.stopped is None and self.failed == 0
-
-    @property
-    def exit_code(self) -> int:
-        """`advisor sync`'s exit code: 2 when the user must act (log in / configure), 1 on a failure, else 0."""
-        if self.stopped == "auth":
-            return 2
-        return 0 if self.ok else 1
-
-    def line(self) -> str:
-        """The one sentence the daemon records for this run (`jobs.garmin.garmin_round` calls this)."""
-        return self.outcome
-
-    def add(self, outcome: ActivityOutcome) -> None:
-        self.activities.append(outcome)
-        setattr(self, outcome.status, getattr(self, outcome.status) + 1)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "outcome": self.outcome,
-            "ok": self.ok,
-            "stopped": self.stopped,
-            "error": self.error,
-            "next_try": self.next_try.isoformat() if self.next_try else None,
-            "since": self.since.isoformat() if self.since else None,
-            "until": self.until.isoformat() if self.until else None,
-            "synced_up_to": self.synced_up_to.isoformat() if self.synced_up_to else None,
-            "summary": {
-                "imported": self.imported,
-                "duplicate": self.duplicate,
-                "skipped": self.skipped,
-                "failed": self.failed,
-                "floors_days": self.floors_days,
-                "downloads": self.downloads,
-            },
-            "activities": [a.to_json() for a in self.activities],
-        }
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -201,7 +137,7 @@ def _sync_round(
     started = clock()
     tz = settings.tz
     report = SyncReport()
-    state = _load_state(rt)
+    state = load_state(rt)
     report.synced_up_to = state.synced_up_to
 
     if state.retry_after is not None and started < state.retry_after:
@@ -210,7 +146,7 @@ def _sync_round(
         report.error = state.last_error
         report.outcome = f"Garmin asked us to slow down; next try after {_when(state.retry_after, started, tz)}."
         return report
-    refused = _auth_refusal(settings)
+    refused = auth_refusal(settings)
     if refused is not None:
         report.stopped = "auth"
         report.error = refused
@@ -240,8 +176,9 @@ def _sync_round(
         if source is None:
             source = open_garmin_source_from_settings(settings)
         _sync_activities(rt, source, state, list_since, until, explicit, report, clock, on_activity)
-        for floors in source.daily_floors(floors_since, today):
-            _store_floors(rt, floors.day, floors.floors_up, floors.floors_down, floors.steps, clock())
+        for floors in source.daily_floors(floors_since, today):  # a day per transaction: a 429 keeps those before
+            day = StairsDay(floors.day, floors.floors_up, floors.floors_down, floors.steps)
+            store_daily_stairs(rt.db, rt.athlete_id, SOURCE, [day], clock())
             report.floors_days += 1
     except GarminRateLimited as error:
         wait = timedelta(seconds=error.retry_after_s) if error.retry_after_s is not None else DEFAULT_RATE_LIMIT_WAIT
@@ -249,35 +186,35 @@ def _sync_round(
         report.stopped = "rate_limited"
         report.error = str(error)
         when = _when(report.next_try, clock(), tz)
-        report.outcome = f"Garmin asked us to slow down{_progress(report, ' after ')}; next try after {when}."
-        _save_state(rt, retry_after=report.next_try, last_error=report.outcome)
+        report.outcome = f"Garmin asked us to slow down{report.progress(' after ')}; next try after {when}."
+        save_state(rt, retry_after=report.next_try, last_error=report.outcome)
     except GarminAuthError as error:
         report.stopped = "auth"
         report.error = str(error)
-        report.outcome = f"{_sentence(str(error))}{_progress(report, '; stored before that: ')}."
-        _remember_auth_failure(settings, str(error), clock())
-        _save_state(rt, retry_after=None, last_error=str(error))
+        report.outcome = f"{_sentence(str(error))}{report.progress('; stored before that: ')}."
+        remember_auth_failure(settings, str(error), clock())
+        save_state(rt, retry_after=None, last_error=str(error))
     except GarminError as error:  # GarminUnavailable, or anything else from the Garmin layer
         report.stopped = "unavailable"
         report.error = str(error)
         report.outcome = (
-            f"Garmin is unavailable ({_sentence(str(error))}){_progress(report, ' after ')}; left for the next round."
+            f"Garmin is unavailable ({_sentence(str(error))}){report.progress(' after ')}; left for the next round."
         )
-        _save_state(rt, retry_after=None, last_error=report.outcome)
+        save_state(rt, retry_after=None, last_error=report.outcome)
     else:
-        report.outcome = _success_sentence(report)
+        report.outcome = report.success_sentence()
         failures = "; ".join(a.detail for a in report.activities if a.status == "failed")
-        _save_state(
+        save_state(
             rt,
             retry_after=None,
             last_error=f"last round: {failures}" if failures else None,
             last_success_at=clock(),
         )
-        _forget_auth_failure(settings)
+        forget_auth_failure(settings)
     finally:
         if owned and source is not None:
             source.close()
-    report.synced_up_to = _load_state(rt).synced_up_to
+    report.synced_up_to = load_state(rt).synced_up_to
     _LOG.info("Garmin sync: %s", report.outcome)
     return report
 
@@ -315,15 +252,16 @@ def _sync_activities(
             if activity.activity_id in linked:
                 if mark is None or activity.start_utc > mark:  # stored, but a kill came before its mark was saved
                     mark = activity.start_utc
-                    _save_state(rt, synced_up_to=mark)
+                    save_state(rt, synced_up_to=mark)
                 continue
             done_before = mark is not None and (activity.start_utc == mark or activity.start_utc <= mark - OVERLAP)
             if done_before and not explicit:
                 continue  # the activity that set the mark, or older than the overlap: done in an earlier round
-            outcome = _sync_one(ctx, source, activity, report)
+            report.downloads += 1
+            outcome = download_and_import(ctx, source, activity)
             if mark is None or activity.start_utc > mark:
                 mark = activity.start_utc
-            _finish_activity(rt, activity.activity_id, outcome, mark)
+            link_and_mark(rt, activity.activity_id, outcome, mark)
             linked.add(activity.activity_id)
             report.add(outcome)
             if on_activity is not None:
@@ -332,33 +270,9 @@ def _sync_activities(
 
 def _linked_ids(rt: AthleteContext, since: date) -> set[int]:
     """Garmin ids already tied to stored runs near the window: these need no download."""
-    start = datetime.combine(since, datetime.min.time(), UTC) - timedelta(days=2)
-    with rt.db.transaction() as session:
-        rows = session.scalars(
-            select(Activity.garmin_activity_id).where(
-                Activity.athlete_id == rt.athlete_id,
-                Activity.garmin_activity_id.is_not(None),
-                Activity.start_utc >= start,
-            )
-        )
-        return {int(r) for r in rows if r is not None}
-
-
-def _store_floors(
-    rt: AthleteContext, day: date, up: float | None, down: float | None, steps: int | None, at: datetime
-) -> None:
-    with rt.db.transaction() as session:
-        session.merge(
-            DailyStairs(
-                athlete_id=rt.athlete_id,
-                day=day,
-                source=SOURCE,
-                floors_up=up,
-                floors_down=down,
-                steps=steps,
-                updated_at=at,
-            )
-        )
+    return linked_garmin_ids(
+        rt.db, rt.athlete_id, datetime.combine(since, datetime.min.time(), UTC) - timedelta(days=2)
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -370,34 +284,6 @@ def _when(at: datetime, now: datetime, tz: ZoneInfo) -> str:
     if local.date() == now.astimezone(tz).date():
         return local.strftime("%H:%M")
     return local.strftime("%Y-%m-%d %H:%M")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _counts(report: SyncReport) -> str:
-    parts = [f"{report.imported} new {'activity' if report.imported == 1 else 'activities'}"]
-    if report.duplicate:
-        parts.append(f"{report.duplicate} already stored")
-    if report.skipped:
-        parts.append(f"{report.skipped} skipped")
-    if report.failed:
-        parts.append(f"{report.failed} failed")
-    return ", ".join(parts)
-
-
-def _progress(report: SyncReport, lead: str) -> str:
-    """How far the round got before it stopped ('' when it stopped before any activity)."""
-    return f"{lead}{_counts(report)}" if report.activities else ""
-
-
-def _success_sentence(report: SyncReport) -> str:
-    text = f"Garmin sync done: {_counts(report)}; floors for {_plural(report.floors_days, 'day')}"
-    failed = [a for a in report.activities if a.status == "failed"]
-    if failed:
-        text += " (" + "; ".join(a.detail for a in failed) + ")"
-    return text + "."
 
 
 def _sentence(message: str) -> str:

@@ -1,17 +1,15 @@
 """One Garmin activity of a sync round: download its ORIGINAL file, import it through the same pipeline as
-`advisor import`, and move the round's mark past it. Split from `advisor.services.sync` (the round)."""
+`advisor import`, and move the round's mark past it. Split from `advisor.services.sync` (the round), which calls
+`download_and_import` and then `link_and_mark` for each activity; this module does not import the round back."""
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import select, update
 
 from advisor.garmin import (
     GarminActivity,
@@ -20,48 +18,27 @@ from advisor.garmin import (
     GarminUnavailable,
 )
 from advisor.ingest.files import SourceError, Unreadable, discover
+from advisor.ingest.measuring import FileResult
 from advisor.services.context import AthleteContext
-from advisor.services.garmin_state import _state_row
-from advisor.services.importing import FileResult, ImportContext, Status, import_payload
-from advisor.store.models import Activity, SourceFile
-
-if TYPE_CHECKING:
-    from advisor.services.sync import SyncReport
+from advisor.services.garmin_state import SOURCE
+from advisor.services.import_context import ImportContext
+from advisor.services.importing import import_payload
+from advisor.services.sync_report import ActivityOutcome
+from advisor.store.imports import activity_ids_from_file
+from advisor.store.sync_state import link_and_mark as store_link_and_mark
 
 ORIGIN = "garmin"
 """`source_files.origin` of a Garmin download."""
 
 
-@dataclass(frozen=True)
-class ActivityOutcome:
-    """What happened to one Garmin activity in this round."""
-
-    garmin_activity_id: int
-    start_utc: datetime
-    status: Status
-    detail: str
-    activity_ids: tuple[int, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "garmin_activity_id": self.garmin_activity_id,
-            "start_utc": self.start_utc.isoformat(),
-            "status": self.status,
-            "detail": self.detail,
-            "activity_ids": list(self.activity_ids),
-        }
-
-
-def _sync_one(
-    ctx: ImportContext, source: GarminSource, activity: GarminActivity, report: SyncReport
-) -> ActivityOutcome:
+def download_and_import(ctx: ImportContext, source: GarminSource, activity: GarminActivity) -> ActivityOutcome:
     """One activity through download, unzip and import; a non-retryable problem is a `failed` outcome.
 
-    Retryable problems (429, auth, network, 5xx) propagate and stop the round before the mark moves.
+    Retryable problems (429, auth, network, 5xx) propagate and stop the round before the mark moves. The caller
+    counts the download before calling (`SyncReport.downloads`): a download that raises was still asked for.
     """
     aid = activity.activity_id
     try:
-        report.downloads += 1
         data = source.download_original(aid)
     except GarminBadDownload as error:
         return ActivityOutcome(aid, activity.start_utc, "failed", str(error))
@@ -78,14 +55,7 @@ def _with_stored_ids(ctx: ImportContext, result: FileResult, sha: str | None) ->
     """A same-bytes duplicate names no activity; find the runs stored from those bytes, so they can be linked."""
     if result.status != "duplicate" or result.activity_ids or sha is None:
         return result
-    with ctx.db.transaction() as session:
-        ids = session.scalars(
-            select(Activity.id)
-            .join(SourceFile, SourceFile.id == Activity.source_file_id)
-            .where(SourceFile.athlete_id == ctx.athlete_id, SourceFile.sha256 == sha)
-            .order_by(Activity.id)
-        ).all()
-    return replace(result, activity_ids=tuple(ids))
+    return replace(result, activity_ids=activity_ids_from_file(ctx.db, ctx.athlete_id, sha))
 
 
 def _import_download(ctx: ImportContext, activity_id: int, data: bytes) -> list[tuple[FileResult, str | None]]:
@@ -133,17 +103,12 @@ def _combine(activity: GarminActivity, results: list[tuple[FileResult, str | Non
     raise AssertionError("unreachable: every FileResult has one of the four statuses")
 
 
-def _finish_activity(rt: AthleteContext, activity_id: int, outcome: ActivityOutcome, mark: datetime) -> None:
+def link_and_mark(rt: AthleteContext, activity_id: int, outcome: ActivityOutcome, mark: datetime) -> None:
     """In one transaction: link a duplicate's stored run to its Garmin id, and move the mark past it."""
-    with rt.db.transaction() as session:
-        if outcome.status == "duplicate" and outcome.activity_ids:
-            session.execute(
-                update(Activity)
-                .where(
-                    Activity.athlete_id == rt.athlete_id,
-                    Activity.id.in_(outcome.activity_ids),
-                    Activity.garmin_activity_id.is_(None),
-                )
-                .values(garmin_activity_id=activity_id)
-            )
-        _state_row(session, rt.athlete_id).synced_up_to = mark
+    linked = outcome.activity_ids if outcome.status == "duplicate" else ()
+    store_link_and_mark(
+        rt.db, rt.athlete_id, SOURCE, garmin_activity_id=activity_id, activity_ids=linked, synced_up_to=mark
+    )
+
+
+__all__ = ["ORIGIN", "download_and_import", "link_and_mark"]

@@ -1,92 +1,32 @@
 """`advisor team status`: a coach's Monday list, one line per athlete, the ones to call first at the top.
 
 Each athlete is assessed exactly as `advisor status --athlete NAME` would assess them — their own profile, thresholds
-and time zone (`settings_for`), the same windows as `assess_history`, the same pure `assess` — but the store is read
-once per table for the whole team, not once per athlete: a clinic of 200 runners is eight SELECTs, not 1,600.
+and time zone (`settings_for`), the store's one read path (`advisor.store.history`), the same pure `assess` — but the
+store is read once per table for the whole team, not once per athlete: a clinic of 200 runners is a handful of
+SELECTs, not 1,600.
 
-`team_status` is the only function here that reads; grouping the rows by athlete (`group_by_athlete`), cutting
-each athlete's windows (`history_for`), making a line (`team_line`) and ordering the lines (`ordered`) are pure.
+`team_status` is the only function here that reads; making a line (`team_line`) and ordering the lines (`ordered`)
+are pure.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
-
 from advisor.config import Settings
 from advisor.domain.advice.report import KneeReport
 from advisor.domain.advice.team import Group, TeamLine, TeamStatus
-from advisor.domain.risk.model import SIGN_WORDS
 from advisor.errors import InputError
 from advisor.services.athletes import AthleteInfo, list_athletes, settings_for
 from advisor.services.garmin_state import SOURCE as GARMIN_SOURCE
-from advisor.services.history import (
-    WINDOW_MARGIN_DAYS,
-    History,
-    assess_athlete,
-    history_for,
-    midnight_utc,
-    window_start,
-)
+from advisor.services.knee import assess_athlete
 from advisor.store.db import Database
-from advisor.store.models import (
-    Activity,
-    ClinicianAssessment,
-    DailyStairs,
-    PainEntryRow,
-    RehabSessionRow,
-    SourceFile,
-    SyncState,
-)
+from advisor.store.history import History, Wanted, last_data, read_histories
 
 GROUP_ORDER: dict[Group, int] = {"referral": 0, "high": 1, "other": 2}
 SEVERITY_RANK = {"info": 0, "caution": 1, "high": 2}
-
-_ACTIVITY_COLUMNS = (
-    Activity.id,
-    Activity.athlete_id,
-    Activity.start_utc,
-    Activity.utc_offset_s,
-    Activity.sport,
-    Activity.sub_sport,
-    Activity.distance_m,
-    Activity.moving_s,
-    Activity.elapsed_s,
-    Activity.ascent_m,
-    Activity.descent_m,
-    Activity.descent_steep5_m,
-    Activity.distance_steep5_m,
-    Activity.descent_steep10_m,
-    Activity.distance_steep10_m,
-    Activity.avg_cadence_spm,
-    Activity.load,
-    Activity.name,
-)
-"""Only what `Run` needs: reading 40,000 rows as plain tuples instead of ORM objects is most of the read's time."""
-PAIN_FIELDS = ("id", "day", "when", "score", *SIGN_WORDS, "no_red_flags", "note")
-STAIR_FIELDS = ("day", "source", "floors_up", "floors_down", "steps")
-ASSESSMENT_FIELDS = ("id", "day", "cleared", "note")
-REHAB_FIELDS = ("day", "strength", "mobility", "band", "pain")
-"""The other tables are read as plain rows too (with `athlete_id`), for the same reason."""
-
-
-def _columns(model: type, fields: tuple[str, ...]) -> list[Any]:
-    return [model.athlete_id, *(getattr(model, name) for name in fields)]  # type: ignore[attr-defined]
-
-
-# --- pure ---------------------------------------------------------------------------------------------------------
-
-
-def group_by_athlete[T](rows: Iterable[T]) -> dict[int, list[T]]:
-    """Rows of many athletes (anything with an `athlete_id`) by athlete, each athlete's rows in the order given."""
-    out: dict[int, list[T]] = defaultdict(list)
-    for row in rows:
-        out[row.athlete_id].append(row)  # type: ignore[attr-defined]
-    return out
 
 
 def team_line(
@@ -175,78 +115,21 @@ def team_status(db: Database, config: Settings, as_of: date | None = None, now: 
         plans.append((info, s, as_of or todays[-1]))
     if as_of is not None and as_of > max(todays):
         raise InputError(f"--as-of {as_of.isoformat()} is in the future (today is {max(todays).isoformat()})")
-    ids = [info.id for info, _, _ in plans]
-    first = min(d for _, _, d in plans)
-    last = max(d for _, _, d in plans)
-    with db.transaction() as session:
-        activities = session.execute(
-            select(*_ACTIVITY_COLUMNS)
-            .where(
-                Activity.athlete_id.in_(ids),
-                Activity.excluded.is_(False),
-                Activity.start_utc >= midnight_utc(window_start(first)),
-                Activity.start_utc < midnight_utc(last + timedelta(days=WINDOW_MARGIN_DAYS)),
-            )
-            .order_by(Activity.athlete_id, Activity.start_utc)
-        ).all()
-        pain = session.execute(
-            select(*_columns(PainEntryRow, PAIN_FIELDS)).where(
-                PainEntryRow.athlete_id.in_(ids), PainEntryRow.day <= last
-            )
-        ).all()
-        stairs = session.execute(
-            select(*_columns(DailyStairs, STAIR_FIELDS)).where(
-                DailyStairs.athlete_id.in_(ids), DailyStairs.day >= window_start(first), DailyStairs.day <= last
-            )
-        ).all()
-        assessments = session.execute(
-            select(*_columns(ClinicianAssessment, ASSESSMENT_FIELDS)).where(
-                ClinicianAssessment.athlete_id.in_(ids), ClinicianAssessment.day <= last
-            )
-        ).all()
-        rehab = session.execute(
-            select(*_columns(RehabSessionRow, REHAB_FIELDS)).where(
-                RehabSessionRow.athlete_id.in_(ids), RehabSessionRow.day <= last
-            )
-        ).all()
-        synced = dict(
-            session.execute(
-                select(SyncState.athlete_id, func.max(SyncState.last_success_at))
-                .where(SyncState.athlete_id.in_(ids), SyncState.source == GARMIN_SOURCE)
-                .group_by(SyncState.athlete_id)
-            ).all()
+    histories = read_histories(db, {info.id: Wanted(day, s.tz) for info, s, day in plans})
+    arrived = last_data(db, [info.id for info, _, _ in plans], GARMIN_SOURCE)
+    lines = [
+        team_line(
+            info.name,
+            settings,
+            assess_athlete(settings, day, histories[info.id]),
+            histories[info.id],
+            arrived[info.id].synced_at,
+            arrived[info.id].imported_at,
+            now,
         )
-        imported = dict(
-            session.execute(
-                select(SourceFile.athlete_id, func.max(SourceFile.imported_at))
-                .where(SourceFile.athlete_id.in_(ids))
-                .group_by(SourceFile.athlete_id)
-            ).all()
-        )
-    by = [group_by_athlete(rows) for rows in (activities, pain, stairs, assessments, rehab)]
-    lines = []
-    for info, settings, day in plans:
-        history = history_for(day, settings.tz, *(rows.get(info.id, []) for rows in by))
-        report = assess_athlete(settings, day, history)
-        lines.append(
-            team_line(
-                info.name,
-                settings,
-                report,
-                history,
-                _aware(synced.get(info.id)),
-                _aware(imported.get(info.id)),
-                now,
-            )
-        )
+        for info, settings, day in plans
+    ]
     return TeamStatus(lines=ordered(lines), as_of=as_of, generated_at=now)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """`max()` of a UTC column comes back through the column's type on both databases; this only makes sure."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 def team_document(status: TeamStatus) -> dict[str, Any]:

@@ -8,7 +8,6 @@ database is created at the current revision directly (`advisor.store.schema`).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
@@ -73,44 +72,40 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Reader]:
-        """One read-only transaction straight on the driver (plain SQL, plain tuples), for the hot read paths.
+        """One read-only transaction for the hot read paths: plain SQL with `:name` parameters, plain tuples back.
 
-        A SQLite file is opened with the standard library's `sqlite3` (with the same pragmas as the engine);
-        any other database goes through the engine's pool. Driver errors become the same `StoreError` sentence
-        as `transaction()`'s.
+        A SQLite file is opened with the standard library's `sqlite3` (with the same pragmas as the engine), so
+        `advisor status` never imports SQLAlchemy; any other database runs the same SQL through SQLAlchemy Core's
+        `text()` on the engine's pool. Driver errors become the same `StoreError` sentence as `transaction()`'s.
         """
         path = _sqlite_file(self.url) if self._engine is None else None
         if path is not None:
             import sqlite3
 
-            errors: tuple[type[BaseException], ...] = (sqlite3.Error,)
             try:
                 connection: Any = sqlite3.connect(path, timeout=30, isolation_level=None)
                 _sqlite_pragmas(connection, None)
             except sqlite3.Error as error:
                 raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
-            reader = Reader(connection, sqlite=True)
-        else:
-            from sqlalchemy.exc import DBAPIError
-
-            engine = self.engine
-            errors = (engine.dialect.loaded_dbapi.Error,)
             try:
-                connection = engine.raw_connection()
-            except DBAPIError as error:
-                raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
-            reader = Reader(connection, sqlite=engine.dialect.name == "sqlite")
-        try:
-            if path is not None:
                 connection.execute("BEGIN")
-            yield reader
-        except errors as error:
-            raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
-        finally:
-            try:
-                connection.rollback()
+                yield Reader(connection, sqlite=True)
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
             finally:
-                connection.close()
+                try:
+                    connection.rollback()
+                finally:
+                    connection.close()
+            return
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            with self.engine.connect() as core:
+                yield Reader(core, sqlite=core.dialect.name == "sqlite", core=True)
+                core.rollback()
+        except DBAPIError as error:
+            raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
 
     def _where(self) -> str:
         if self._engine is not None:
@@ -123,18 +118,23 @@ class Database:
 
 
 class Reader:
-    """Plain SQL on one DB-API connection, written with `:name` parameters; values are bound and read back as
-    the models' column types do it (UTC instants, dates, booleans), so results match the ORM's exactly."""
+    """Plain SQL on one connection, written with `:name` parameters: a `sqlite3` connection, or a SQLAlchemy Core
+    connection (`core`) that binds them itself through `text()`. Values are bound and read back as the models'
+    column types do it (UTC instants, dates, booleans), so results match the ORM's exactly
+    (tests/test_read_path.py compares them on both databases)."""
 
-    def __init__(self, connection: Any, *, sqlite: bool) -> None:
+    def __init__(self, connection: Any, *, sqlite: bool, core: bool = False) -> None:
         self._connection = connection
         self.sqlite = sqlite
+        self._core = core
 
     def rows(self, sql: str, **params: Any) -> list[Sequence[Any]]:
         if self.sqlite:
             params = {k: _sqlite_bind(v) for k, v in params.items()}
-        else:
-            sql = re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
+        if self._core:
+            from sqlalchemy import text
+
+            return list(self._connection.execute(text(sql), params).all())
         cursor = self._connection.cursor()
         try:
             cursor.execute(sql, params)

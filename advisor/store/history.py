@@ -1,159 +1,275 @@
-"""The reads behind one athlete's knee report, in plain SQL on `Database.read()`: `advisor status` is the command a
-runner types most, and on SQLite this path never imports SQLAlchemy (its import was most of the command's time).
+"""The one read path of stored history: what `status`, `team status`, the web page and the weekly email assess.
 
-The rows come back as named tuples whose fields are named as the models' columns (`Activity.start_utc`...), with
-the values the models' types would give (UTC instants, dates, booleans), so the use cases turn them into engine
-values with the same functions they use for ORM rows (`advisor.services.history`).
+It returns the engine's own values (`Run`, `PainEntry`, `StairDay`, `Assessment`, `RehabSession`), already cut to
+the windows the engine reads for a day, for one athlete (`read_history`) or a whole team in one read
+(`read_histories`: one SELECT per table however many athletes), so a coach's list and a runner's own report can
+never disagree about what a stored row means.
+
+Plain SQL on `Database.read()`: the standard library's `sqlite3` on a SQLite file (`advisor status` is the command a
+runner types most, and importing SQLAlchemy was most of its time) and SQLAlchemy Core's `text()` elsewhere — the same
+SQL text for both. tests/test_read_path.py reads the same generated rows through the ORM and through this module on
+both databases, rows at every window's edge included.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from advisor.domain.risk.aggregates import HISTORY_DAYS
+from advisor.domain.risk.model import SIGN_WORDS, Assessment, PainEntry, RehabSession, Run, StairDay
 
 if TYPE_CHECKING:
     from advisor.store.db import Database, Reader
 
-
-class ActivityRow(NamedTuple):
-    """The columns of `activities` the engine reads."""
-
-    id: int
-    start_utc: datetime
-    utc_offset_s: int | None
-    sport: str
-    sub_sport: str | None
-    distance_m: float
-    moving_s: float
-    elapsed_s: float
-    ascent_m: float
-    descent_m: float
-    descent_steep5_m: float
-    distance_steep5_m: float
-    descent_steep10_m: float
-    distance_steep10_m: float
-    avg_cadence_spm: float | None
-    load: float
-    name: str | None
+STAIR_SOURCE_PRIORITY = ("manual", "garmin", "fit_monitoring")
+"""When several sources give floors for one day, the runner's own entry wins, then Garmin's daily summary."""
+WINDOW_MARGIN_DAYS = 2
+"""Two days either side of the window in UTC, so a run's local day is cut in Python, in the runner's time zone."""
 
 
-class PainRow(NamedTuple):
-    id: int
-    day: date
-    when: str
-    score: int
-    swelling: bool
-    locking: bool
-    giving_way: bool
-    rest_or_night_pain: bool
-    hot_red_or_fever: bool
-    injury_swelling: bool
-    calf_pain: bool
-    numbness: bool
-    no_red_flags: bool
-    note: str | None
+def window_start(as_of: date) -> date:
+    """The first day whose activities and stairs the engine reads for `as_of` (plus the margin)."""
+    return as_of - timedelta(days=HISTORY_DAYS + WINDOW_MARGIN_DAYS)
 
 
-class StairRow(NamedTuple):
-    day: date
-    source: str
-    floors_up: float | None
-    floors_down: float | None
-    steps: int | None
-
-
-class AssessmentRow(NamedTuple):
-    id: int
-    day: date
-    cleared: bool
-    note: str | None
-
-
-class RehabRow(NamedTuple):
-    day: date
-    strength: bool
-    mobility: bool
-    band: bool
-    pain: int | None
-
-
-_PAIN_COLUMNS = ", ".join(f'"{name}"' for name in PainRow._fields)
-"""Quoted, because `when` is an SQL keyword."""
+def midnight_utc(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC)
 
 
 @dataclass(frozen=True)
-class HistoryRows:
-    activities: list[ActivityRow]
-    pain: list[PainRow]
-    stairs: list[StairRow]
-    assessments: list[AssessmentRow]
-    rehab: list[RehabRow]
+class History:
+    """What `assess` takes for one athlete, already cut to their own windows for one day."""
+
+    runs: list[Run] = field(default_factory=list)
+    pain: list[PainEntry] = field(default_factory=list)
+    stairs: list[StairDay] = field(default_factory=list)
+    assessments: list[Assessment] = field(default_factory=list)
+    rehab: list[RehabSession] = field(default_factory=list)
 
 
-def read_history(
-    db: Database, athlete_id: int, *, since: datetime, until: datetime, first_day: date, as_of: date
-) -> HistoryRows:
-    """In one read transaction: counted activities starting in [since, until), stair days from `first_day`, and
-    the whole pain, assessment and rehab logs up to `as_of`."""
+@dataclass(frozen=True)
+class Wanted:
+    """Whose history, for which day, in which time zone (the zone places a run without a stored offset)."""
+
+    as_of: date
+    tz: ZoneInfo
+
+
+def read_history(db: Database, athlete_id: int, tz: ZoneInfo, as_of: date) -> History:
+    """One athlete's history for `as_of`, in one read transaction."""
+    return read_histories(db, {athlete_id: Wanted(as_of, tz)})[athlete_id]
+
+
+def read_histories(db: Database, wanted: Mapping[int, Wanted]) -> dict[int, History]:
+    """Every wanted athlete's history, each for their own day, in one read transaction and one SELECT per table.
+
+    What is read: counted (not excluded) activities and stair days of the window (`HISTORY_DAYS`, so the answer
+    never depends on where the stored history starts), and the whole pain, assessment and rehab logs up to the day
+    (an unassessed red flag and the first pain ever count however old).
+    """
+    if not wanted:
+        return {}
+    first = min(w.as_of for w in wanted.values())
+    last = max(w.as_of for w in wanted.values())
+    ids, bound = _athletes(wanted)
     with db.read() as reader:
-        day, flag = reader.day, reader.flag
+        day, flag, utc = reader.day, reader.flag, reader.utc
+        activities = reader.rows(
+            f"SELECT athlete_id, {_ACTIVITY_COLUMNS} FROM activities WHERE athlete_id IN ({ids}) "
+            "AND excluded = :excluded AND start_utc >= :since AND start_utc < :until ORDER BY start_utc",
+            excluded=False,
+            since=midnight_utc(window_start(first)),
+            until=midnight_utc(last + timedelta(days=WINDOW_MARGIN_DAYS)),
+            **bound,
+        )
         pain = reader.rows(
-            f"SELECT {_PAIN_COLUMNS} FROM pain_entries WHERE athlete_id = :athlete AND day <= :as_of",
-            athlete=athlete_id,
-            as_of=as_of,
+            f"SELECT athlete_id, {_PAIN_COLUMNS} FROM pain_entries WHERE athlete_id IN ({ids}) AND day <= :last",
+            last=last,
+            **bound,
         )
         stairs = reader.rows(
-            "SELECT day, source, floors_up, floors_down, steps FROM daily_stairs "
-            "WHERE athlete_id = :athlete AND day >= :first AND day <= :as_of",
-            athlete=athlete_id,
-            first=first_day,
-            as_of=as_of,
+            "SELECT athlete_id, day, source, floors_up, floors_down, steps FROM daily_stairs "
+            f"WHERE athlete_id IN ({ids}) AND day >= :first AND day <= :last",
+            first=window_start(first),
+            last=last,
+            **bound,
         )
         assessments = reader.rows(
-            "SELECT id, day, cleared, note FROM clinician_assessments WHERE athlete_id = :athlete AND day <= :as_of",
-            athlete=athlete_id,
-            as_of=as_of,
+            "SELECT athlete_id, id, day, cleared, note FROM clinician_assessments "
+            f"WHERE athlete_id IN ({ids}) AND day <= :last",
+            last=last,
+            **bound,
         )
         rehab = reader.rows(
-            "SELECT day, strength, mobility, band, pain FROM rehab_sessions "
-            "WHERE athlete_id = :athlete AND day <= :as_of",
-            athlete=athlete_id,
-            as_of=as_of,
+            "SELECT athlete_id, day, strength, mobility, band, pain FROM rehab_sessions "
+            f"WHERE athlete_id IN ({ids}) AND day <= :last",
+            last=last,
+            **bound,
         )
-        return HistoryRows(
-            activities=_activities(
-                reader,
-                "AND start_utc >= :since AND start_utc < :until ORDER BY start_utc",
-                athlete_id,
-                since=since,
-                until=until,
-            ),
-            pain=[PainRow(p[0], day(p[1]), p[2], p[3], *(flag(v) for v in p[4:-1]), p[-1]) for p in pain],
-            stairs=[StairRow(day(r[0]), *r[1:]) for r in stairs],
-            assessments=[AssessmentRow(a[0], day(a[1]), flag(a[2]), a[3]) for a in assessments],
-            rehab=[RehabRow(day(r[0]), *(flag(v) for v in r[1:4]), r[4]) for r in rehab],
-        )
-
-
-def newest_activities(db: Database, athlete_id: int, until: datetime, limit: int = 3) -> list[ActivityRow]:
-    """The newest counted activities starting before `until`, newest first."""
-    with db.read() as reader:
-        return _activities(
-            reader, f"AND start_utc < :until ORDER BY start_utc DESC LIMIT {int(limit)}", athlete_id, until=until
-        )
-
-
-_ACTIVITY_COLUMNS = ", ".join(ActivityRow._fields)
-
-
-def _activities(reader: Reader, where: str, athlete_id: int, **bounds: datetime) -> list[ActivityRow]:
-    """Counted (not excluded) activities of the athlete; `where` adds conditions on the `bounds` parameters."""
-    rows = reader.rows(
-        f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE athlete_id = :athlete AND excluded = :excluded {where}",
-        athlete=athlete_id,
-        excluded=False,
-        **bounds,
+    runs = _by_athlete((r[0], _run(r[1:], utc(r[2]), wanted[r[0]].tz)) for r in activities)
+    pains = _by_athlete((p[0], _pain(p[1:], reader)) for p in pain)
+    stair_rows = _by_athlete((s[0], (day(s[1]), s[2], s[3], s[4], s[5])) for s in stairs)
+    assessed = _by_athlete(
+        (a[0], Assessment(id=a[1], day=day(a[2]), cleared=bool(flag(a[3])), note=a[4])) for a in assessments
     )
-    utc = reader.utc
-    return [ActivityRow(r[0], utc(r[1]), *r[2:]) for r in rows]
+    sessions = _by_athlete(
+        (
+            r[0],
+            RehabSession(
+                day=day(r[1]), strength=bool(flag(r[2])), mobility=bool(flag(r[3])), band=bool(flag(r[4])), pain=r[5]
+            ),
+        )
+        for r in rehab
+    )
+    histories = {}
+    for athlete_id, w in wanted.items():
+        start = window_start(w.as_of)
+        lo, hi = midnight_utc(start), midnight_utc(w.as_of + timedelta(days=WINDOW_MARGIN_DAYS))
+        histories[athlete_id] = History(
+            runs=[r for r in runs.get(athlete_id, []) if lo <= r.start_utc < hi],
+            pain=[p for p in pains.get(athlete_id, []) if p.day <= w.as_of],
+            stairs=stair_days(s for s in stair_rows.get(athlete_id, []) if start <= s[0] <= w.as_of),
+            assessments=[a for a in assessed.get(athlete_id, []) if a.day <= w.as_of],
+            rehab=[r for r in sessions.get(athlete_id, []) if r.day <= w.as_of],
+        )
+    return histories
+
+
+def read_pain_log(db: Database, athlete_id: int, since: date | None = None) -> list[PainEntry]:
+    """The athlete's pain log (from `since`), by day then by the order it was logged."""
+    with db.read() as reader:
+        rows = reader.rows(
+            f"SELECT {_PAIN_COLUMNS} FROM pain_entries WHERE athlete_id = :athlete"
+            + (" AND day >= :since" if since is not None else "")
+            + " ORDER BY day, id",
+            athlete=athlete_id,
+            **({"since": since} if since is not None else {}),
+        )
+        return [_pain(row, reader) for row in rows]
+
+
+def newest_activity_day(db: Database, athlete_id: int, tz: ZoneInfo, as_of: date) -> date | None:
+    """Local day of the newest counted activity on or before `as_of` (any age), for "your data is old" hints.
+
+    The three newest before the UTC margin are read, because a run's local day is only known in Python."""
+    until = midnight_utc(as_of + timedelta(days=WINDOW_MARGIN_DAYS))
+    with db.read() as reader:
+        rows = reader.rows(
+            f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE athlete_id = :athlete AND excluded = :excluded "
+            "AND start_utc < :until ORDER BY start_utc DESC LIMIT 3",
+            athlete=athlete_id,
+            excluded=False,
+            until=until,
+        )
+        runs = [_run(r, reader.utc(r[1]), tz) for r in rows]
+    return max((r.local_day for r in runs if r.local_day <= as_of), default=None)
+
+
+@dataclass(frozen=True)
+class LastData:
+    """When an athlete's data last arrived: the last successful Garmin sync, the last imported file."""
+
+    synced_at: datetime | None
+    imported_at: datetime | None
+
+
+def last_data(db: Database, athlete_ids: Sequence[int], garmin_source: str) -> dict[int, LastData]:
+    """Each athlete's `LastData` (a coach's "no data for 9 days"), in one read."""
+    if not athlete_ids:
+        return {}
+    ids, bound = _athletes(athlete_ids)
+    with db.read() as reader:
+        synced = reader.rows(
+            "SELECT athlete_id, MAX(last_success_at) FROM sync_state "
+            f"WHERE athlete_id IN ({ids}) AND source = :source GROUP BY athlete_id",
+            source=garmin_source,
+            **bound,
+        )
+        imported = reader.rows(
+            f"SELECT athlete_id, MAX(imported_at) FROM source_files WHERE athlete_id IN ({ids}) GROUP BY athlete_id",
+            **bound,
+        )
+        synced_at = {a: reader.utc(v) for a, v in synced}
+        imported_at = {a: reader.utc(v) for a, v in imported}
+    return {a: LastData(synced_at.get(a), imported_at.get(a)) for a in athlete_ids}
+
+
+def stair_days(rows: Iterable[tuple[date, str, float | None, float | None, int | None]]) -> list[StairDay]:
+    """One `StairDay` per day, from the source `STAIR_SOURCE_PRIORITY` prefers; rows are (day, source, floors up,
+    floors down, steps)."""
+    best: dict[date, tuple[date, str, float | None, float | None, int | None]] = {}
+    for row in rows:
+        current = best.get(row[0])
+        if current is None or STAIR_SOURCE_PRIORITY.index(row[1]) < STAIR_SOURCE_PRIORITY.index(current[1]):
+            best[row[0]] = row
+    return [StairDay(day=d, floors_up=r[2], floors_down=r[3], steps=r[4]) for d, r in sorted(best.items())]
+
+
+# --- rows → values ------------------------------------------------------------------------------------------------
+
+_RUN_FIELDS = (
+    "id",
+    "start_utc",
+    "utc_offset_s",
+    "sport",
+    "sub_sport",
+    "distance_m",
+    "moving_s",
+    "elapsed_s",
+    "ascent_m",
+    "descent_m",
+    "descent_steep5_m",
+    "distance_steep5_m",
+    "descent_steep10_m",
+    "distance_steep10_m",
+    "avg_cadence_spm",
+    "load",
+    "name",
+)
+_ACTIVITY_COLUMNS = ", ".join(_RUN_FIELDS)
+_PAIN_COLUMNS = ", ".join(f'"{name}"' for name in ("id", "day", "when", "score", *SIGN_WORDS, "no_red_flags", "note"))
+"""Quoted, because `when` is an SQL keyword."""
+
+
+def _run(row: Sequence[Any], start_utc: datetime | None, tz: ZoneInfo) -> Run:
+    """An activity row (the `_RUN_FIELDS` columns) as the engine's `Run`; a row without a stored UTC offset takes
+    the runner's zone's offset at its start."""
+    values = dict(zip(_RUN_FIELDS, row, strict=True))
+    assert start_utc is not None, "start_utc is NOT NULL"
+    values["start_utc"] = start_utc
+    offset = values.pop("utc_offset_s")
+    if offset is None:
+        utcoffset = start_utc.astimezone(tz).utcoffset()
+        offset = int(utcoffset.total_seconds()) if utcoffset else 0
+    return Run(activity_id=values.pop("id"), utc_offset_s=offset, **values)
+
+
+def _pain(row: Sequence[Any], reader: Reader) -> PainEntry:
+    """A `pain_entries` row (the `_PAIN_COLUMNS`) as the engine's `PainEntry`."""
+    flag = reader.flag
+    return PainEntry(
+        id=row[0],
+        day=reader.day(row[1]),
+        when=row[2],
+        score=row[3],
+        **{sign: bool(flag(v)) for sign, v in zip(SIGN_WORDS, row[4:-2], strict=True)},
+        no_red_flags=bool(flag(row[-2])),
+        note=row[-1],
+    )
+
+
+def _athletes(athlete_ids: Iterable[int]) -> tuple[str, dict[str, int]]:
+    """`athlete_id IN (...)` as bound parameters (`:a0, :a1, ...`): the same SQL text on both drivers."""
+    bound = {f"a{i}": int(a) for i, a in enumerate(athlete_ids)}
+    return ", ".join(f":{name}" for name in bound), bound
+
+
+def _by_athlete[T](pairs: Iterable[tuple[int, T]]) -> dict[int, list[T]]:
+    grouped: dict[int, list[T]] = {}
+    for athlete_id, value in pairs:
+        grouped.setdefault(athlete_id, []).append(value)
+    return grouped

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -28,6 +29,22 @@ JOB_TITLES: dict[str, str] = {
 
 MAX_ERROR_CHARS = 2000
 ATHLETE_SEPARATOR = ":"
+
+
+@dataclass(frozen=True)
+class JobRunRecord:
+    """What is remembered of one job: its last run, success and error (None: never)."""
+
+    name: str
+    last_run_at: datetime | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+    last_error: str | None
+    last_result: str | None
+
+
+def _record(row: JobRun) -> JobRunRecord:
+    return JobRunRecord(**{f.name: getattr(row, f.name) for f in fields(JobRunRecord)})
 
 
 def job_key(job: str, athlete: str | None = None) -> str:
@@ -53,7 +70,7 @@ def record_run(
     error: str | None = None,
     finished: datetime | None = None,
     result: str | None = None,
-) -> JobRun:
+) -> JobRunRecord:
     """Store one finished run of `name`: success (with its outcome sentence) when `error` is None, else the error."""
     finished = finished or _now()
     with db.transaction() as session:
@@ -69,13 +86,13 @@ def record_run(
             row.last_error_at = finished
             row.last_error = error[:MAX_ERROR_CHARS]
         session.flush()
-        return row
+        return _record(row)
 
 
-def list_job_runs(db: Database, athlete: str | None = None, *, every_athlete: bool = False) -> list[JobRun]:
+def list_job_runs(db: Database, athlete: str | None = None, *, every_athlete: bool = False) -> list[JobRunRecord]:
     """The recorded jobs of one athlete (None: the default one), or of everyone with `every_athlete`, by name."""
     with db.transaction() as session:
-        rows = list(session.scalars(select(JobRun).order_by(JobRun.name)))
+        rows = [_record(row) for row in session.scalars(select(JobRun).order_by(JobRun.name))]
     if every_athlete:
         return rows
     return [r for r in rows if (r.name.partition(ATHLETE_SEPARATOR)[2] or None) == athlete]

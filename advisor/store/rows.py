@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
-    from advisor.store.models import Activity
+    from advisor.store.activities import StoredActivity
 
 BIKE_SPORTS = frozenset({"cycling", "e_biking"})
 
 
-def is_bike(activity: Activity) -> bool:
+def is_bike(activity: StoredActivity) -> bool:
     """Ridden, not run: shown with a speed instead of a pace."""
     return activity.sport in BIKE_SPORTS
 
 
-def is_on_foot(activity: Activity) -> bool:
+def is_on_foot(activity: StoredActivity) -> bool:
     """Run, walked or hiked (a treadmill too): shown with a pace."""
     from advisor.domain.metrics.run import is_foot_sport
     from advisor.domain.risk.model import activity_kind
@@ -29,7 +29,7 @@ def is_on_foot(activity: Activity) -> bool:
     )
 
 
-def sport_matches(activity: Activity, wanted: str) -> bool:
+def sport_matches(activity: StoredActivity, wanted: str) -> bool:
     """`--sport`: a sport or sub-sport name (`cycling`, `treadmill`), or a kind: `run` (every kind of running,
     treadmill and trail included), `foot` (runs, walks, hikes) or `bike`."""
     from advisor.domain.risk.model import activity_kind
@@ -44,7 +44,7 @@ def sport_matches(activity: Activity, wanted: str) -> bool:
     return name == "bike" and is_bike(activity)
 
 
-def local_date(activity: Activity, tz: ZoneInfo) -> date:
+def local_date(activity: StoredActivity, tz: ZoneInfo) -> date:
     """The runner's calendar day of an activity: the file's own offset when it has one, else the profile zone."""
     if activity.utc_offset_s is not None:
         return (activity.start_utc + timedelta(seconds=activity.utc_offset_s)).date()

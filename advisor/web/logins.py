@@ -7,8 +7,8 @@ up: every cookie made before is logged out, on every server of this database.
 
 Why in the database, on the athlete's row: the web page serves one athlete, the daemon and `advisor serve` (or two
 machines) may serve the same one, and a count in one process's memory would leave the other's sessions running.
-The store is reached here, beside the routes, because this is the page's own state, not a use case of the runner's
-data.
+The page keeps the rules (the generation in the session, the password's mark and its hashing, once per start);
+the database work goes through `advisor.services.web_logins`, so the web floor never touches the store.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ import hmac
 import secrets
 import threading
 from typing import TYPE_CHECKING
+
+from advisor.services import web_logins
 
 if TYPE_CHECKING:
     from advisor.bootstrap import Runtime
@@ -58,24 +60,11 @@ class Logins:
         """What a logged-in session carries: the athlete and the generation ("3.7"); a session from another
         athlete's page (the same cookie name on the same host) does not match either."""
         self.check_password()
-        with self.rt.db.read() as reader:
-            [(generation,)] = reader.rows(
-                "SELECT web_session_generation FROM athletes WHERE id = :id", id=self.rt.athlete_id
-            )
-        return f"{self.rt.athlete_id}.{generation}"
+        return f"{self.rt.athlete_id}.{web_logins.session_generation(self.rt)}"
 
     def end_all(self) -> None:
         """Log out every session of this athlete's page: the logout button, on any device, ends them all."""
-        from sqlalchemy import update
-
-        from advisor.store.models import Athlete
-
-        with self.rt.db.transaction() as session:
-            session.execute(
-                update(Athlete)
-                .where(Athlete.id == self.rt.athlete_id)
-                .values(web_session_generation=Athlete.web_session_generation + 1)
-            )
+        web_logins.end_all_sessions(self.rt)
 
     def check_password(self) -> None:
         """Once per start (the first request does it): a password other than the one of the last count ends every
@@ -84,12 +73,10 @@ class Logins:
         with self._lock:
             if self.password_checked:
                 return
-            from advisor.store.models import Athlete
-
-            with self.rt.db.transaction() as session:
-                athlete = session.get(Athlete, self.rt.athlete_id, with_for_update=True)
-                assert athlete is not None, "the runtime's athlete exists"
-                if not mark_matches(athlete.web_password_mark, self.password):
-                    athlete.web_password_mark = password_mark(self.password) if self.password else None
-                    athlete.web_session_generation += 1
+            password = self.password
+            web_logins.renew_password_mark(
+                self.rt,
+                is_current=lambda mark: mark_matches(mark, password),
+                fresh_mark=lambda: password_mark(password) if password else None,
+            )
             self.password_checked = True

@@ -22,7 +22,8 @@ from advisor.domain.advice.rehab import RehabProgress, RehabRoutine
 from advisor.domain.advice.returning import COMPLETED_SHARE
 from advisor.domain.risk.aggregates import dist, km, m1
 from advisor.domain.risk.flags import RiskAssessment
-from advisor.domain.risk.model import Number, Profile, RehabSession, Thresholds
+from advisor.domain.risk.model import Number, Profile, RehabSession
+from advisor.domain.risk.thresholds import Thresholds
 
 SWAP_STEP_MIN = 5
 SWAP_MIN_MIN = 10

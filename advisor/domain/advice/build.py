@@ -12,12 +12,12 @@ there is no weekly cap. A newcomer who imports two weeks of 34 km used to be tol
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from advisor.domain.advice.rounding import floor_m
 from advisor.domain.risk.aggregates import DailySeries, dist
 from advisor.domain.risk.flags import RiskAssessment
 from advisor.domain.risk.pain import PainEvent
@@ -30,11 +30,6 @@ if TYPE_CHECKING:
 
 WEEK = 7
 MIN_HISTORY_DAYS = 7
-
-
-def floor_m(x: float) -> float:
-    """Caps are floored to whole metres, so one derived from 0.9 × a threshold never ends a float crumb above it."""
-    return float(math.floor(x + 1e-6))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ from datetime import date
 
 from advisor.domain.advice.build import CapsAt, build_caps
 from advisor.domain.advice.items import spoken_list
-from advisor.domain.advice.returning import RUNS_A_WEEK, floor_m, programme_at, run_cap
+from advisor.domain.advice.returning import RUNS_A_WEEK, programme_at, run_cap
+from advisor.domain.advice.rounding import floor_m
 from advisor.domain.advice.settle import settle_on, settle_reason
 from advisor.domain.risk.flags import RiskAssessment
 from advisor.domain.risk.model import SIGN_WORDS

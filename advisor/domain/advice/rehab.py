@@ -14,8 +14,9 @@ from importlib.resources import files
 
 from pydantic import BaseModel, ConfigDict
 
-from advisor.domain.risk.model import RehabSession, Sex, Thresholds
+from advisor.domain.risk.model import RehabSession, Sex
 from advisor.domain.risk.pain import PainEvent
+from advisor.domain.risk.thresholds import Thresholds
 
 
 class _Frozen(BaseModel):

@@ -22,8 +22,9 @@ from advisor.domain.advice.returning import flags_in_return
 from advisor.domain.risk.aggregates import WeekAggregate, iso_week, weekly_aggregates
 from advisor.domain.risk.flags import RiskAssessment, evaluate
 from advisor.domain.risk.load import LoadRatios
-from advisor.domain.risk.model import Assessment, Flag, PainEntry, Profile, RehabSession, Run, StairDay, Thresholds
+from advisor.domain.risk.model import Assessment, Flag, PainEntry, Profile, RehabSession, Run, StairDay
 from advisor.domain.risk.pain import PainThreshold
+from advisor.domain.risk.thresholds import Thresholds
 
 DISCLAIMER = (
     "This is training guidance, not a diagnosis: see a physiotherapist or doctor if pain persists, "

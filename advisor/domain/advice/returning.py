@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from advisor.domain.advice.build import floor_m
+from advisor.domain.advice.rounding import floor_m
 from advisor.domain.advice.settle import settle_episodes
 from advisor.domain.risk.flags import RiskAssessment, order_flags
 from advisor.domain.risk.load import weekly_spike_flag

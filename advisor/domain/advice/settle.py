@@ -21,9 +21,9 @@ from datetime import date, timedelta
 from typing import Literal
 
 from advisor.domain.risk.flags import RiskAssessment
-from advisor.domain.risk.model import Thresholds
 from advisor.domain.risk.pain import PainEvent, morning_scores
 from advisor.domain.risk.referral import settled
+from advisor.domain.risk.thresholds import Thresholds
 
 WEEK = 7
 SettleWhy = Literal["not_settled", "without_running"]

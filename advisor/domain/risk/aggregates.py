@@ -23,7 +23,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from advisor.domain.risk.model import PainEntry, Run, StairDay, Thresholds
+from advisor.domain.risk.model import PainEntry, Run, StairDay
+from advisor.domain.risk.thresholds import Thresholds
 
 HISTORY_DAYS = 200
 """The arrays hold exactly this many days ending as_of, and nothing older is used: the longest chain of windows a

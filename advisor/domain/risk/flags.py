@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from advisor.domain.risk.aggregates import DailySeries, Units, build_daily
 from advisor.domain.risk.load import LoadRatios, load_ratios, weekly_spike_flag
-from advisor.domain.risk.model import Assessment, Flag, PainEntry, Run, StairDay, Thresholds
+from advisor.domain.risk.model import Assessment, Flag, PainEntry, Run, StairDay
 from advisor.domain.risk.pain import (
     PainDays,
     PainEvent,
@@ -45,6 +45,7 @@ from advisor.domain.risk.spikes import (
     stairs_spike_flag,
     steep_downhill_flag,
 )
+from advisor.domain.risk.thresholds import Thresholds
 
 FLAG_ORDER = (
     "red_flag",

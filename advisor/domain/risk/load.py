@@ -21,8 +21,9 @@ from datetime import date, timedelta
 from pydantic import BaseModel, ConfigDict
 
 from advisor.domain.risk.aggregates import DailySeries, Units, dist, m1
-from advisor.domain.risk.model import Flag, Thresholds
+from advisor.domain.risk.model import Flag
 from advisor.domain.risk.sources import make_flag
+from advisor.domain.risk.thresholds import Thresholds
 
 WEEK = 7
 

@@ -27,8 +27,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from advisor.domain.risk.aggregates import DailySeries, Units, dist, iso_week, km, m1
-from advisor.domain.risk.model import Flag, PainEntry, Thresholds
+from advisor.domain.risk.model import Flag, PainEntry
 from advisor.domain.risk.sources import make_flag
+from advisor.domain.risk.thresholds import Thresholds
 
 WEEK = 7
 OUTGROW_WEEKS = 4

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from advisor.domain.risk.model import NEEDS_CLINICIAN, SIGN_WORDS, Assessment, Flag, PainEntry, Thresholds
+from advisor.domain.risk.model import NEEDS_CLINICIAN, SIGN_WORDS, Assessment, Flag, PainEntry
 from advisor.domain.risk.pain import PainEvent
 from advisor.domain.risk.sources import make_flag
+from advisor.domain.risk.thresholds import Thresholds
 
 WEEK = 7
 RedFlagStatus = Literal["none", "open", "awaiting_clearance"]

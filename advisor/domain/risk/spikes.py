@@ -20,8 +20,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from advisor.domain.risk.aggregates import DailySeries, Units, dist, elev, km, m1
-from advisor.domain.risk.model import Flag, Run, Thresholds
+from advisor.domain.risk.model import Flag, Run
 from advisor.domain.risk.sources import make_flag
+from advisor.domain.risk.thresholds import Thresholds
 
 Tier = Literal["small", "moderate", "large"]
 WEEK = 7

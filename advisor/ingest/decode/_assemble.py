@@ -1,176 +1,38 @@
-"""Turn a stream of decoded FIT data messages into a `DecodedActivity`, whichever library decoded them.
+"""Turn a stream of FIT data messages (`_fields.Message`) into a `DecodedActivity`, whichever library decoded them.
 
-Why one shared assembler: the two backends must give *identical* results. fitdecode and fitparse share the same
-`FieldData` shape (`field_def`, `field`, `name`, `value`, `raw_value`) and apply scale/offset and component
-expansion with the same arithmetic, so if both feed their fields through `fields_of` and `Assembler`, any
-difference left is a difference between the libraries themselves (profile version), not between two copies of our
-code.
+Why one shared assembler: the backends must give *identical* results, so they differ only in how they read the
+file (`_fields` turns each library's fields into the same `Message`), never in how a run is put together.
 
-Rules applied here (documented once, for both backends):
-- Developer fields are ignored: their names are free text ("Cadence", "speed") and could shadow native fields.
-- A field written in the file wins over the same field produced by component expansion (e.g. a real
-  `enhanced_speed` beats the one expanded from 16-bit `speed`); among equals the first non-empty value wins.
-- Datetimes are timezone-aware UTC. FIT `date_time` values below 0x10000000 are "seconds since power-on", not
-  wall-clock times; they are anchored when the file allows it (see `Assembler`), else such records and sessions
-  are dropped. Records without any timestamp are dropped.
+Rules applied here (documented once, for every backend):
+- FIT `date_time` values below 0x10000000 are "seconds since power-on", not wall-clock times; they are anchored
+  when the file allows it (see `Assembler`), else such records and sessions are dropped. Records without any
+  timestamp are dropped.
 - Chained FIT files: every `file_id` message starts a new file; sessions, records and daily climbs accumulate. The
   file-level fields (type, device, ...) come from the first chained file of type `activity`, else the first one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from advisor.domain.activity import DailyClimb, DecodedActivity, DecodeError, RecordStream, SessionTotals
-
-FIT_EPOCH_POSIX = 631065600
-"""POSIX seconds at the FIT epoch (1989-12-31T00:00:00Z)."""
+from advisor.ingest.decode._fields import (
+    FIT_EPOCH_POSIX,
+    Message,
+    as_datetime,
+    as_float,
+    as_int,
+    as_name,
+    plus_fraction,
+)
 
 _MAX_UTC_OFFSET_S = 15 * 3600
 """Local offsets beyond this are garbage (some devices write a bogus `local_timestamp`) and are ignored."""
 
 _ACTIVITY_TYPE_STEPS = {1: "running", 6: "walking"}
 """monitoring.activity_type values whose `cycles` count steps (raw cycles == steps for these)."""
-
-
-class FieldDataLike(Protocol):
-    """The part of fitdecode's and fitparse's `FieldData` we rely on (same attribute names in both)."""
-
-    field_def: Any
-    field: Any
-    value: Any
-    raw_value: Any
-
-    @property
-    def name(self) -> str: ...
-
-
-@dataclass(slots=True)
-class Message:
-    """One data message, reduced to plain dicts keyed by profile field name."""
-
-    name: str
-    values: dict[str, Any]
-    raw: dict[str, Any]
-
-
-RECORD_FIELDS = frozenset(
-    {
-        "timestamp",
-        "distance",
-        "enhanced_altitude",
-        "altitude",
-        "enhanced_speed",
-        "speed",
-        "heart_rate",
-        "cadence",
-        "fractional_cadence",
-    }
-)
-"""The only `record` fields we use: a one-hour run has 3,600 records, so skipping the rest keeps decoding cheap."""
-
-
-def fields_of(name: str, fields: Iterable[FieldDataLike]) -> Message:
-    """Collect a message's native fields: explicit fields first, then component-expanded ones fill the gaps."""
-    if name == "record":
-        return _record_fields(fields)
-    values: dict[str, Any] = {}
-    raw: dict[str, Any] = {}
-    expanded: list[FieldDataLike] = []
-    for fd in fields:
-        fld = fd.field
-        if fld is None or getattr(fld, "field_type", "field") == "devfield":
-            continue
-        if fd.field_def is None:
-            expanded.append(fd)
-            continue
-        _put(values, raw, fd)
-    for fd in expanded:
-        _put(values, raw, fd)
-    return Message(name, values, raw)
-
-
-def _record_fields(fields: Iterable[FieldDataLike]) -> Message:
-    """`fields_of` for the message that makes up nearly all of an activity file, with the same precedence
-    (explicit fields first, component-expanded ones fill gaps) but only for `RECORD_FIELDS` and without raw values.
-    None of these fields has subfields, so the parent-name lookup `_put` does is not needed."""
-    values: dict[str, Any] = {}
-    expanded: dict[str, Any] | None = None
-    for fd in fields:
-        value = fd.value
-        if value is None:
-            continue
-        name = fd.name
-        if name not in RECORD_FIELDS or fd.field is None or getattr(fd.field, "field_type", "field") == "devfield":
-            continue
-        if type(value) is datetime and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        if fd.field_def is not None:
-            values.setdefault(name, value)
-        else:
-            if expanded is None:
-                expanded = {}
-            expanded.setdefault(name, value)
-    if expanded:
-        for name, value in expanded.items():
-            values.setdefault(name, value)
-    return Message("record", values, {})
-
-
-def _put(values: dict[str, Any], raw: dict[str, Any], fd: FieldDataLike) -> None:
-    """Store under the field's name and, for a resolved subfield, under its parent's name too.
-
-    The parent name is what we look up: which subfields exist depends on the library's profile version (fitparse's
-    newer profile turns a swim session's `avg_cadence` into `avg_swimming_cadence`; fitdecode's does not).
-    """
-    value = fd.value
-    if isinstance(value, datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)  # fitparse renders naive UTC datetimes
-    if value is None:
-        return
-    parent = getattr(fd, "parent_field", None)
-    for name in (fd.name, parent.name if parent is not None else None):
-        if name is not None and values.get(name) is None:
-            values[name] = value
-            raw[name] = fd.raw_value
-
-
-def _num(value: Any) -> float | None:
-    """A scalar float, or None. Array fields (some devices write `enhanced_speed` as a 1-tuple) use element 0."""
-    kind = type(value)
-    if kind is float or kind is int:
-        return float(value)
-    if isinstance(value, tuple | list):
-        value = value[0] if value else None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _int(value: Any) -> int | None:
-    number = _num(value)
-    return None if number is None else int(number)
-
-
-def _name(value: Any) -> str | None:
-    """Enum names as the profile spells them; values unknown to the profile become their number as text."""
-    if value is None:
-        return None
-    return str(value)
-
-
-def _when(value: Any) -> datetime | None:
-    return value if isinstance(value, datetime) else None
-
-
-def _plus(whole: Any, fraction: Any) -> float | None:
-    base = _num(whole)
-    if base is None:
-        return None
-    return base + (_num(fraction) or 0.0)
 
 
 @dataclass(slots=True)
@@ -234,7 +96,7 @@ class Assembler:
     def _last_fit_ts(self) -> int | None:
         """The FIT time of the last full timestamp seen (what a `timestamp_16` is relative to); computed only when
         a monitoring message needs it, since converting every record's datetime would cost more than it's worth."""
-        ts = _when(self._last_timestamp)
+        ts = as_datetime(self._last_timestamp)
         return None if ts is None else int(ts.timestamp()) - FIT_EPOCH_POSIX
 
     @_last_fit_ts.setter
@@ -278,7 +140,7 @@ class Assembler:
             self._shift[self._file_index] = int(utc.timestamp()) - FIT_EPOCH_POSIX - int(system)
 
     def _on_activity(self, msg: Message) -> None:
-        local, ts = _when(msg.values.get("local_timestamp")), msg.values.get("timestamp")
+        local, ts = as_datetime(msg.values.get("local_timestamp")), msg.values.get("timestamp")
         if local is None:
             return
         if isinstance(ts, datetime):
@@ -289,7 +151,7 @@ class Assembler:
             self._shift.setdefault(self._file_index, int(local.timestamp()) - FIT_EPOCH_POSIX - int(ts))
 
     def _on_monitoring_info(self, msg: Message) -> None:
-        local, ts = _when(msg.values.get("local_timestamp")), _when(msg.values.get("timestamp"))
+        local, ts = as_datetime(msg.values.get("local_timestamp")), as_datetime(msg.values.get("timestamp"))
         if local is not None and ts is not None:
             offset = int((local - ts).total_seconds())
             self._monitor_offset_s = offset if abs(offset) <= _MAX_UTC_OFFSET_S else 0
@@ -304,10 +166,10 @@ class Assembler:
         offset, days are UTC days.
         """
         v, raw = msg.values, msg.raw
-        ts = _when(v.get("timestamp"))
+        ts = as_datetime(v.get("timestamp"))
         if ts is not None:
             fit_ts: int | None = int(ts.timestamp()) - FIT_EPOCH_POSIX
-        elif _int(v.get("timestamp_16")) is not None and self._last_fit_ts is not None:
+        elif as_int(v.get("timestamp_16")) is not None and self._last_fit_ts is not None:
             last = self._last_fit_ts
             fit_ts = last + ((int(v["timestamp_16"]) - last) & 0xFFFF)
             self._last_fit_ts = fit_ts
@@ -318,11 +180,11 @@ class Assembler:
         day = datetime.fromtimestamp(fit_ts + FIT_EPOCH_POSIX + self._monitor_offset_s - 1, UTC).date()
         mon = self._monitoring
         for key, store in (("ascent", mon.ascent), ("descent", mon.descent)):
-            metres = _num(v.get(key))
+            metres = as_float(v.get(key))
             if metres is not None:
                 store[day] = max(store.get(day, 0.0), metres)
-        activity_type = _int(raw.get("activity_type"))
-        steps = _int(raw.get("cycles"))
+        activity_type = as_int(raw.get("activity_type"))
+        steps = as_int(raw.get("cycles"))
         if activity_type in _ACTIVITY_TYPE_STEPS and steps is not None:
             mon.steps[(day, activity_type)] = max(mon.steps.get((day, activity_type), 0), steps)
 
@@ -349,18 +211,18 @@ class Assembler:
             primary = self._file_ids[0]
         if primary is not None:
             v = primary.values
-            out.file_type = _name(v.get("type")) or "unknown"
-            out.manufacturer = _name(v.get("manufacturer"))
+            out.file_type = as_name(v.get("type")) or "unknown"
+            out.manufacturer = as_name(v.get("manufacturer"))
             out.product = _product(primary)
-            out.serial_number = _int(v.get("serial_number"))
-            out.time_created = _when(v.get("time_created"))
+            out.serial_number = as_int(v.get("serial_number"))
+            out.time_created = as_datetime(v.get("time_created"))
         out.daily_climbs = self._daily_climbs()
         return out
 
     def _record_stream(self) -> RecordStream:
         """The kept records as columns, converted in one pass (the hot loop of a long run: keep it lean)."""
         rows = []
-        absolute, num, integer, plus = self._absolute, _num, _int, _plus
+        absolute, num, integer, plus = self._absolute, as_float, as_int, plus_fraction
         for file_index, timestamp, distance, altitude, speed, heart_rate, cadence, fraction in self._records:
             ts = timestamp if type(timestamp) is datetime else absolute(file_index, timestamp)
             if ts is not None:
@@ -395,19 +257,19 @@ class Assembler:
             return
         self._out.sessions.append(
             SessionTotals(
-                sport=_name(v.get("sport")) or "generic",
-                sub_sport=_name(v.get("sub_sport")),
+                sport=as_name(v.get("sport")) or "generic",
+                sub_sport=as_name(v.get("sub_sport")),
                 start_time=start,
-                total_elapsed_time_s=_num(v.get("total_elapsed_time")),
-                total_timer_time_s=_num(v.get("total_timer_time")),
-                total_distance_m=_num(v.get("total_distance")),
-                total_ascent_m=_plus(v.get("total_ascent"), v.get("total_fractional_ascent")),
-                total_descent_m=_plus(v.get("total_descent"), v.get("total_fractional_descent")),
-                avg_heart_rate=_int(v.get("avg_heart_rate")),
-                max_heart_rate=_int(v.get("max_heart_rate")),
+                total_elapsed_time_s=as_float(v.get("total_elapsed_time")),
+                total_timer_time_s=as_float(v.get("total_timer_time")),
+                total_distance_m=as_float(v.get("total_distance")),
+                total_ascent_m=plus_fraction(v.get("total_ascent"), v.get("total_fractional_ascent")),
+                total_descent_m=plus_fraction(v.get("total_descent"), v.get("total_fractional_descent")),
+                avg_heart_rate=as_int(v.get("avg_heart_rate")),
+                max_heart_rate=as_int(v.get("max_heart_rate")),
                 # `avg_cadence` is also where avg_running_cadence / avg_swimming_cadence land (parent name)
-                avg_cadence=_plus(v.get("avg_cadence"), v.get("avg_fractional_cadence")),
-                total_calories=_num(v.get("total_calories")),
+                avg_cadence=plus_fraction(v.get("avg_cadence"), v.get("avg_fractional_cadence")),
+                total_calories=as_float(v.get("total_calories")),
             )
         )
 
@@ -441,20 +303,8 @@ def _product(file_id: Message) -> str | None:
     name = file_id.values.get("product_name")
     if isinstance(name, str) and name.strip():
         return name.strip()
-    product = _int(file_id.raw.get("product"))
+    product = as_int(file_id.raw.get("product"))
     return None if product is None else str(product)
 
 
-def check_prefix(data: bytes) -> None:
-    """Reject what is plainly not FIT before a decoder sees it, so both backends give the same reason.
-
-    (On zero bytes fitdecode yields nothing and fitparse raises an EOF error; on a few bytes they disagree on
-    "truncated" versus "corrupt header".)
-    """
-    if not data:
-        raise DecodeError("empty file")
-    if len(data) < 12 or data[8:12] != b".FIT":
-        raise DecodeError("not a FIT file (corrupt header)")
-
-
-__all__ = ["FIT_EPOCH_POSIX", "Assembler", "Message", "check_prefix", "fields_of"]
+__all__ = ["Assembler"]

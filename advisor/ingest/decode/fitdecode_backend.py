@@ -29,7 +29,8 @@ from typing import Any
 import fitdecode
 
 from advisor.domain.activity import DecodedActivity, DecodeError, TruncatedFileError
-from advisor.ingest.decode._assemble import Assembler, check_prefix, fields_of
+from advisor.ingest.decode._assemble import Assembler
+from advisor.ingest.decode._fields import check_prefix, fields_of
 
 TRUNCATED = "truncated file (unexpected end of data)"
 

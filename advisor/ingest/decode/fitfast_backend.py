@@ -36,7 +36,8 @@ from fitdecode import profile
 
 from advisor.domain.activity import DecodedActivity
 from advisor.ingest.decode import fitdecode_backend
-from advisor.ingest.decode._assemble import FIT_EPOCH_POSIX, RECORD_FIELDS, Assembler, Message, check_prefix
+from advisor.ingest.decode._assemble import Assembler
+from advisor.ingest.decode._fields import FIT_EPOCH_POSIX, RECORD_FIELDS, Message, check_prefix
 
 PINNED: Final = "0.1.0"
 """The fitfast release the equality tests were run against (pinned exactly in pyproject.toml)."""

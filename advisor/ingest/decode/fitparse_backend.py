@@ -1,8 +1,9 @@
 """FIT decoding with python-fitparse (`[fit] decoder = "fitparse"`), giving the same `DecodedActivity` as fitdecode.
 
-Both backends feed the library's `FieldData` through the same `advisor.ingest.decode._assemble` code, and both libraries
-apply scale/offset and component expansion (speed -> enhanced_speed, altitude -> enhanced_altitude, compressed
-speed/distance) with the same arithmetic, so the floats come out bit-identical. Differences handled here:
+Both backends feed the library's `FieldData` through the same code (`advisor.ingest.decode._fields` and
+`_assemble`), and both libraries apply scale/offset and component expansion (speed -> enhanced_speed, altitude ->
+enhanced_altitude, compressed speed/distance) with the same arithmetic, so the floats come out bit-identical.
+Differences handled here:
 - fitparse renders `date_time` fields as *naive* UTC datetimes; the assembler makes them aware.
 - `check_crc=True` (the default) raises on a bad CRC, like fitdecode with `CrcCheck.RAISE`.
 - `check_developer_data=False` reads developer fields with a missing description as bytes instead of raising,
@@ -22,7 +23,8 @@ import fitparse
 from fitparse.utils import FitCRCError, FitEOFError, FitHeaderError, FitParseError
 
 from advisor.domain.activity import DecodedActivity, DecodeError, TruncatedFileError
-from advisor.ingest.decode._assemble import Assembler, check_prefix, fields_of
+from advisor.ingest.decode._assemble import Assembler
+from advisor.ingest.decode._fields import check_prefix, fields_of
 
 TRUNCATED = "truncated file (unexpected end of data)"
 

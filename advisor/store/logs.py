@@ -1,0 +1,157 @@
+"""The runner's logs — pain, their own stair counts, rehab sessions and a clinician's assessments — written and read
+back as plain values (the engine replays them all: `advisor.store.history` reads them for an assessment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
+
+from advisor.domain.risk.model import SIGN_WORDS, Assessment, PainEntry
+
+if TYPE_CHECKING:
+    from advisor.store.db import Database
+    from advisor.store.models import RehabSessionRow
+
+
+@dataclass(frozen=True)
+class RehabEntry:
+    """One logged rehab session, as the runner's lists show it (with its id and note)."""
+
+    id: int
+    day: date
+    strength: bool
+    mobility: bool
+    band: bool
+    pain: int | None
+    note: str | None
+
+
+def add_rehab(
+    db: Database,
+    athlete_id: int,
+    day: date,
+    *,
+    strength: bool,
+    mobility: bool,
+    band: bool,
+    pain: int | None,
+    note: str | None,
+) -> RehabEntry:
+    from advisor.store.models import RehabSessionRow
+
+    row = RehabSessionRow(
+        athlete_id=athlete_id,
+        day=day,
+        strength=strength,
+        mobility=mobility,
+        band=band,
+        pain=pain,
+        note=note,
+        created_at=datetime.now(UTC),
+    )
+    with db.transaction() as session:
+        session.add(row)
+        session.flush()
+        return _rehab(row)
+
+
+def read_rehab(db: Database, athlete_id: int, since: date | None = None) -> list[RehabEntry]:
+    """The rehab log (from `since`), by day then by the order it was logged."""
+    from sqlalchemy import select
+
+    from advisor.store.models import RehabSessionRow
+
+    query = select(RehabSessionRow).where(RehabSessionRow.athlete_id == athlete_id)
+    if since is not None:
+        query = query.where(RehabSessionRow.day >= since)
+    with db.transaction() as session:
+        return [_rehab(row) for row in session.scalars(query.order_by(RehabSessionRow.day, RehabSessionRow.id))]
+
+
+def add_assessment(db: Database, athlete_id: int, day: date, cleared: bool, note: str | None) -> Assessment:
+    from advisor.store.models import ClinicianAssessment
+
+    row = ClinicianAssessment(athlete_id=athlete_id, day=day, cleared=cleared, note=note, created_at=datetime.now(UTC))
+    with db.transaction() as session:
+        session.add(row)
+        session.flush()
+        return Assessment(id=row.id, day=row.day, cleared=row.cleared, note=row.note)
+
+
+def read_assessments(db: Database, athlete_id: int) -> list[Assessment]:
+    """Every assessment, by day then by the order it was recorded."""
+    from sqlalchemy import select
+
+    from advisor.store.models import ClinicianAssessment
+
+    query = (
+        select(ClinicianAssessment)
+        .where(ClinicianAssessment.athlete_id == athlete_id)
+        .order_by(ClinicianAssessment.day, ClinicianAssessment.id)
+    )
+    with db.transaction() as session:
+        return [Assessment(id=a.id, day=a.day, cleared=a.cleared, note=a.note) for a in session.scalars(query)]
+
+
+def _rehab(row: RehabSessionRow) -> RehabEntry:
+    return RehabEntry(
+        id=row.id,
+        day=row.day,
+        strength=row.strength,
+        mobility=row.mobility,
+        band=row.band,
+        pain=row.pain,
+        note=row.note,
+    )
+
+
+def add_pain(db: Database, athlete_id: int, entry: PainEntry) -> PainEntry:
+    """Store one pain entry (its `id` is ignored) and return it with the id it was given."""
+    from advisor.store.models import PainEntryRow
+
+    row = PainEntryRow(
+        athlete_id=athlete_id,
+        day=entry.day,
+        when=entry.when,
+        score=entry.score,
+        **{sign: getattr(entry, sign) for sign in SIGN_WORDS},
+        no_red_flags=entry.no_red_flags,
+        note=entry.note,
+        created_at=datetime.now(UTC),
+    )
+    with db.transaction() as session:
+        session.add(row)
+        session.flush()
+        return replace(entry, id=row.id)
+
+
+def delete_pain(db: Database, athlete_id: int, entry_id: int) -> bool:
+    """Delete one of the athlete's pain entries; False when they have none with that id."""
+    from sqlalchemy import delete
+
+    from advisor.store.models import PainEntryRow
+
+    with db.transaction() as session:
+        result = session.execute(
+            delete(PainEntryRow).where(PainEntryRow.athlete_id == athlete_id, PainEntryRow.id == entry_id)
+        )
+        return bool(result.rowcount)
+
+
+def put_manual_stairs(db: Database, athlete_id: int, day: date, floors_up: float, floors_down: float) -> None:
+    """The runner's own floors for `day`, replacing an earlier entry of theirs for that day (a watch's stay)."""
+    from advisor.store.models import DailyStairs
+
+    with db.transaction() as session:
+        session.merge(
+            DailyStairs(
+                athlete_id=athlete_id,
+                day=day,
+                source="manual",
+                floors_up=floors_up,
+                floors_down=floors_down,
+                steps=None,
+                updated_at=datetime.now(UTC),
+            )
+        )
