@@ -144,7 +144,10 @@ class FakeGarmin:
 
         Handler.fake = fake
         self._server = _QuietServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-garmin", daemon=True)
+        # serve_forever's poll interval: shutdown() waits up to one of them (0.5 s by default) at every teardown
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="fake-garmin", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -226,12 +226,11 @@ def test_rate_limit_stops_politely_and_resumes_after_retry_after(cli, fake: Fake
     assert [a.garmin_activity_id for a in stored(rt)] == ids[:2]
 
     requests_before = len(fake.requests)
-    t0 = time.monotonic()
     again = cli("sync")
     assert again.exit_code == 1
     assert "next try after" in again.stderr
-    assert len(fake.requests) == requests_before  # refused without asking Garmin
-    assert time.monotonic() - t0 < 60  # and without waiting out the 120 s Retry-After (a generous bound, not a race)
+    # refused without asking Garmin — and so without waiting: the request policy only ever waits before a request
+    assert len(fake.requests) == requests_before
     assert "retry after" in cli("garmin", "status").stdout
 
     later = run_sync(rt, now=datetime.now(UTC) + timedelta(seconds=180))
