@@ -38,7 +38,6 @@ from advisor.errors import ConfigError
 
 if TYPE_CHECKING:
     import ssl
-    from importlib.resources.abc import Traversable
 
 
 def default_home() -> Path:
@@ -289,25 +288,25 @@ class SecretFreeTomlSource(TomlConfigSettingsSource):
     committed without leaking one) or an unknown section (a typo would otherwise be silently ignored), and turning
     an unreadable file into one sentence."""
 
-    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
+    def __init__(self, settings_cls: type[BaseSettings], toml_file: Path) -> None:
         try:
-            data = super()._read_file(file_path)
+            super().__init__(settings_cls, toml_file)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-            raise ConfigError(f"config file {file_path} is not valid TOML: {error}") from None
+            raise ConfigError(f"config file {toml_file} is not valid TOML: {error}") from None
         except OSError as error:
-            raise ConfigError(f"cannot read config file {file_path}: {error.strerror}") from None
+            raise ConfigError(f"cannot read config file {toml_file}: {error.strerror}") from None
+        data = self.toml_data
         for section, key in SECRET_KEYS:
             if isinstance(data.get(section), dict) and key in data[section]:
                 env = f"{ENV_PREFIX}{section.upper()}__{key.upper()}"
                 raise ConfigError(
-                    f"config file {file_path} holds the secret {section}.{key}; secrets are never read from the TOML "
+                    f"config file {toml_file} holds the secret {section}.{key}; secrets are never read from the TOML "
                     f"file: set {env} or {section}.{key}_file instead"
                 )
         known = list(Settings.model_fields)
         for section in data:
             if section not in known:
-                raise ConfigError(f"config file {file_path}: unknown section [{section}]; known: {', '.join(known)}")
-        return data
+                raise ConfigError(f"config file {toml_file}: unknown section [{section}]; known: {', '.join(known)}")
 
 
 def find_config_file(explicit: Path | None = None) -> Path | None:
