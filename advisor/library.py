@@ -61,10 +61,11 @@ class Advisor:
 
     def status(self, as_of: date | None = None) -> KneeReport:
         """The knee report as of the end of `as_of` (default: today in the runner's time zone)."""
-        from advisor.services.knee import assess_history
+        from advisor.services.current import report_for
 
         rt = self._rt
-        return assess_history(rt.db, rt.athlete_id, rt.settings, as_of or rt.settings.today())
+        today = rt.settings.today()
+        return report_for(rt.db, rt.athlete_id, rt.settings, as_of or today, today)
 
     def activities(self, since: date | None = None) -> list[dict[str, object]]:
         """The stored activities, excluded ones too (marked), as `advisor activities --json` lists them."""

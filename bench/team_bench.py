@@ -1,11 +1,16 @@
-"""`advisor team status` for a clinic: 200 athletes × ~200 days of runs, on SQLite (and PostgreSQL when
+"""`advisor team status` for a clinic: N athletes × ~200 days of runs, on SQLite (and PostgreSQL when
 `ADVISOR_TEST_POSTGRES_URL` is set, in a schema of its own that is dropped afterwards).
 
-    .venv/bin/python bench/team_bench.py [--athletes 200] [--days 200] [--repeat 7]
+    .venv/bin/python bench/team_bench.py [--athletes 20,200,1000] [--days 200] [--repeat 7] [--no-sqlite]
 
-Prints, for each database, the median and best wall time of the use case (`team_status`, in this process, warm)
-and of the whole command (`advisor team status --as-of D`, text and `--json`, a new process each time, start-up
-included), and how many SQL statements one `team_status` executes. A figure to read, never asserted in tests.
+For each database and clinic size it prints:
+- the first `team_status` of the day (every stored report stale: each athlete assessed and their report kept);
+- the next ones (every report current: one query), median and best, and milliseconds per athlete;
+- one athlete's write, then the list again (one report recomputed);
+- `advisor team status` and `--json` as a new process (start-up included), median;
+- how many SQL statements the warm use case executes, and the plan of its one query (EXPLAIN), which must use the
+  indexes, never scan the activities.
+Figures to read, never asserted in tests.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-AS_OF = date(2026, 3, 29)
+AS_OF = datetime.now(UTC).date()
+"""Runs up to today: the list is each athlete's today, the day their report is stored for."""
 
 
 def seed(url: str, athletes: int, days: int) -> int:
@@ -166,8 +172,12 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
     return times
 
 
-def show(label: str, times: list[float]) -> None:
-    print(f"  {label:<34} median {statistics.median(times):6.3f} s   best {min(times):6.3f} s   (n={len(times)})")
+def show(label: str, times: list[float], athletes: int) -> None:
+    median = statistics.median(times)
+    print(
+        f"  {label:<36} median {median:7.3f} s   best {min(times):7.3f} s   "
+        f"{median * 1000 / athletes:7.2f} ms per athlete   (n={len(times)})"
+    )
 
 
 @contextmanager
@@ -185,63 +195,89 @@ def postgres_schema(base: str) -> Iterator[str]:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def bench(name: str, url: str, home: Path, args: argparse.Namespace) -> None:
-    from sqlalchemy import event
+def bench(name: str, url: str, home: Path, athletes: int, args: argparse.Namespace) -> None:
+    from sqlalchemy import event, text
 
     from advisor.config import load_settings
     from advisor.services.team import team_status
     from advisor.store.db import open_database
+    from advisor.store.stored_reports import TEAM_QUERY
 
     started = time.perf_counter()
-    activities = seed(url, args.athletes, args.days)
-    print(
-        f"{name}: {args.athletes} athletes, {activities} activities (seeded in {time.perf_counter() - started:.1f} s)"
-    )
+    activities = seed(url, athletes, args.days)
+    print(f"{name}: {athletes} athletes, {activities} activities (seeded in {time.perf_counter() - started:.1f} s)")
     env = {**os.environ, "ADVISOR_HOME": str(home), "ADVISOR_DATABASE__URL": url}
     os.environ.update({"ADVISOR_HOME": str(home), "ADVISOR_DATABASE__URL": url})
     settings = load_settings()
     db = open_database(url)
     statements: list[str] = []
     try:
-        lines = team_status(db, settings, AS_OF).lines  # warm: the default athlete, caches, the connection pool
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
+        show("first list of the day (all stale)", timed(lambda: team_status(db, settings), 1), athletes)
+        lines = team_status(db, settings).lines
 
         def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
             statements.append(statement)
 
         event.listen(db.engine, "before_cursor_execute", count)
-        team_status(db, settings, AS_OF)
+        team_status(db, settings)
         event.remove(db.engine, "before_cursor_execute", count)
-        counted = len(statements)
-        show("team_status (use case, warm)", timed(lambda: team_status(db, settings, AS_OF), args.repeat))
+        show("team_status (use case, all stored)", timed(lambda: team_status(db, settings), args.repeat), athletes)
+        one = lines[len(lines) // 2].name
+
+        def one_write_then_list() -> None:
+            with db.engine.begin() as connection:
+                connection.execute(
+                    text(
+                        "UPDATE pain_entries SET score = 10 - score WHERE id = (SELECT MAX(id) FROM pain_entries "
+                        "WHERE athlete_id = (SELECT id FROM athletes WHERE name = :name))"
+                    ),
+                    {"name": one},
+                )
+            team_status(db, settings)
+
+        show("one athlete's write, then the list", timed(one_write_then_list, args.repeat), athletes)
+        with db.engine.connect() as connection:
+            explain = "EXPLAIN QUERY PLAN " if db.engine.dialect.name == "sqlite" else "EXPLAIN "
+            plan = connection.execute(text(explain + TEAM_QUERY), {"source": "garmin"}).all()
     finally:
         db.dispose()
-    command = [sys.executable, "-m", "advisor", "team", "status", "--as-of", AS_OF.isoformat()]
+    command = [sys.executable, "-m", "advisor", "team", "status"]
     run = lambda extra: subprocess.run(command + extra, env=env, check=True, capture_output=True)  # noqa: E731
-    show("advisor team status (process)", timed(lambda: run([]), args.repeat))
-    show("advisor team status --json", timed(lambda: run(["--json"]), args.repeat))
+    show("advisor team status (process)", timed(lambda: run([]), args.repeat), athletes)
+    show("advisor team status --json", timed(lambda: run(["--json"]), args.repeat), athletes)
     groups = {g: sum(1 for line in lines if line.group == g) for g in ("referral", "high", "other")}
-    print(f"  SQL statements per team_status: {counted}   lines: {len(lines)} {groups}")
+    print(f"  SQL statements per team_status (all stored): {len(statements)}   lines: {len(lines)} {groups}")
+    print("  plan of the one query:")
+    for row in plan:
+        print("    " + " | ".join(str(v) for v in row))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--athletes", type=int, default=200)
+    parser.add_argument("--athletes", default="20,200", help="clinic sizes, comma-separated (e.g. 20,200,1000,10000)")
     parser.add_argument("--days", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     args.repeat = max(args.repeat, 5)
+    sizes = [int(n) for n in args.athletes.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
-        home = Path(tmp) / "sqlite"
-        home.mkdir()
-        bench("SQLite", f"sqlite:///{home / 'advisor.db'}", home, args)
-        pg = os.environ.get("ADVISOR_TEST_POSTGRES_URL")
-        if pg:
-            home = Path(tmp) / "postgresql"
-            home.mkdir()
-            with postgres_schema(pg) as url:
-                bench("PostgreSQL", url, home, args)
-        else:
-            print("PostgreSQL: skipped (set ADVISOR_TEST_POSTGRES_URL)")
+        for athletes in sizes:
+            if not args.no_sqlite:
+                home = Path(tmp) / f"sqlite{athletes}"
+                home.mkdir()
+                bench("SQLite", f"sqlite:///{home / 'advisor.db'}", home, athletes, args)
+            pg = os.environ.get("ADVISOR_TEST_POSTGRES_URL")
+            if pg:
+                home = Path(tmp) / f"postgresql{athletes}"
+                home.mkdir()
+                with postgres_schema(pg) as url:
+                    bench("PostgreSQL", url, home, athletes, args)
+            else:
+                print("PostgreSQL: skipped (set ADVISOR_TEST_POSTGRES_URL)")
 
 
 if __name__ == "__main__":

@@ -186,14 +186,14 @@ def status_command(
     ] = False,
 ) -> None:
     """What to do now: this week's flags, caps, rest days and swap, and the routine's progress."""
-    from advisor.services.knee import assess_history
+    from advisor.services.current import report_for
 
     rt = open_runtime(ctx)
     today = rt.settings.today()
     day: date = parse_date(as_of, "--as-of") if as_of else today
     if day > today:
         fail(f"--as-of {day.isoformat()} is in the future (today is {today.isoformat()})")
-    report = assess_history(rt.db, rt.athlete_id, rt.settings, day)
+    report = report_for(rt.db, rt.athlete_id, rt.settings, day, today)
     if as_json:
         typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
         return

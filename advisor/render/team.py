@@ -49,6 +49,24 @@ def referral_text(line: TeamLine) -> str:
     return "URGENT" if line.referral_urgent else "yes"
 
 
+HEADERS = ("athlete", "worst flags", "referral", "7 days/cap", "last pain", "last sync")
+
+
+def _columns(rows: list[list[tuple[str, str]]], widths: list[int]) -> Text:
+    """The list as one styled text, laid out as Rich lays out a table that fits (bold headers, two spaces between
+    columns): a table of 10,000 rows took Rich 4 s to draw, this takes milliseconds."""
+    out = Text()
+    last = len(widths) - 1
+    for i, header in enumerate(HEADERS):
+        out.append(header.ljust(widths[i] + (2 if i < last else 0)), style="bold")
+    for row in rows:
+        out.append("\n")
+        for i, (text, style) in enumerate(row):
+            out.append(text, style=style or None)
+            out.append(" " * (widths[i] - len(text) + (2 if i < last else 0)))
+    return out
+
+
 def print_team(status: TeamStatus, console: Console | None = None) -> None:
     console = console or Console()
     if not status.lines:
@@ -57,20 +75,27 @@ def print_team(status: TeamStatus, console: Console | None = None) -> None:
     when = f"as of {status.as_of.isoformat()}" if status.as_of else "today"
     head = f"Team status {when}: referrals and red flags first, then high flags"
     console.print(Text(head, style="bold"))
-    table = Table(box=None, padding=(0, 1), pad_edge=False)
-    table.add_column("athlete", overflow="fold")
-    table.add_column("worst flags")
-    for header in ("referral", "7 days/cap", "last pain", "last sync"):
-        table.add_column(header, no_wrap=True)
-    for line in status.lines:
-        style = GROUP_STYLE[line.group]
-        table.add_row(
-            Text(line.name, style=style),
-            Text(flags_text(line), style=style),
-            Text(referral_text(line), style="bold red" if line.referral else ""),
-            week_text(line),
-            pain_text(line),
-            sync_text(line),
-        )
-    console.print(table)
+    rows = [
+        [
+            (line.name, GROUP_STYLE[line.group]),
+            (flags_text(line), GROUP_STYLE[line.group]),
+            (referral_text(line), "bold red" if line.referral else ""),
+            (week_text(line), ""),
+            (pain_text(line), ""),
+            (sync_text(line), ""),
+        ]
+        for line in status.lines
+    ]
+    widths = [max(len(header), *(len(row[i][0]) for row in rows)) for i, header in enumerate(HEADERS)]
+    if sum(widths) + 2 * (len(widths) - 1) <= console.width:
+        console.print(_columns(rows, widths), soft_wrap=True)
+    else:  # a narrow terminal: Rich folds the long names and flags to fit
+        table = Table(box=None, padding=(0, 1), pad_edge=False)
+        table.add_column(HEADERS[0], overflow="fold")
+        table.add_column(HEADERS[1])
+        for header in HEADERS[2:]:
+            table.add_column(header, no_wrap=True)
+        for row in rows:
+            table.add_row(*(Text(text, style=style) for text, style in row))
+        console.print(table)
     console.print(Text("Guidance, not a diagnosis. A runner's full report: advisor --athlete NAME status", style="dim"))

@@ -127,7 +127,7 @@ def set_athlete(
 def list_athletes(db: Database, settings: Settings) -> list[AthleteInfo]:
     """Every athlete, the default one first (created here when missing, as on any first use)."""
     default_athlete_id(db, settings.profile.name)
-    infos = [_info(settings, stored) for stored in read_athletes(db)]
+    infos = [athlete_info(settings, stored) for stored in read_athletes(db)]
     return sorted(infos, key=lambda info: (not info.is_default, info.name))
 
 
@@ -138,7 +138,7 @@ def find_athlete(db: Database, settings: Settings, name: str) -> AthleteInfo:
     stored = read_athlete(db, name)
     if stored is None:
         raise _missing(name)
-    return _info(settings, stored)
+    return athlete_info(settings, stored)
 
 
 def settings_for(settings: Settings, athlete: AthleteInfo) -> Settings:
@@ -165,7 +165,8 @@ def athlete_folder_names(db: Database, settings: Settings) -> set[str]:
     return {stored.name for stored in read_athletes(db, except_name=settings.profile.name)}
 
 
-def _info(settings: Settings, stored: StoredAthlete) -> AthleteInfo:
+def athlete_info(settings: Settings, stored: StoredAthlete) -> AthleteInfo:
+    """An athlete as the use cases see them: the config's profile with their own values over it."""
     is_default = stored.name == settings.profile.name
     own = {} if is_default else stored.own_profile
     return AthleteInfo(

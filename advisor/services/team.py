@@ -2,8 +2,8 @@
 
 Each athlete is assessed exactly as `advisor status --athlete NAME` would assess them — their own profile, thresholds
 and time zone (`settings_for`), the store's one read path (`advisor.store.history`), the same pure `assess` — but the
-store is read once per table for the whole team, not once per athlete: a clinic of 200 runners is a handful of
-SELECTs, not 1,600.
+store is read in one indexed query for the whole team (each athlete's stored report line, advisor.services.current),
+and only the athletes whose stored report is stale are assessed, one SELECT per table for all of them.
 
 `team_status` is the only function here that reads; making a line (`team_line`) and ordering the lines (`ordered`)
 are pure.
@@ -12,49 +12,34 @@ are pure.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import fields
+from datetime import UTC, date, datetime
 from typing import Any
 
 from advisor.config import Settings
-from advisor.domain.advice.report import KneeReport
-from advisor.domain.advice.team import Group, TeamLine, TeamStatus
+from advisor.domain.advice.team import Group, LineFacts, TeamLine, TeamStatus
 from advisor.errors import InputError
-from advisor.services.athletes import AthleteInfo, list_athletes, settings_for
+from advisor.services.athletes import athlete_info, settings_for
+from advisor.services.current import facts_from_json, facts_json, line_facts, report_key
 from advisor.services.garmin_state import SOURCE as GARMIN_SOURCE
 from advisor.services.knee import assess_athlete
-from advisor.store.db import Database
-from advisor.store.history import History, Wanted, last_data, read_histories
+from advisor.store.db import Database, default_athlete_id
+from advisor.store.history import Wanted, read_histories
+from advisor.store.stored_reports import Computed, ReportKey, TeamRow, read_team, save_reports
 
 GROUP_ORDER: dict[Group, int] = {"referral": 0, "high": 1, "other": 2}
-SEVERITY_RANK = {"info": 0, "caution": 1, "high": 2}
 
 
 def team_line(
     name: str,
     settings: Settings,
-    report: KneeReport,
-    history: History,
+    facts: LineFacts,
     last_sync_at: datetime | None,
     last_import_at: datetime | None,
     now: datetime,
 ) -> TeamLine:
-    """One athlete's line from their report; `now` only dates the last sync (how old it is today, whatever as_of)."""
-    as_of = report.as_of
-    flags = [(f.code, f.severity) for f in report.flags]
-    worst = max((SEVERITY_RANK[s] for _, s in flags), default=None)
-    worst_severity = next((s for s, rank in SEVERITY_RANK.items() if rank == worst), None)
-    clinician = next((a for a in report.advice if a.code == "see_clinician"), None)
-    referral = clinician is not None
-    group: Group
-    if referral or any(code == "red_flag" for code, _ in flags):
-        group = "referral"
-    elif worst_severity == "high":
-        group = "high"
-    else:
-        group = "other"
-    week_from = as_of - timedelta(days=6)
-    week_m = float(sum(r.distance_m for r in history.runs if r.kind == "run" and week_from <= r.local_day <= as_of))
-    latest_pain = max(history.pain, key=lambda p: (p.day, p.id), default=None)
+    """One athlete's line from their report's facts; `now` only dates the last sync (how old it is today, whatever
+    as_of)."""
     if last_sync_at is not None:
         synced_at, source = last_sync_at, "garmin"
     elif last_import_at is not None:
@@ -63,23 +48,9 @@ def team_line(
         synced_at, source = None, None
     tz = settings.tz
     days = None if synced_at is None else (now.astimezone(tz).date() - synced_at.astimezone(tz).date()).days
-    caps = report.caps
     return TeamLine(
         name=name,
-        as_of=as_of,
-        group=group,
-        flags=flags,
-        worst_severity=worst_severity,
-        worst_flags=[code for code, s in flags if s == worst_severity],
-        referral=referral,
-        referral_urgent=bool(clinician.numbers.get("urgent")) if clinician is not None else False,
-        paused=report.paused,
-        week_start=week_from,
-        week_distance_m=week_m,
-        weekly_cap_m=caps.weekly_distance_m,
-        weekly_cap_reason=caps.weekly_reason if caps.weekly_distance_m is None else None,
-        last_pain_score=latest_pain.score if latest_pain is not None else None,
-        last_pain_day=latest_pain.day if latest_pain is not None else None,
+        **{f.name: getattr(facts, f.name) for f in fields(LineFacts)},
         last_sync_at=synced_at,
         last_sync_source=source,  # type: ignore[arg-type]
         days_since_sync=days,
@@ -101,33 +72,41 @@ def team_status(db: Database, config: Settings, as_of: date | None = None, now: 
 
     An `as_of` after every athlete's today is an `InputError` (a report of the future would be a guess).
 
-    One SELECT per table for the whole team, whatever its size (a test counts them).
+    One indexed query reads every athlete with their stored line (`read_team`); only the athletes whose stored
+    report is not current for their today (data written since, a new day, other settings) are assessed, with one
+    SELECT per table for all of them, and their reports kept for the next read.
     """
     now = now or datetime.now(UTC)
-    athletes = list_athletes(db, config)
-    if not athletes:
-        return TeamStatus(lines=[], as_of=as_of, generated_at=now)
-    plans: list[tuple[AthleteInfo, Settings, date]] = []
+    default_athlete_id(db, config.profile.name)
+    rows = read_team(db, GARMIN_SOURCE)
+    plans: list[tuple[TeamRow, Settings, date, ReportKey | None]] = []
     todays = []
-    for info in athletes:
-        s = settings_for(config, info)
-        todays.append(now.astimezone(s.tz).date())
-        plans.append((info, s, as_of or todays[-1]))
-    if as_of is not None and as_of > max(todays):
+    for row in rows:
+        settings = settings_for(config, athlete_info(config, row.athlete))
+        today = now.astimezone(settings.tz).date()
+        todays.append(today)
+        day = as_of or today
+        plans.append((row, settings, day, report_key(settings, today) if day == today else None))
+    if as_of is not None and todays and as_of > max(todays):
         raise InputError(f"--as-of {as_of.isoformat()} is in the future (today is {max(todays).isoformat()})")
-    histories = read_histories(db, {info.id: Wanted(day, s.tz) for info, s, day in plans})
-    arrived = last_data(db, [info.id for info, _, _ in plans], GARMIN_SOURCE)
+    facts: dict[int, LineFacts] = {}
+    for row, _, _, key in plans:
+        if key is not None and row.stored.current_for(key) and row.stored.line is not None:
+            facts[row.athlete.id] = facts_from_json(row.stored.line)
+    stale = [plan for plan in plans if plan[0].athlete.id not in facts]
+    histories = read_histories(db, {row.athlete.id: Wanted(day, s.tz) for row, s, day, _ in stale})
+    kept = []
+    for row, settings, day, key in stale:
+        history = histories[row.athlete.id]
+        report = assess_athlete(settings, day, history)
+        facts[row.athlete.id] = line_facts(report, history)
+        if key is not None:
+            line = facts_json(facts[row.athlete.id])
+            kept.append(Computed(row.athlete.id, row.stored.data_version, key, report.model_dump_json(), line))
+    save_reports(db, kept, now)
     lines = [
-        team_line(
-            info.name,
-            settings,
-            assess_athlete(settings, day, histories[info.id]),
-            histories[info.id],
-            arrived[info.id].synced_at,
-            arrived[info.id].imported_at,
-            now,
-        )
-        for info, settings, day in plans
+        team_line(row.athlete.name, settings, facts[row.athlete.id], row.synced_at, row.imported_at, now)
+        for row, settings, _, _ in plans
     ]
     return TeamStatus(lines=ordered(lines), as_of=as_of, generated_at=now)
 

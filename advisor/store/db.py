@@ -78,18 +78,36 @@ class Database:
         `advisor status` never imports SQLAlchemy; any other database runs the same SQL through SQLAlchemy Core's
         `text()` on the engine's pool. Driver errors become the same `StoreError` sentence as `transaction()`'s.
         """
+        with self._plain(write=False) as reader:
+            yield reader
+
+    @contextmanager
+    def write(self, wait_s: float = 30.0) -> Iterator[Reader]:
+        """One small write transaction in plain SQL on the same paths as `read()`, committed on success.
+
+        For a write a read path makes on the side (the stored report it computed): `wait_s` bounds how long it
+        waits for another writer (SQLite's busy timeout, PostgreSQL's lock_timeout), so a reader is never held up
+        long by a daemon's import; waiting longer is a `StoreError` the caller may ignore.
+        """
+        with self._plain(write=True, wait_s=wait_s) as writer:
+            yield writer
+
+    @contextmanager
+    def _plain(self, *, write: bool, wait_s: float = 30.0) -> Iterator[Reader]:
         path = _sqlite_file(self.url) if self._engine is None else None
         if path is not None:
             import sqlite3
 
             try:
-                connection: Any = sqlite3.connect(path, timeout=30, isolation_level=None)
-                _sqlite_pragmas(connection, None)
+                connection: Any = sqlite3.connect(path, timeout=wait_s, isolation_level=None)
+                _sqlite_pragmas(connection, None, busy_ms=int(wait_s * 1000))
             except sqlite3.Error as error:
                 raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
             try:
-                connection.execute("BEGIN")
+                connection.execute("BEGIN IMMEDIATE" if write else "BEGIN")
                 yield Reader(connection, sqlite=True)
+                if write:
+                    connection.commit()
             except sqlite3.Error as error:
                 raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
             finally:
@@ -102,8 +120,14 @@ class Database:
 
         try:
             with self.engine.connect() as core:
-                yield Reader(core, sqlite=core.dialect.name == "sqlite", core=True)
-                core.rollback()
+                reader = Reader(core, sqlite=core.dialect.name == "sqlite", core=True)
+                if write and core.dialect.name == "postgresql":
+                    reader.execute(f"SET LOCAL lock_timeout = '{int(wait_s * 1000)}ms'")
+                yield reader
+                if write:
+                    core.commit()
+                else:
+                    core.rollback()
         except DBAPIError as error:
             raise StoreError(f"cannot use the database {self._where()}: {_first_line(error)}") from error
 
@@ -141,6 +165,16 @@ class Reader:
             return cursor.fetchall()
         finally:
             cursor.close()
+
+    def execute(self, sql: str, **params: Any) -> int:
+        """A statement that returns no rows (in `Database.write()`); the number of rows it changed."""
+        if self.sqlite:
+            params = {k: _sqlite_bind(v) for k, v in params.items()}
+        if self._core:
+            from sqlalchemy import text
+
+            return int(self._connection.execute(text(sql), params).rowcount)
+        return int(self._connection.execute(sql, params).rowcount)
 
     def utc(self, value: Any) -> datetime | None:
         """An instant column (`UTCDateTime`): aware, in UTC."""
@@ -296,10 +330,10 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int = 30000) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

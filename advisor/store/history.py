@@ -53,10 +53,40 @@ class History:
 
 @dataclass(frozen=True)
 class Wanted:
-    """Whose history, for which day, in which time zone (the zone places a run without a stored offset)."""
+    """Whose history, for which day, in which time zone (the zone places a run without a stored offset).
+
+    `first`: the earliest day a `History` will be cut for from the same read (`HistorySpan.at`); default `as_of`."""
 
     as_of: date
     tz: ZoneInfo
+    first: date | None = None
+
+
+@dataclass(frozen=True)
+class HistorySpan:
+    """One athlete's rows read once for every day from `first` to `last`; `at(day)` cuts the `History` the engine
+    reads for that day, exactly as a read for that day alone would (the weekly chart's 13 week-ends, one read)."""
+
+    first: date
+    last: date
+    runs: list[Run]
+    pain: list[PainEntry]
+    stair_rows: list[tuple[date, str, float | None, float | None, int | None]]
+    assessments: list[Assessment]
+    rehab: list[RehabSession]
+
+    def at(self, as_of: date) -> History:
+        if not self.first <= as_of <= self.last:
+            raise ValueError(f"{as_of} is outside the span read, {self.first} to {self.last}")
+        start = window_start(as_of)
+        lo, hi = midnight_utc(start), midnight_utc(as_of + timedelta(days=WINDOW_MARGIN_DAYS))
+        return History(
+            runs=[r for r in self.runs if lo <= r.start_utc < hi],
+            pain=[p for p in self.pain if p.day <= as_of],
+            stairs=stair_days(s for s in self.stair_rows if start <= s[0] <= as_of),
+            assessments=[a for a in self.assessments if a.day <= as_of],
+            rehab=[r for r in self.rehab if r.day <= as_of],
+        )
 
 
 def read_history(db: Database, athlete_id: int, tz: ZoneInfo, as_of: date) -> History:
@@ -64,8 +94,19 @@ def read_history(db: Database, athlete_id: int, tz: ZoneInfo, as_of: date) -> Hi
     return read_histories(db, {athlete_id: Wanted(as_of, tz)})[athlete_id]
 
 
+def read_history_span(db: Database, athlete_id: int, tz: ZoneInfo, first: date, last: date) -> HistorySpan:
+    """One athlete's rows for every day from `first` to `last`, in one read (cut a day with `.at(day)`)."""
+    return read_spans(db, {athlete_id: Wanted(last, tz, first)})[athlete_id]
+
+
 def read_histories(db: Database, wanted: Mapping[int, Wanted]) -> dict[int, History]:
-    """Every wanted athlete's history, each for their own day, in one read transaction and one SELECT per table.
+    """Every wanted athlete's `History` for their own `as_of` (see `read_spans`)."""
+    return {athlete_id: span.at(wanted[athlete_id].as_of) for athlete_id, span in read_spans(db, wanted).items()}
+
+
+def read_spans(db: Database, wanted: Mapping[int, Wanted]) -> dict[int, HistorySpan]:
+    """Every wanted athlete's rows, for every day from their `first` to their `as_of`, in one read transaction and one
+    SELECT per table.
 
     What is read: counted (not excluded) activities and stair days of the window (`HISTORY_DAYS`, so the answer
     never depends on where the stored history starts), and the whole pain, assessment and rehab logs up to the day
@@ -73,7 +114,7 @@ def read_histories(db: Database, wanted: Mapping[int, Wanted]) -> dict[int, Hist
     """
     if not wanted:
         return {}
-    first = min(w.as_of for w in wanted.values())
+    first = min(w.first or w.as_of for w in wanted.values())
     last = max(w.as_of for w in wanted.values())
     ids, bound = _athletes(wanted)
     with db.read() as reader:
@@ -125,18 +166,18 @@ def read_histories(db: Database, wanted: Mapping[int, Wanted]) -> dict[int, Hist
         )
         for r in rehab
     )
-    histories = {}
-    for athlete_id, w in wanted.items():
-        start = window_start(w.as_of)
-        lo, hi = midnight_utc(start), midnight_utc(w.as_of + timedelta(days=WINDOW_MARGIN_DAYS))
-        histories[athlete_id] = History(
-            runs=[r for r in runs.get(athlete_id, []) if lo <= r.start_utc < hi],
-            pain=[p for p in pains.get(athlete_id, []) if p.day <= w.as_of],
-            stairs=stair_days(s for s in stair_rows.get(athlete_id, []) if start <= s[0] <= w.as_of),
-            assessments=[a for a in assessed.get(athlete_id, []) if a.day <= w.as_of],
-            rehab=[r for r in sessions.get(athlete_id, []) if r.day <= w.as_of],
+    return {
+        athlete_id: HistorySpan(
+            first=w.first or w.as_of,
+            last=w.as_of,
+            runs=runs.get(athlete_id, []),
+            pain=pains.get(athlete_id, []),
+            stair_rows=stair_rows.get(athlete_id, []),
+            assessments=assessed.get(athlete_id, []),
+            rehab=sessions.get(athlete_id, []),
         )
-    return histories
+        for athlete_id, w in wanted.items()
+    }
 
 
 def read_pain_log(db: Database, athlete_id: int, since: date | None = None) -> list[PainEntry]:
@@ -167,35 +208,6 @@ def newest_activity_day(db: Database, athlete_id: int, tz: ZoneInfo, as_of: date
         )
         runs = [_run(r, reader.utc(r[1]), tz) for r in rows]
     return max((r.local_day for r in runs if r.local_day <= as_of), default=None)
-
-
-@dataclass(frozen=True)
-class LastData:
-    """When an athlete's data last arrived: the last successful Garmin sync, the last imported file."""
-
-    synced_at: datetime | None
-    imported_at: datetime | None
-
-
-def last_data(db: Database, athlete_ids: Sequence[int], garmin_source: str) -> dict[int, LastData]:
-    """Each athlete's `LastData` (a coach's "no data for 9 days"), in one read."""
-    if not athlete_ids:
-        return {}
-    ids, bound = _athletes(athlete_ids)
-    with db.read() as reader:
-        synced = reader.rows(
-            "SELECT athlete_id, MAX(last_success_at) FROM sync_state "
-            f"WHERE athlete_id IN ({ids}) AND source = :source GROUP BY athlete_id",
-            source=garmin_source,
-            **bound,
-        )
-        imported = reader.rows(
-            f"SELECT athlete_id, MAX(imported_at) FROM source_files WHERE athlete_id IN ({ids}) GROUP BY athlete_id",
-            **bound,
-        )
-        synced_at = {a: reader.utc(v) for a, v in synced}
-        imported_at = {a: reader.utc(v) for a, v in imported}
-    return {a: LastData(synced_at.get(a), imported_at.get(a)) for a in athlete_ids}
 
 
 def stair_days(rows: Iterable[tuple[date, str, float | None, float | None, int | None]]) -> list[StairDay]:

@@ -87,7 +87,10 @@ class SourceFile(Base):
     """A file whose content was stored (or recognised as an activity we already had): the idempotency key."""
 
     __tablename__ = "source_files"
-    __table_args__ = (UniqueConstraint("athlete_id", "sha256", name="uq_source_files_athlete_sha256"),)
+    __table_args__ = (
+        UniqueConstraint("athlete_id", "sha256", name="uq_source_files_athlete_sha256"),
+        Index("ix_source_files_athlete_imported", "athlete_id", "imported_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
@@ -105,6 +108,7 @@ class Activity(Base):
     __table_args__ = (
         UniqueConstraint("athlete_id", "activity_key", name="uq_activities_athlete_key"),
         Index("ix_activities_athlete_start", "athlete_id", "start_utc"),
+        Index("ix_activities_source_file", "source_file_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -263,3 +267,34 @@ class RehabSessionRow(Base):
     """Knee pain during the session, 0-10 (None when not given)."""
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StoredReport(Base):
+    """Each athlete's report for their today, kept until their data, their settings, the engine or the day changes
+    (advisor.store.stored_reports).
+
+    `data_version` is counted up by database triggers on every write of a row the report reads (activities, pain,
+    stairs, assessments, rehab: advisor.store.report_triggers), in the writer's own transaction; the stored report
+    is current only while `computed_version` equals it. No foreign key: the triggers also fire while an athlete's
+    rows are deleted with them, and a new athlete's insert counts the version up, so a leftover row is never
+    current.
+    """
+
+    __tablename__ = "stored_reports"
+
+    athlete_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data_version: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    computed_version: Mapped[int | None] = mapped_column(Integer)
+    day: Mapped[date | None] = mapped_column(Date)
+    """The athlete's local date the report is for."""
+    engine: Mapped[str | None] = mapped_column(String(64))
+    """A fingerprint of the advice engine's code: a new release recomputes every report."""
+    settings_key: Mapped[str | None] = mapped_column(String(64))
+    """A fingerprint of the profile and thresholds the report was made with."""
+    report: Mapped[str | None] = mapped_column(Text)
+    """The `KneeReport`, as JSON."""
+    line: Mapped[str | None] = mapped_column(Text)
+    """What a coach's list shows beside the report (this week's distance, the last pain score), as JSON."""
+    chart: Mapped[str | None] = mapped_column(Text)
+    """The 12-week chart's points for the same day and data, as JSON (None until a page or a mail asks for it)."""
+    computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ from advisor.errors import StoreError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -72,6 +72,7 @@ def create_current_schema(engine: Engine) -> None:
     from sqlalchemy.schema import CreateIndex, CreateTable
 
     from advisor.store.models import Base
+    from advisor.store.report_triggers import create_statements
 
     dialect = engine.dialect
     statements = [
@@ -82,6 +83,7 @@ def create_current_schema(engine: Engine) -> None:
     for table in Base.metadata.sorted_tables:
         statements.append(str(CreateTable(table).compile(dialect=dialect)).strip())
         statements.extend(str(CreateIndex(index).compile(dialect=dialect)) for index in table.indexes)
+    statements.extend(create_statements(dialect.name))
     if dialect.name == "sqlite":
         raw = engine.raw_connection()
         try:

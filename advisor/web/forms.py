@@ -17,7 +17,8 @@ from starlette.routing import Route
 
 from advisor.domain.advice.clinician import what_to_do_now
 from advisor.domain.risk.model import SIGN_WORDS
-from advisor.services.knee import InputError, PainInput, assess_history, list_pain, log_pain
+from advisor.services.current import report_for
+from advisor.services.knee import InputError, PainInput, list_pain, log_pain
 from advisor.services.rehab import RehabInput, list_assessments, list_rehab, log_rehab, record_assessment
 from advisor.web.common import call, checked_form, once, render, runtime, today
 
@@ -112,7 +113,7 @@ async def rehab_page(request: Request, error: str | None = None) -> Response:
     rt = runtime(request)
     day = today(request)
 
-    report = await call(assess_history, rt.db, rt.athlete_id, rt.settings, day)
+    report = await call(report_for, rt.db, rt.athlete_id, rt.settings, day, day)
     sessions = await call(list_rehab, rt.db, rt.athlete_id, day - timedelta(days=28))
     progress = report.rehab_progress
     step = next((s for s in report.rehab.steps if s.number == progress.step), None)

@@ -19,7 +19,8 @@ from advisor.render.status import data_note, listed_advice
 from advisor.render.tables import pace_or_speed, sport_label
 from advisor.services.activities import list_activities, local_date
 from advisor.services.corrections import CorrectionError, exclude_activity, get_activity, include_activity
-from advisor.services.knee import assess_history, newest_activity_day
+from advisor.services.current import chart_for, report_for
+from advisor.services.knee import newest_activity_day
 from advisor.services.summary import chart_weeks
 from advisor.web.common import call, once, render, runtime, today
 
@@ -29,7 +30,7 @@ NO_SUCH_ID = "There is no activity with that id; the list of activities links to
 
 def _week(request: Request, day: date) -> tuple[KneeReport, date | None]:
     rt = runtime(request)
-    report = assess_history(rt.db, rt.athlete_id, rt.settings, day)
+    report = report_for(rt.db, rt.athlete_id, rt.settings, day, day)
     newest = report.newest_data or newest_activity_day(rt.db, rt.athlete_id, rt.settings, day)
     return report, newest
 
@@ -58,7 +59,9 @@ async def chart(request: Request) -> Response:
     """The weekly email's chart for the 12 weeks up to today, sized for a phone held upright (the page scales it)."""
 
     def build() -> bytes:
-        return weekly_chart_png(chart_weeks(runtime(request), today(request)), width_px=720, height_px=560, dpi=160)
+        rt, day = runtime(request), today(request)
+        points = chart_for(rt.db, rt.athlete_id, rt.settings, day, lambda: chart_weeks(rt, day))
+        return weekly_chart_png(points, width_px=720, height_px=560, dpi=160)
 
     return Response(await call(build), media_type="image/png")
 

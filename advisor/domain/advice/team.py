@@ -10,11 +10,11 @@ from typing import Literal
 Group = Literal["referral", "high", "other"]
 
 
-@dataclass(frozen=True)
-class TeamLine:
-    """One athlete's line. Distances in metres (km beside them in the JSON); `units` is for the text only."""
+@dataclass(frozen=True, kw_only=True)
+class LineFacts:
+    """What a line takes from the athlete's report and history for one day: stored beside the report, so a coach's
+    list of thousands reads these small facts and never a whole report (advisor.services.team)."""
 
-    name: str
     as_of: date
     group: Group
     flags: list[tuple[str, str]]
@@ -33,6 +33,14 @@ class TeamLine:
     """Why there is no weekly cap (paused, no history), None when there is one."""
     last_pain_score: int | None
     last_pain_day: date | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TeamLine(LineFacts):
+    """One athlete's line: their facts, who they are and when their data last came. Distances in metres (km beside
+    them in the JSON); `units` is for the text only."""
+
+    name: str
     last_sync_at: datetime | None
     last_sync_source: Literal["garmin", "import"] | None
     days_since_sync: int | None
