@@ -15,6 +15,8 @@ Schedules (from `[schedule]`):
 With `serve.enabled` the web page (advisor.web) is served from a thread of the daemon as well, on `serve.host`
 and `serve.port`, with the same password rules as `advisor serve`.
 
+On PostgreSQL, `advisor daemon` runs `jobs.queue_daemon` instead (the work on the job queue, `advisor worker`).
+
 One daemon per `ADVISOR_HOME` (`jobs.lock`). SIGTERM and SIGINT stop the scheduler after the jobs in hand finish;
 the process then exits 0. `--once` takes the same lock, runs what is due and returns.
 """
@@ -52,10 +54,12 @@ __all__ = [
     "JOB_SYNC",
     "DaemonPlan",
     "due_summary_week",
+    "due_week_after",
     "outbox_job",
     "plan",
     "run_daemon",
     "run_once",
+    "start_web",
     "summary_job",
 ]
 
@@ -117,10 +121,12 @@ def _summary_slot_for_week(week: str, settings: Settings) -> datetime:
 
 def due_summary_week(rt: Runtime, now: datetime | None = None) -> str | None:
     """The week whose summary is due now and not yet in the outbox, or None (see `missed_summary_due`)."""
-    settings = rt.settings
+    return due_week_after(rt.settings, last_queued_week(rt), now or datetime.now(UTC))
+
+
+def due_week_after(settings: Settings, last: str | None, now: datetime) -> str | None:
+    """`due_summary_week` for an outbox whose latest week is `last` (the queue's round reads every outbox at once)."""
     s = settings.schedule
-    now = now or datetime.now(UTC)
-    last = last_queued_week(rt)
     last_sent_for = _summary_slot_for_week(last, settings) if last else None
     due = missed_summary_due(last_sent_for, now, s.summary_weekday, s.summary_hour, settings.profile.timezone)
     if due is None:
@@ -334,7 +340,7 @@ def run_daemon(settings: Settings, once: bool = False, athlete: str | None = Non
 
         scheduler.add_listener(on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
 
-        web = _start_web(settings)
+        web = start_web(settings)
         scheduler.start()
         _log_start(settings, lock.pid, layout, roster)
         while not stop.wait(timeout=60):
@@ -353,7 +359,7 @@ def run_daemon(settings: Settings, once: bool = False, athlete: str | None = Non
         lock.release()
 
 
-def _start_web(settings: Settings) -> ServerThread | None:
+def start_web(settings: Settings) -> ServerThread | None:
     """With `serve.enabled`, the web page runs in a thread beside the scheduler, so one systemd unit gives both.
     Its address is checked like `advisor serve`'s (a ConfigError ends the start before any job runs)."""
     if not settings.serve.enabled:

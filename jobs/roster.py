@@ -6,6 +6,11 @@ connection dies, however it dies, so a second daemon, on this machine or another
 holds and several daemons share a clinic's athletes without sharing any athlete; on SQLite, which lives on one
 machine, one daemon per database file serves all of its athletes.
 
+Since the job queue (issue 25), `advisor daemon` on PostgreSQL no longer claims anyone: it defers tasks to the queue
+(`jobs.queue`), whose per-athlete lock is the queue's own, and any number of workers share the athletes. The roster
+stays for the single runner's daemon (`jobs.daemon`, SQLite's one daemon per database file) and for a program that
+calls `jobs.daemon.run_daemon` / `run_once` itself.
+
 Athletes added while the daemon runs are picked up by `refresh` (the daemon calls it before every inbox scan).
 The outbox and the importer do not rely on these claims: they are safe on their own (`advisor.services.outbox`,
 `advisor.store.db.lock_athlete`); the claims keep the work from being done twice, not the data from being stored twice.

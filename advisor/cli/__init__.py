@@ -36,6 +36,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
     "garmin": "advisor.cli.garmin",
     "summary": "advisor.cli.daemon",
     "daemon": "advisor.cli.daemon",
+    "worker": "advisor.cli.worker",
     "doctor": "advisor.cli.doctor",
     "serve": "advisor.cli.serve",
     "athlete": "advisor.cli.athlete",

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from advisor.cli.common import EARLIEST_DATE, fail, open_runtime, runtime
+
+if TYPE_CHECKING:
+    from advisor.config import Settings
+    from advisor.store.db import Database
+    from jobs.queue import QueueCounts
 
 app = typer.Typer()
 """This module's commands; `advisor.cli` adds them to the root."""
@@ -27,6 +33,10 @@ DAEMON_EPILOG = (
   advisor daemon --once               # what is due, then exit (for cron)
   advisor daemon status
   advisor daemon run inbox
+  advisor daemon --workers 0          # PostgreSQL: only defer; `advisor worker` processes do the work
+
+On PostgreSQL the daemon defers each job's round to the job queue and runs --workers queue workers (default 1)
+itself; `advisor worker` adds more, on any machine.
 
 Exit codes: 0 ok (also after SIGTERM/SIGINT), 1 another daemon runs for this ADVISOR_HOME or a job failed (--once), """
     """2 configuration error."""
@@ -54,7 +64,13 @@ app.add_typer(daemon_app, name="daemon")
 JOB_CHOICES = ("inbox", "garmin_sync", "summary", "outbox")
 
 
-def _configure_logging(verbose: bool) -> None:
+def uses_queue(database_url: str) -> bool:
+    """PostgreSQL runs the jobs on the queue (`jobs.queue`); SQLite keeps the single daemon. Decided from the URL
+    alone, so the single runner's commands never import the queue."""
+    return database_url.startswith(("postgresql", "postgres://"))
+
+
+def configure_logging(verbose: bool) -> None:
     """Sentences on standard error (journald adds its own timestamps, but a terminal or cron log needs them)."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
@@ -63,6 +79,9 @@ def _configure_logging(verbose: bool) -> None:
     )
     # APScheduler's own lines repeat ours in less friendly words; keep its warnings and errors only.
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # Procrastinate logs every task's start and end: thousands of lines a round in a clinic; `daemon status` and
+    # `job_runs` keep the outcomes, so only its warnings and errors reach the journal.
+    logging.getLogger("procrastinate").setLevel(logging.DEBUG if verbose else logging.WARNING)
     # garminconnect logs a full traceback at ERROR for every failed call (a 429, an expired token); our sync already
     # says what happened in one sentence, so its lines only appear with --verbose.
     for library in ("garminconnect", "garmin_personal_api"):
@@ -74,6 +93,14 @@ def daemon_command(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Run whatever is due now and exit (for cron).")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debugging detail too.")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="PostgreSQL only: queue workers run inside the daemon (0: leave the work to `advisor worker`).",
+        ),
+    ] = 1,
 ) -> None:
     """Run until SIGTERM/SIGINT (then finish the job in hand and exit 0), or with --once run what is due and exit."""
     if ctx.invoked_subcommand is not None:
@@ -86,9 +113,17 @@ def daemon_command(
 
     only = ctx.obj.get("athlete") if isinstance(ctx.obj, dict) else None  # --athlete: serve them alone
     settings = runtime(ctx).config
-    _configure_logging(verbose)
+    configure_logging(verbose)
     try:
-        code = run_daemon(settings, once=once, athlete=only or None)
+        if uses_queue(settings.database_url):  # a clinic's database: the work goes through the job queue
+            from jobs.queue_daemon import run_queue_daemon, run_queue_once
+
+            if once:
+                code = run_queue_once(settings, athlete=only or None)
+            else:
+                code = run_queue_daemon(settings, athlete=only or None, workers=workers)
+        else:
+            code = run_daemon(settings, once=once, athlete=only or None)
     except AlreadyRunning as error:
         pid = f" (pid {error.pid})" if error.pid is not None else ""
         fail(f"another advisor daemon is already running for {settings.home}{pid}; stop it first", 1)
@@ -110,7 +145,8 @@ def status_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
-    """Whether a daemon runs (its pid), each job's last run, success and error, and the summary outbox."""
+    """Whether a daemon runs (its pid), each job's last run, success and error, the summary outbox, and on
+    PostgreSQL the job queue's waiting, running and failed tasks."""
     from advisor.services.outbox import outbox_entries
     from advisor.store.jobruns import job_title, list_job_runs
     from jobs.daemon import plan
@@ -125,6 +161,7 @@ def status_command(
     outbox = outbox_entries(rt)
     pending = [o for o in outbox if o.status != "sent"]
     sent = [o for o in outbox if o.status == "sent"]
+    queue = _queue_counts(rt.settings, rt.db) if uses_queue(settings.database_url) else None
     if as_json:
         document = {
             "home": str(settings.home),
@@ -154,6 +191,7 @@ def status_command(
                 ],
                 "last_sent_week": sent[-1].week if sent else None,
             },
+            "queue": None if queue is None else asdict(queue),
         }
         typer.echo(json.dumps(document, indent=2))
         return
@@ -175,6 +213,13 @@ def status_command(
         elif r.last_error:
             line += f" (last error {_when(r.last_error_at, tz)}: {r.last_error})"
         typer.echo(line)
+    if queue is not None:
+        typer.echo(f"Job queue: {queue.waiting} waiting, {queue.running} running, {queue.failed} failed.")
+        for f in queue.failures:
+            who = f" for {f['athlete']}" if f["athlete"] else ""
+            typer.echo(f"  failed: {f['task']}{who} (task {f['id']}); its error is in the job's last run above.")
+    elif uses_queue(settings.database_url):
+        typer.echo("Job queue: not used yet (`advisor daemon` or `advisor worker` creates it).")
     typer.echo(f"Inbox: {settings.inbox_path}, scanned every {layout.inbox_every_minutes:g} minutes.")
     if layout.sync_every_hours is None:
         typer.echo("Garmin sync: not set up.")
@@ -196,6 +241,17 @@ def status_command(
         typer.echo(f"Waiting to be sent: the summary for {o.week} ({o.attempts} attempts{error}).")
 
 
+def _queue_counts(settings: Settings, db: Database) -> QueueCounts | None:
+    """The queue's tasks waiting, running and failed (None before the queue was first used)."""
+    from jobs.queue import Queue
+
+    queue = Queue(settings, db)
+    try:
+        return queue.counts()
+    finally:
+        queue.close()
+
+
 @daemon_app.command("run")
 def run_command(
     ctx: typer.Context,
@@ -211,7 +267,7 @@ def run_command(
     if job not in JOB_CHOICES:
         fail(f"unknown job {job!r}; choose one of {', '.join(JOB_CHOICES)}")
     rt = open_runtime(ctx)
-    _configure_logging(verbose)
+    configure_logging(verbose)
     jobs = {
         "inbox": lambda: scan_inbox(rt),
         "garmin_sync": lambda: garmin_round(rt),

@@ -24,6 +24,7 @@ JOB_TITLES: dict[str, str] = {
     "garmin_sync": "Garmin sync",
     "summary": "weekly summary",
     "outbox": "retry of unsent summaries",
+    "report": "today's report refreshed",
 }
 """Every job name the daemon uses, with the words logs and `daemon status` use for it."""
 
