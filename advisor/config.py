@@ -15,6 +15,7 @@ sections with one sentence each.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -140,9 +141,18 @@ class SmtpSettings(Section):
         import ssl
 
         try:
-            return ssl.create_default_context(cafile=str(self.ca_file))
+            return _context_trusting(str(self.ca_file), self.ca_file.stat().st_mtime_ns)
         except (OSError, ssl.SSLError) as error:
             raise ConfigError(f"smtp.ca_file {self.ca_file} is not a readable certificate file: {error}") from None
+
+
+@functools.cache
+def _context_trusting(ca_file: str, _mtime_ns: int) -> ssl.SSLContext:
+    """One TLS context per CA file (and its version on disk) per process, as `verifying_context` is for the system's
+    store: making one loads every certificate again, once per mail before."""
+    import ssl
+
+    return ssl.create_default_context(cafile=ca_file)
 
 
 def _secret(value: SecretStr | None, path: Path | None) -> str | None:

@@ -302,3 +302,24 @@ def test_the_newest_activity_day_is_the_runners_local_day(database_url: str) -> 
         assert newest_activity_day(db, cleo, ZONES["ana"], date(2026, 6, 7)) is None
     finally:
         db.dispose()
+
+
+def test_a_span_read_once_cuts_each_day_as_its_own_read(database_url: str) -> None:
+    """The weekly mail's chart reads 13 week-ends at once (`read_history_span`): each day cut from that one read is
+    exactly the read of that day alone — and the ORM's — with the rows on each window edge of the last day too."""
+    from advisor.store.history import read_history_span
+
+    db = open_database(database_url)
+    try:
+        ids = _generate(db, seed=11)
+        first = AS_OF - timedelta(weeks=12, days=1)
+        for name, tz in ZONES.items():
+            span = read_history_span(db, ids[name], tz, first, AS_OF)
+            for k in range(13):
+                day = first + timedelta(weeks=k) if k < 12 else AS_OF
+                _same(span.at(day), read_history(db, ids[name], tz, day))
+            _same(span.at(AS_OF), _through_the_orm(db, ids[name], tz, AS_OF))
+            with pytest.raises(ValueError, match="outside the span"):
+                span.at(AS_OF + timedelta(days=1))
+    finally:
+        db.dispose()

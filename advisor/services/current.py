@@ -66,17 +66,26 @@ def report_key(settings: Settings, day: date) -> ReportKey:
     return ReportKey(day, engine_fingerprint(), fingerprint)
 
 
-def report_for(db: Database, athlete_id: int, settings: Settings, as_of: date, today: date) -> KneeReport:
+def report_for(
+    db: Database, athlete_id: int, settings: Settings, as_of: date, today: date, history: History | None = None
+) -> KneeReport:
     """The report as of `as_of`: the stored one when `as_of` is today and it is current, else computed (and kept,
-    when it is today's)."""
+    when it is today's).
+
+    `history`: what the caller already read for `as_of`, used instead of a new read when the stored report is
+    stale; what is computed from it is not kept, since it may have been read before the version that would be
+    stored with it (the version must be read first, see advisor.store.stored_reports).
+    """
     if as_of != today:
-        return assess_history(db, athlete_id, settings, as_of)
+        return assess_athlete(settings, as_of, history) if history else assess_history(db, athlete_id, settings, as_of)
     from advisor.store.stored_reports import read_stored
 
     key = report_key(settings, today)
     stored = read_stored(db, athlete_id)
     if stored.current_for(key):
         return KneeReport.model_validate_json(stored.report)  # type: ignore[arg-type]
+    if history is not None:
+        return assess_athlete(settings, today, history)
     from advisor.store.history import read_history
 
     history = read_history(db, athlete_id, settings.tz, today)

@@ -83,7 +83,17 @@ def import_paths(
             summary.results.append(result)
             if on_result:
                 on_result(result)
+    if sum(r.status == "imported" for r in summary.results) >= ANALYZE_AFTER_FILES:
+        from advisor.store.db import analyze_tables
+
+        analyze_tables(ctx.db, IMPORTED_TABLES)
     return summary
+
+
+ANALYZE_AFTER_FILES = 500
+"""An import that stored this many files has changed the activities' statistics enough that PostgreSQL's planner
+should hear of it now rather than whenever autovacuum gets round to it (advisor.store.schema.analyze)."""
+IMPORTED_TABLES = ("activities", "source_files", "daily_stairs")
 
 
 def import_payload(

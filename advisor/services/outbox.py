@@ -60,6 +60,11 @@ STALE_CLAIM = timedelta(minutes=10)
 """A send takes seconds; a claim older than this belongs to a sender that died."""
 
 
+KEEP_SENT = timedelta(days=366)
+"""How long the record of a sent week stays (its bytes are dropped once sent, advisor.store.outbox.mark_sent): a
+week older than a year is never due again."""
+
+
 def mail_settings_problem(settings: Settings) -> str | None:
     """One sentence naming what is missing to send mail, or None when the summary can be sent."""
     missing = []
@@ -176,14 +181,17 @@ def uncertain_outcome(week: str, why: str) -> str:
     )
 
 
-def resend(rt: AthleteContext, week: str) -> OutboxEntry:
+def resend(rt: AthleteContext, week: str) -> OutboxEntry | None:
     """Put an `uncertain` (or already sent) week back in the queue, at the runner's explicit request; returns the
-    entry as it is now, pending."""
+    entry as it is now, pending — or None for a sent week, whose bytes were dropped once sent: the next
+    `queue_summary` builds it anew."""
     requeued = store.requeue(rt.db, rt.athlete_id, week)
     if requeued is None:
         raise SummaryError(f"the summary for {week} was never queued; send it with `advisor summary --send`")
     if isinstance(requeued, BeingSent):
         raise SummaryError(f"the summary for {week} is being sent right now ({requeued.claimed_by})")
+    if isinstance(requeued, store.Removed):
+        return None
     return requeued
 
 
@@ -199,6 +207,7 @@ def send_pending(rt: AthleteContext) -> list[str]:
     settings = rt.settings
     now = datetime.now(UTC)
     outcomes = _settle_stale_claims(rt, now)
+    store.prune_sent(rt.db, rt.athlete_id, now - KEEP_SENT)
     pending = store.pending_mails(rt.db, rt.athlete_id)
     if not pending:
         return outcomes

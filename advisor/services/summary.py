@@ -1,11 +1,11 @@
 """The weekly summary's content: what goes into it, from the same report as `advisor status` (sending is
 `advisor.services.outbox`).
 
-The numbers come from the knee engine (`assess_history`), never recomputed here: the week's figures are the
-report's own week aggregate, the cap that applied to a week is the cap the report gave the Sunday before it, and
-this week's flags, caps and advice are the report's as of the day the mail is built — so a swelling logged late on
-Sunday is in Monday's mail, and a mail built late is not stale. Rendering is the entrypoint's: `build_summary`
-takes the renderer, so this module imports none.
+The numbers come from the knee engine (`assess_athlete` on the store's one read path), never recomputed here: the
+week's figures are the report's own week aggregate, the cap that applied to a week is the cap the report gave the
+Sunday before it, and this week's flags, caps and advice are the report's as of the day the mail is built — so a
+swelling logged late on Sunday is in Monday's mail, and a mail built late is not stale. Rendering is the
+entrypoint's: `build_summary` takes the renderer, so this module imports none.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ from advisor.domain.risk.aggregates import iso_week
 from advisor.domain.risk.model import SIGN_WORDS
 from advisor.services.activities import list_activities, local_date
 from advisor.services.context import AthleteContext
-from advisor.services.knee import assess_history, list_pain
+from advisor.services.current import report_for
+from advisor.services.knee import assess_athlete
+from advisor.store.history import HistorySpan, read_history_span
 
 __all__ = [
     "SummaryError",
@@ -77,23 +79,30 @@ def week_just_ended(today: date) -> str:
 # What goes into the summary
 
 
-def _chart(rt: AthleteContext, monday: date, as_of: date) -> tuple[list[KneeReport], list[WeekPoint]]:
-    """The 12 chart weeks ending with the week of `monday` (cut at `as_of`): each week's report and its bar.
+def _chart(
+    rt: AthleteContext, monday: date, as_of: date, today: date | None = None
+) -> tuple[list[KneeReport], list[WeekPoint], HistorySpan]:
+    """The 12 chart weeks ending with the week of `monday` (cut at `as_of`): each week's report and its bar, and
+    the history read for them (from the Sunday before the first week to `today`, default `as_of`).
 
     Reports at the end of each of the 12 chart weeks, plus the Sunday before the first: week k's cap is the cap
-    the engine gave on the Sunday before it, its threshold what the engine knew at its end.
+    the engine gave on the Sunday before it, its threshold what the engine knew at its end. The history is read
+    once and each of the 13 days is cut from it exactly as a read for that day alone would be
+    (`HistorySpan.at`): one read instead of 13.
     """
+    first_monday = monday - timedelta(weeks=CHART_WEEKS - 1)
+    before_day = first_monday - timedelta(days=1)
+    span = read_history_span(rt.db, rt.athlete_id, rt.settings.tz, before_day, max(as_of, today or as_of))
 
     def report(day: date) -> KneeReport:
-        return assess_history(rt.db, rt.athlete_id, rt.settings, day)
+        return assess_athlete(rt.settings, day, span.at(day))
 
-    first_monday = monday - timedelta(weeks=CHART_WEEKS - 1)
-    before = report(first_monday - timedelta(days=1))
+    before = report(before_day)
     week_reports = [report(min(first_monday + timedelta(weeks=k, days=6), as_of)) for k in range(CHART_WEEKS)]
     caps_before = [before, *week_reports[:-1]]
     scores: dict[str, list[int]] = {}
-    for p in list_pain(rt.db, rt.athlete_id, since=first_monday):
-        if p.day <= as_of:
+    for p in span.pain:
+        if first_monday <= p.day <= as_of:
             scores.setdefault(iso_week(p.day), []).append(p.score)
     chart = [
         WeekPoint(
@@ -105,7 +114,7 @@ def _chart(rt: AthleteContext, monday: date, as_of: date) -> tuple[list[KneeRepo
         )
         for r, c in zip(week_reports, caps_before, strict=True)
     ]
-    return week_reports, chart
+    return week_reports, chart, span
 
 
 def chart_weeks(rt: AthleteContext, today: date) -> list[WeekPoint]:
@@ -126,11 +135,12 @@ def summary_view(rt: AthleteContext, week: str | None = None, today: date | None
     sunday = monday + timedelta(days=6)
     as_of = min(sunday, today)
 
-    first_monday = monday - timedelta(weeks=CHART_WEEKS - 1)
-    week_reports, chart = _chart(rt, monday, as_of)
+    week_reports, chart, span = _chart(rt, monday, as_of, today)
     finished = week_reports[-1]
-    main = assess_history(rt.db, rt.athlete_id, settings, today) if today > as_of else finished
-    pain_rows = [p for p in list_pain(rt.db, rt.athlete_id, since=first_monday) if p.day <= as_of]
+    main = finished
+    if today > as_of:  # this week's advice: today's report, the stored one when today is the runner's today
+        main = report_for(rt.db, rt.athlete_id, settings, today, settings.today(), span.at(today))
+    pain_rows = [p for p in span.pain if monday <= p.day <= as_of]
 
     tz = settings.tz
     activities = [
@@ -154,7 +164,6 @@ def summary_view(rt: AthleteContext, week: str | None = None, today: date | None
             signs=tuple(words for sign, words in SIGN_WORDS.items() if getattr(p, sign)),
         )
         for p in pain_rows
-        if p.day >= monday
     ]
     return SummaryView(
         week=week,

@@ -8,13 +8,14 @@ database is created at the current revision directly (`advisor.store.schema`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from advisor.errors import StoreError
+from advisor.store.reader import Reader
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -24,6 +25,7 @@ from advisor.store.schema import (  # noqa: F401  (SCHEMA_REVISION, MIGRATIONS_D
     MIGRATIONS_DIR,
     SCHEMA_REVISION,
     UnknownRevisionError,
+    analyze,
     migrate_if_needed,
     run_migrations,
     stored_revision,
@@ -139,71 +141,6 @@ class Database:
     def dispose(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
-
-
-class Reader:
-    """Plain SQL on one connection, written with `:name` parameters: a `sqlite3` connection, or a SQLAlchemy Core
-    connection (`core`) that binds them itself through `text()`. Values are bound and read back as the models'
-    column types do it (UTC instants, dates, booleans), so results match the ORM's exactly
-    (tests/test_read_path.py compares them on both databases)."""
-
-    def __init__(self, connection: Any, *, sqlite: bool, core: bool = False) -> None:
-        self._connection = connection
-        self.sqlite = sqlite
-        self._core = core
-
-    def rows(self, sql: str, **params: Any) -> list[Sequence[Any]]:
-        if self.sqlite:
-            params = {k: _sqlite_bind(v) for k, v in params.items()}
-        if self._core:
-            from sqlalchemy import text
-
-            return list(self._connection.execute(text(sql), params).all())
-        cursor = self._connection.cursor()
-        try:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
-
-    def execute(self, sql: str, **params: Any) -> int:
-        """A statement that returns no rows (in `Database.write()`); the number of rows it changed."""
-        if self.sqlite:
-            params = {k: _sqlite_bind(v) for k, v in params.items()}
-        if self._core:
-            from sqlalchemy import text
-
-            return int(self._connection.execute(text(sql), params).rowcount)
-        return int(self._connection.execute(sql, params).rowcount)
-
-    def utc(self, value: Any) -> datetime | None:
-        """An instant column (`UTCDateTime`): aware, in UTC."""
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-    def day(self, value: Any) -> date | None:
-        """A `Date` column."""
-        return date.fromisoformat(value) if isinstance(value, str) else value
-
-    def flag(self, value: Any) -> bool | None:
-        """A `Boolean` column."""
-        return None if value is None else bool(value)
-
-
-def _sqlite_bind(value: Any) -> Any:
-    """What SQLAlchemy's SQLite types store: naive UTC text for instants, ISO text for dates, 0/1 for booleans."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTC column")
-        return value.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
-    return value
 
 
 def _sqlite_file(url: str) -> str | None:
@@ -378,6 +315,12 @@ def default_athlete_id(db: Database, name: str = "default") -> int:
     except IntegrityError:
         with db.transaction() as session:
             return session.scalars(select(Athlete.id).where(Athlete.name == name)).one()
+
+
+def analyze_tables(db: Database, tables: tuple[str, ...]) -> None:
+    """`analyze` on a use case's database (a bulk import): nothing on SQLite, nor without an engine yet."""
+    if not db.url.startswith("sqlite"):
+        analyze(db.engine, tables)
 
 
 def masked_url(url: str) -> str:

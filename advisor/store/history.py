@@ -128,7 +128,8 @@ def read_spans(db: Database, wanted: Mapping[int, Wanted]) -> dict[int, HistoryS
             **bound,
         )
         pain = reader.rows(
-            f"SELECT athlete_id, {_PAIN_COLUMNS} FROM pain_entries WHERE athlete_id IN ({ids}) AND day <= :last",
+            f"SELECT athlete_id, {_PAIN_COLUMNS} FROM pain_entries WHERE athlete_id IN ({ids}) AND day <= :last "
+            "ORDER BY day, id",
             last=last,
             **bound,
         )

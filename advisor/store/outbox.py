@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from advisor.store.db import Database
@@ -221,21 +221,38 @@ def settle_stale_claims(
         return [row.week for row in stale]
 
 
-def requeue(db: Database, athlete_id: int, week: str) -> OutboxEntry | BeingSent | None:
+@dataclass(frozen=True)
+class Removed:
+    """What `requeue` did with a sent week whose bytes were dropped: removed its row, so it is queued (built) anew."""
+
+    week: str
+
+
+def requeue(db: Database, athlete_id: int, week: str) -> OutboxEntry | BeingSent | Removed | None:
     """Put a week back to pending with no claim (the runner asked to send it again) and return its entry; a week a
-    sender holds right now is left alone (`BeingSent`), and None means the week was never queued."""
+    sender holds right now is left alone (`BeingSent`), and None means the week was never queued. A sent week whose
+    bytes were dropped (`mark_sent`) has its row removed (`Removed`), so the week is queued (built) anew."""
     with db.transaction() as session:
         row = session.scalar(select(OutboxMail).where(OutboxMail.athlete_id == athlete_id, OutboxMail.week == week))
         if row is None:
             return None
         if row.status == SENDING:
             return BeingSent(row.claimed_by)
+        if row.status == SENT and not row.message:
+            session.delete(row)
+            return Removed(week)
         row.status, row.claimed_at, row.claimed_by = PENDING, None, None
         return _entry(row)
 
 
 def mark_sent(db: Database, row_id: int, sent_at: datetime) -> None:
-    """The server accepted the row's message: sent, one more attempt, no error, the claim given back."""
+    """The server accepted the row's message: sent, one more attempt, no error, the claim given back, and the
+    message's bytes dropped.
+
+    A sent mail is the runner's now (in their mailbox); keeping its ~100 kB (the chart inside) forever cost a clinic
+    of 10,000 runners 50 GB a year. The row stays, with its week, subject, recipient and times, as the record that
+    the week was sent (so it is never sent twice); a runner who asks for it again gets it built anew (`requeue`).
+    An `uncertain` row keeps its bytes: it may be sent again, byte for byte."""
     with db.transaction() as session:
         stored = session.get(OutboxMail, row_id)
         assert stored is not None
@@ -244,6 +261,19 @@ def mark_sent(db: Database, row_id: int, sent_at: datetime) -> None:
         stored.sent_at = sent_at
         stored.last_error = None
         stored.claimed_at = stored.claimed_by = None
+        stored.message = b""
+
+
+def prune_sent(db: Database, athlete_id: int, sent_before: datetime) -> int:
+    """Delete the athlete's sent rows sent before `sent_before`; the number deleted. A week older than that is never
+    due again (the daemon only catches up the most recent one), so its record has done its work."""
+    with db.transaction() as session:
+        result = session.execute(
+            delete(OutboxMail).where(
+                OutboxMail.athlete_id == athlete_id, OutboxMail.status == SENT, OutboxMail.sent_at < sent_before
+            )
+        )
+        return int(result.rowcount)
 
 
 def mark_unsent(db: Database, row_id: int, error: str, *, uncertain: bool) -> None:
