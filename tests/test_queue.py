@@ -286,8 +286,9 @@ def test_the_daemon_on_postgresql_defers_and_its_own_worker_does_the_work(
     try:
         log.wait_for("The advisor daemon started", 60)
         athlete = find_athlete(rt.db, settings, names[1])
-        wait_for(lambda: len(list_activities(rt.db, athlete.id)) == 1, "the dropped run to be imported")
-        assert (inbox / "processed" / "run.fit").exists()
+        # the file moves to processed/ after its activity is committed: wait for the move, the last step
+        wait_for(lambda: (inbox / "processed" / "run.fit").exists(), "the dropped run to be imported and moved")
+        assert len(list_activities(rt.db, athlete.id)) == 1
     finally:
         daemon.terminate()
         daemon.wait(60)

@@ -295,3 +295,19 @@ def test_postgresql_is_analyzed_after_a_migration_and_a_bulk_import(
         assert analyzed is not None and analyzed > migrated
     finally:
         schemas.close()
+
+
+def test_a_report_kept_by_another_engine_or_other_settings_is_computed_again(rt: Runtime, database_url: str) -> None:
+    """An upgrade that changes a rule, or a physio's new threshold, must not leave the old advice on screen."""
+    from dataclasses import replace
+
+    today = rt.settings.today()
+    store_runs(database_url, "default", weeks_of_runs(today))
+    fresh = report_for(rt.db, rt.athlete_id, rt.settings, today, today)
+    key = report_key(rt.settings, today)
+    version = read_stored(rt.db, rt.athlete_id).data_version
+    wrong = fresh.model_copy(update={"paused": not fresh.paused}).model_dump_json()  # what an old rule said
+    for other in (replace(key, engine="an older engine"), replace(key, settings="other thresholds")):
+        assert save_reports(rt.db, [Computed(rt.athlete_id, version, other, wrong, "{}")], datetime.now(UTC)) == 1
+        assert report_for(rt.db, rt.athlete_id, rt.settings, today, today) == fresh
+        assert read_stored(rt.db, rt.athlete_id).current_for(key), "and the report of this engine is kept again"

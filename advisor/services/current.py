@@ -41,17 +41,24 @@ _CHART = TypeAdapter(list[WeekPoint])
 
 @cache
 def engine_fingerprint() -> str:
-    """The advice engine's code: every source and data file of `advisor.domain`, hashed (read once per process).
+    """The code a report comes from, hashed (read once per process): every source and data file of
+    `advisor.domain`, and the read path that turns rows into the engine's values (`advisor.store.history`, this
+    module, `advisor.services.knee`).
 
     A hand-kept version number would be forgotten on the first fix of a rule, and a report kept by the old rule
     would be shown until the next write; the code itself cannot be forgotten.
     """
     import advisor.domain
+    import advisor.services.knee
+    import advisor.store.history
 
     root = Path(advisor.domain.__file__).parent
+    files = sorted(p for p in root.rglob("*") if p.suffix in {".py", ".toml"})
+    files += [Path(m.__file__) for m in (advisor.store.history, advisor.services.knee) if m.__file__]
+    files.append(Path(__file__))
     digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.suffix in {".py", ".toml"}):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
 
 
