@@ -240,7 +240,10 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        extra="ignore", validate_default=True, env_prefix=ENV_PREFIX, env_nested_delimiter="__"
+        extra="ignore",
+        validate_default=True,
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
     )
 
     home: Path = Field(default_factory=default_home)
@@ -254,6 +257,16 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = SmtpSettings()
     serve: ServeSettings = ServeSettings()
     thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _home_is_not_empty(cls, value: object) -> object:
+        """An empty home (`ADVISOR_HOME=`, as a unit file's empty line leaves it) is refused: as a path it would be
+        the current directory, and a runner's database would be made wherever the command ran. Refused rather than
+        taken as unset, as any other empty setting is (an empty `ADVISOR_SMTP__PORT` is an error too)."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is empty: give a folder, or unset ADVISOR_HOME for the default")
+        return value
 
     @classmethod
     def settings_customise_sources(

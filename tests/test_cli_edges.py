@@ -6,6 +6,9 @@ traceback — through the real command on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -112,3 +115,42 @@ def test_control_characters_in_an_activity_name_are_printed_escaped(cli, tmp_pat
     for shown in (cli("activities").stdout, cli("activity", "show", str(row["id"])).stdout):
         assert "\x1b" not in shown and "\x07" not in shown
     assert "Run\\x1b]0;owned\\x07" in cli("activity", "show", str(row["id"])).stdout
+
+
+@pytest.mark.parametrize("port", ["80000", "-1"])
+def test_a_port_no_machine_has_is_a_usage_error_not_a_traceback(cli, port: str) -> None:
+    result = cli("serve", "--port", port)
+    assert result.exit_code == 2
+    assert "--port" in result.stderr and "Traceback" not in result.stderr + result.stdout
+
+
+def test_an_empty_advisor_home_is_refused_not_the_current_directory(tmp_path: Path) -> None:
+    """`ADVISOR_HOME=` (an empty line of a unit file) must not put a runner's database wherever the command ran."""
+    workdir = tmp_path / "somewhere"
+    workdir.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")}
+    env |= {"ADVISOR_HOME": "", "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    done = subprocess.run(
+        [sys.executable, "-m", "advisor", "status"], cwd=workdir, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert "home" in line and "is empty" in line and "ADVISOR_HOME" in line, line
+    assert list(workdir.iterdir()) == [], "nothing is made in the current directory"
+    assert not (tmp_path / "data").exists(), "nor in the default home: the runner meant another one"
+
+
+def test_a_date_before_the_history_says_where_it_starts(cli, database_url: str) -> None:
+    """`status --as-of` a day before the first run: the history starts later, it is not missing."""
+    from datetime import date
+
+    from stored import store_runs
+
+    assert "No activities yet" in cli("status", "--as-of", "2026-03-01").stdout
+    store_runs(database_url, "default", [(date(2026, 3, 10), 5.0), (date(2026, 3, 12), 6.0)])
+    before = cli("status", "--as-of", "2026-03-01")
+    assert before.exit_code == 0
+    words = " ".join(before.stdout.split())  # as the terminal wraps it
+    assert "Your history starts on 10 March 2026: use `--as-of 2026-03-10` or later." in words
+    assert "No activities yet" not in words
+    assert "history starts" not in cli("status", "--as-of", "2026-03-12").stdout

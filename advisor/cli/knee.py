@@ -198,7 +198,8 @@ def status_command(
         typer.echo(json.dumps(report.model_dump(mode="json"), indent=2))
         return
     from advisor.render.status import print_status
-    from advisor.services.knee import newest_activity_day
+    from advisor.services.knee import history_start, newest_activity_day
 
     newest = report.newest_data or newest_activity_day(rt.db, rt.athlete_id, rt.settings, day)
-    print_status(report, full=full, units=rt.settings.profile.units, newest=newest)
+    starts = history_start(rt.db, rt.athlete_id, rt.settings) if newest is None else None
+    print_status(report, full=full, units=rt.settings.profile.units, newest=newest, starts=starts)

@@ -27,7 +27,10 @@ def serve_command(
     host: Annotated[
         str | None, typer.Option("--host", help="Address to listen on (default serve.host, 127.0.0.1).")
     ] = None,
-    port: Annotated[int | None, typer.Option("--port", help="Port (default serve.port, 8765).")] = None,
+    port: Annotated[
+        int | None,
+        typer.Option("--port", min=0, max=65535, help="Port (default serve.port, 8765; 0: any free one)."),
+    ] = None,
 ) -> None:
     """Serve this week's report, the activities, the pain log and the rehab checklist as a local web page."""
     from advisor.config import ConfigError

@@ -34,8 +34,12 @@ SHORT_DISCLAIMER = "Training guidance, not a diagnosis: `advisor status --full` 
 STALE_DAYS = 14
 
 
-def data_note(report: KneeReport, newest: date | None) -> str | None:
-    """One line when the data is missing or old, so an empty report is not mistaken for a failed import."""
+def data_note(report: KneeReport, newest: date | None, starts: date | None = None) -> str | None:
+    """One line when the data is missing or old, so an empty report is not mistaken for a failed import; `starts`,
+    the first activity's day, tells a date before the history from a history with nothing in it."""
+    if newest is None and starts is not None and starts > report.as_of:
+        when = f"{starts.day} {starts:%B %Y}"
+        return f"Your history starts on {when}: use `--as-of {starts.isoformat()}` or later."
     if newest is None:
         return "No activities yet: `advisor import PATH` or `advisor sync`."
     if (report.as_of - newest).days > STALE_DAYS:
@@ -51,10 +55,11 @@ def print_status(
     full: bool = False,
     units: Units = "km",
     newest: date | None = None,
+    starts: date | None = None,
 ) -> None:
     console = console or Console()
     newest = newest if newest is not None else report.newest_data
-    blocks = _blocks(report, units, newest, full)
+    blocks = _blocks(report, units, newest, full, starts)
     if not full:
         blocks = _fit(blocks, console, PAGE_LINES)
     marks: list[str] = []
@@ -105,14 +110,16 @@ def listed_advice(report: KneeReport) -> list[Advice]:
     ]
 
 
-def _blocks(report: KneeReport, units: Units, newest: date | None, full: bool) -> list[Block]:
+def _blocks(
+    report: KneeReport, units: Units, newest: date | None, full: bool, starts: date | None = None
+) -> list[Block]:
     """The page in reading order: the referral, the phase and today, the flags, the caps, what else to do, the
     routine's progress."""
     head = f"Knee report for {report.as_of.isoformat()} (week {report.week})"
     if newest is not None:
         head += f" · newest run {newest.isoformat()}"
     blocks = [Block(Text(head, style="bold"))]
-    note = data_note(report, newest)
+    note = data_note(report, newest, starts)
     if note:
         blocks.append(Block(Text(note, style="yellow")))
     if report.coverage:

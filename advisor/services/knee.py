@@ -130,6 +130,13 @@ def newest_activity_day(db: Database, athlete_id: int, settings: Settings, as_of
     return newest(db, athlete_id, settings.tz, as_of)
 
 
+def history_start(db: Database, athlete_id: int, settings: Settings) -> date | None:
+    """Local day of the first counted activity, for "your history starts on D" (None: no activity at all)."""
+    from advisor.store.history import oldest_activity_day
+
+    return oldest_activity_day(db, athlete_id, settings.tz)
+
+
 def activity_flags(db: Database, athlete_id: int, settings: Settings, activity: StoredActivity) -> list[Flag]:
     """The flags a run raised, as the report of its own day says: the session spike, downhill or steep-downhill
     flag whose evidence names this activity. (A flag names only the worst run of its week.)"""

@@ -211,6 +211,20 @@ def newest_activity_day(db: Database, athlete_id: int, tz: ZoneInfo, as_of: date
     return max((r.local_day for r in runs if r.local_day <= as_of), default=None)
 
 
+def oldest_activity_day(db: Database, athlete_id: int, tz: ZoneInfo) -> date | None:
+    """Local day of the athlete's first counted activity: where their history starts ("your history starts on
+    D" for an `--as-of` before it)."""
+    with db.read() as reader:
+        rows = reader.rows(
+            f"SELECT {_ACTIVITY_COLUMNS} FROM activities WHERE athlete_id = :athlete AND excluded = :excluded "
+            "ORDER BY start_utc LIMIT 3",
+            athlete=athlete_id,
+            excluded=False,
+        )
+        runs = [_run(r, reader.utc(r[1]), tz) for r in rows]
+    return min((r.local_day for r in runs), default=None)
+
+
 def stair_days(rows: Iterable[tuple[date, str, float | None, float | None, int | None]]) -> list[StairDay]:
     """One `StairDay` per day, from the source `STAIR_SOURCE_PRIORITY` prefers; rows are (day, source, floors up,
     floors down, steps)."""
