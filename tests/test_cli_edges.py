@@ -154,3 +154,23 @@ def test_a_date_before_the_history_says_where_it_starts(cli, database_url: str) 
     assert "Your history starts on 10 March 2026: use `--as-of 2026-03-10` or later." in words
     assert "No activities yet" not in words
     assert "history starts" not in cli("status", "--as-of", "2026-03-12").stdout
+
+
+def test_the_sport_the_list_prints_can_be_typed_and_a_typo_gets_a_suggestion(cli, database_url: str) -> None:
+    from datetime import date
+
+    from stored import store_runs
+
+    cli("athlete", "list")
+    store_runs(database_url, "default", [(date(2026, 3, 10), 5.0), (date(2026, 3, 12), 6.0)])
+    listed = json.loads(cli("activities", "--json").stdout)["activities"]
+    hike_id = listed[0]["id"]
+    assert cli("activity", "set", str(hike_id), "--sport", "hiking").exit_code == 0
+    table = cli("activities").stdout
+    assert "hike" in table.split(), "the list prints the short name"
+    only = json.loads(cli("activities", "--sport", "hike", "--json").stdout)["activities"]
+    assert [a["id"] for a in only] == [hike_id], "and the short name it printed is what --sport takes"
+    typo = cli("activities", "--sport", "runing")
+    assert typo.exit_code == 2 and typo.stdout == ""
+    assert "did you mean 'running'?" in typo.stderr
+    assert cli("activities", "--sport", "treadmill").exit_code == 0, "a FIT sub-sport with no activity is no error"

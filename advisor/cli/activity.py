@@ -13,7 +13,7 @@ import typer
 from typer.core import TyperGroup
 
 from advisor.cli.common import fail, known_id, open_runtime, parse_date
-from advisor.errors import CorrectionError
+from advisor.errors import CorrectionError, InputError
 
 if TYPE_CHECKING:
     from advisor.bootstrap import Runtime
@@ -78,9 +78,12 @@ def activities_command(
     since_date = parse_date(since, "--since") if since else None
     rt = open_runtime(ctx)
     tz = rt.settings.tz
-    rows = list_activities(
-        rt.db, rt.athlete_id, since=since_date, tz=tz, include_excluded=True, sport=sport, limit=limit
-    )
+    try:
+        rows = list_activities(
+            rt.db, rt.athlete_id, since=since_date, tz=tz, include_excluded=True, sport=sport, limit=limit
+        )
+    except InputError as error:
+        fail(str(error))
     if as_json:
         typer.echo(json.dumps({"activities": [activity_json(a, tz) for a in rows]}, indent=2))
         return

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from advisor.errors import InputError
 from advisor.store.activities import StoredActivity, read_activities
 from advisor.store.db import Database
-from advisor.store.rows import is_bike, is_on_foot, local_date, sport_matches
+from advisor.store.rows import SPORT_WORDS, is_bike, is_on_foot, local_date, sport_matches
 
 __all__ = ["activity_json", "is_bike", "is_on_foot", "list_activities", "local_date", "sport_matches"]
 
@@ -29,6 +30,8 @@ def list_activities(
     corrects from shows them, marked). `sport` keeps those of that sport or sub-sport, or of that kind (`run`,
     `foot`, `bike`: see `sport_matches`); `limit` keeps the most recent N, still in start order.
     """
+    if sport is not None:
+        check_sport(sport)
     day = timedelta(days=1)
     rows = read_activities(
         db,
@@ -45,6 +48,25 @@ def list_activities(
         and (sport is None or sport_matches(a, sport))
     ]
     return kept[-limit:] if limit is not None and limit > 0 else kept
+
+
+KINDS = ("run", "foot", "bike")
+
+
+def check_sport(wanted: str) -> None:
+    """`--sport` names a sport advisor knows (a FIT sport or sub-sport, a word it prints, or a kind), else an
+    `InputError` that suggests the nearest: a typo would otherwise list nothing and look like no such runs."""
+    import difflib
+
+    from advisor.ingest.decode.sports import known_sport_words
+
+    name = wanted.strip().lower().replace("-", "_").replace(" ", "_")
+    known = known_sport_words() | set(SPORT_WORDS) | set(KINDS)
+    if name in known:
+        return
+    near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    hint = f"did you mean {near[0].replace('_', ' ')!r}? " if near else ""
+    raise InputError(f"--sport {wanted!r} is not a sport advisor knows; {hint}(run, foot, bike, or a sport name)")
 
 
 def activity_json(activity: StoredActivity, tz: ZoneInfo) -> dict[str, object]:

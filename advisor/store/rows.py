@@ -11,6 +11,18 @@ if TYPE_CHECKING:
     from advisor.store.activities import StoredActivity
 
 BIKE_SPORTS = frozenset({"cycling", "e_biking"})
+SPORT_WORDS = {
+    "hike": "hiking",
+    "walk": "walking",
+    "ride": "cycling",
+    "e_bike": "e_biking",
+    "swim": "swimming",
+    "trail_run": "trail",
+    "gym": "fitness_equipment",
+    "stairs": "floor_climbing",
+}
+"""The short names `advisor activities` prints (advisor.render.tables.SHORT_SPORTS), read back as `--sport`: what
+is printed can be typed. (`run` and `bike` are kinds, wider than one sport: see `sport_matches`.)"""
 
 
 def is_bike(activity: StoredActivity) -> bool:
@@ -36,6 +48,8 @@ def sport_matches(activity: StoredActivity, wanted: str) -> bool:
 
     name = wanted.strip().lower().replace("-", "_").replace(" ", "_")
     if name in (activity.sport, activity.sub_sport):
+        return True
+    if name in SPORT_WORDS and SPORT_WORDS[name] in (activity.sport, activity.sub_sport):
         return True
     if name == "run":
         return activity_kind(activity.sport, activity.sub_sport) == "run"

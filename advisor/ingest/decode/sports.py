@@ -81,4 +81,13 @@ def sport_from_text(text: str | None) -> tuple[str, str | None] | None:
     return _SPORTS.get(key)
 
 
-__all__ = ["STRAVA_GPX_CODES", "sport_from_text"]
+def known_sport_words() -> frozenset[str]:
+    """Every word a sport can be named by: the FIT profile's sport and sub-sport names (fitdecode's), and the free
+    text this module maps (`hike`, `ride`, `trail run`), with '_' as the separator."""
+    from fitdecode.profile import FIELD_TYPES
+
+    fit = {name for field in ("sport", "sub_sport") for name in (FIELD_TYPES[field].enum or {}).values()}
+    return frozenset(fit | set(_SPORTS))
+
+
+__all__ = ["STRAVA_GPX_CODES", "known_sport_words", "sport_from_text"]
