@@ -364,3 +364,31 @@ def test_a_dated_copy_is_the_file_fitgen_writes_for_that_start() -> None:
     for n, (legs, options) in enumerate(variants):
         for _ in range(2):  # the first call may encode the shape; the second is a copy for certain
             assert write_multisport(None, legs, **options) == encode_multisport(legs, **options), f"{n}: {options}"
+
+
+def test_the_progress_hears_each_files_size_in_the_order_of_its_result(tmp_path: Path, monkeypatch) -> None:
+    """The bar's time left goes by bytes: `on_total` gets each file's size (a zip member's uncompressed size, 0 for
+    what is not an activity file), one per result and in the same order."""
+    from advisor.bootstrap import Runtime
+    from advisor.config import load_settings
+    from advisor.services.importing import import_paths
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    short, long = run_file(folder / "a_short.fit", km=2.0), run_file(folder / "b_long.fit", minutes_later=90, km=12.0)
+    member = run_file(tmp_path / "member.fit", minutes_later=300, km=5.0)
+    with zipfile.ZipFile(folder / "c_export.zip", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("activities/run.fit", member)
+    (folder / "d_notes.txt").write_text("not an activity")
+    monkeypatch.setenv("ADVISOR_DATABASE__URL", f"sqlite:///{tmp_path / 'advisor.db'}")
+    rt = Runtime(load_settings())
+    heard: list[list[int]] = []
+    summary = import_paths(rt.import_context("file"), [folder], on_total=heard.append)
+    rt.close()
+    [sizes] = heard
+    assert len(sizes) == len(summary.results)
+    by_name = dict(zip((r.name for r in summary.results), sizes, strict=True))
+    assert by_name[str(folder / "a_short.fit")] == len(short)
+    assert by_name[str(folder / "b_long.fit")] == len(long) > len(short)
+    assert by_name[f"{folder / 'c_export.zip'}!activities/run.fit"] == len(member), "uncompressed, not the zip's"
+    assert by_name[str(folder / "d_notes.txt")] == 0

@@ -59,6 +59,8 @@ class Candidate:
     label: str
     read: Callable[[], bytes]
     hint: ActivityHint | None = None
+    size: int = 0
+    """Its size as stored (a file's, or a zip member's uncompressed size), for a progress bar's time left."""
 
 
 @dataclass(frozen=True)
@@ -170,9 +172,17 @@ def _from_file(
         except (zipfile.BadZipFile, OSError) as error:
             return [Unreadable(label, f"not a readable zip archive ({_short(error)})")]
         return _from_archive(archive, label, stack, limits, budget, depth=1)
+    size = _size(path)
     if path.name.lower().endswith(".gz"):
-        return [Candidate(label, lambda: _gunzip_file(path, limits.max_member_bytes), hint)]
-    return [Candidate(label, lambda: _read_file(path, limits.max_member_bytes), hint)]
+        return [Candidate(label, lambda: _gunzip_file(path, limits.max_member_bytes), hint, size)]
+    return [Candidate(label, lambda: _read_file(path, limits.max_member_bytes), hint, size)]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reading it says why
 
 
 def _from_archive(
@@ -213,7 +223,8 @@ def _from_archive(
         except SourceError as error:
             found.append(Unreadable(member_label, str(error).split(": ", 1)[-1]))
             continue
-        found.append(Candidate(member_label, _member_reader(archive, member, limits), _archive_hint(listings, name)))
+        reader = _member_reader(archive, member, limits)
+        found.append(Candidate(member_label, reader, _archive_hint(listings, name), member.file_size))
     return found
 
 

@@ -58,7 +58,7 @@ class ImportSummary:
 def import_paths(
     ctx: ImportContext,
     paths: Iterable[Path],
-    on_total: Callable[[int], None] | None = None,
+    on_total: Callable[[list[int]], None] | None = None,
     on_result: Callable[[FileResult], None] | None = None,
 ) -> ImportSummary:
     """Import every activity payload under `paths`; a failure of one never stops the others.
@@ -69,8 +69,8 @@ def import_paths(
     summary = ImportSummary()
     with ExitStack() as stack:
         candidates = discover(paths, stack, ctx.limits)
-        if on_total:
-            on_total(len(candidates))
+        if on_total:  # each file's size, in the order its result comes: a progress bar's time left by bytes
+            on_total([c.size if isinstance(c, Candidate) else 0 for c in candidates])
         payloads = sum(isinstance(c, Candidate) for c in candidates)
         if payloads:  # the pool's modules (pebble, multiprocessing) only when there is something to decode
             from advisor.services.import_pool import available_cores, import_in_pool
