@@ -57,6 +57,7 @@ __all__ = [
     "due_week_after",
     "outbox_job",
     "plan",
+    "restore_handlers",
     "run_daemon",
     "run_once",
     "start_web",
@@ -256,7 +257,7 @@ def run_daemon(settings: Settings, once: bool = False, athlete: str | None = Non
     try:
         lock = acquire_daemon_lock(settings.home, athlete)
     except BaseException:
-        _restore(previous_handlers)
+        restore_handlers(previous_handlers)
         raise
     main = Runtime(settings)
     roster: Roster | None = None
@@ -352,7 +353,7 @@ def run_daemon(settings: Settings, once: bool = False, athlete: str | None = Non
         log.info("The advisor daemon stopped.")
         return 0
     finally:
-        _restore(previous_handlers)
+        restore_handlers(previous_handlers)
         if roster is not None:
             roster.release()
         main.close()
@@ -369,7 +370,8 @@ def start_web(settings: Settings) -> ServerThread | None:
     return ServerThread(settings, settings.serve.host, settings.serve.port).start()
 
 
-def _restore(handlers: dict[signal.Signals, Any]) -> None:
+def restore_handlers(handlers: dict[signal.Signals, Any]) -> None:
+    """Put back the signal handlers the daemon replaced (it stops, or failed to start)."""
     for signum, handler in handlers.items():
         signal.signal(signum, handler)
 

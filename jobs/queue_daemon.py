@@ -22,10 +22,9 @@ import signal
 import threading
 from datetime import UTC, datetime
 from types import FrameType
-from typing import Any
 
 from advisor.config import Settings
-from jobs.daemon import start_web
+from jobs.daemon import restore_handlers, start_web
 from jobs.lock import acquire_daemon_lock
 from jobs.queue import Queue
 from jobs.queue_jobs import ATHLETE_JOBS
@@ -73,7 +72,7 @@ def run_queue_daemon(
     try:
         lock = acquire_daemon_lock(settings.home, athlete)
     except BaseException:
-        _restore(previous)
+        restore_handlers(previous)
         raise
     queue = Queue(settings, pool_size=options.concurrency * max(workers, 1) + 4)
     threads: list[WorkerThread] = []
@@ -115,7 +114,7 @@ def run_queue_daemon(
         log.info("The advisor daemon stopped.")
         return 0
     finally:
-        _restore(previous)
+        restore_handlers(previous)
         for thread in threads:
             thread.stop()
         queue.close()
@@ -135,8 +134,3 @@ def _defer_cleanup(queue: Queue) -> None:
         queue.defer_cleanup()
     except Exception as error:
         log.error("Could not defer the queue's cleanup: %s", error)
-
-
-def _restore(handlers: dict[signal.Signals, Any]) -> None:
-    for signum, handler in handlers.items():
-        signal.signal(signum, handler)
