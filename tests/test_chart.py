@@ -1,17 +1,37 @@
-"""The weekly chart PNG: valid, the requested size, deterministic, and fine with missing data."""
+"""The weekly chart PNG: valid, the requested size, deterministic, fine with missing data — and right.
+
+"Right" is read off the picture: the bars' heights in pixels are in the ratio of the distances (worked out by hand),
+a 10-mile week reaches the 10 gridline in a runner's miles, a pain of 2 is a blue circle and a 3 a red diamond, and
+every word is legible on a 360 px phone (≥ 11 px there), inside the image and on no other word.
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import subprocess
 import sys
 import zlib
+from concurrent.futures import ThreadPoolExecutor
+from itertools import combinations
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from advisor.render.chart import WeekPoint, weekly_chart_png
+from advisor.render.chart import (
+    BAR,
+    CAP,
+    PAIN_HIGH,
+    PAIN_OK,
+    THRESHOLD,
+    WeekPoint,
+    _font,
+    chart_layout,
+    weekly_chart_png,
+)
+from advisor.render.units import METRES_PER_MILE
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -54,11 +74,29 @@ def twelve_weeks() -> list[WeekPoint]:
     ]
 
 
+def rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+def columns_of(png: bytes, colour: str) -> dict[int, list[int]]:
+    """For each pixel column holding `colour` exactly, the rows where it is."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    width, height = image.size
+    pixels = image.load()
+    want = rgb(colour)
+    found: dict[int, list[int]] = {}
+    for x in range(width):
+        rows = [y for y in range(height) if pixels[x, y] == want]
+        if rows:
+            found[x] = rows
+    return found
+
+
 def test_valid_png_of_requested_size() -> None:
     png = weekly_chart_png(twelve_weeks())
     assert png.startswith(PNG_SIGNATURE)
-    assert png_size(png) == (1200, 600)
-    assert png_size(weekly_chart_png(twelve_weeks(), width_px=640, height_px=320, dpi=80)) == (640, 320)
+    assert png_size(png) == (720, 540)
+    assert png_size(weekly_chart_png(twelve_weeks(), width_px=1200, height_px=600)) == (1200, 600)
 
 
 def test_deterministic_and_free_of_version_or_time() -> None:
@@ -81,15 +119,114 @@ def test_different_data_gives_a_different_picture() -> None:
         pytest.param([WeekPoint("W01", 0.0, None, None, [])] * 12, id="twelve empty weeks"),
         pytest.param([WeekPoint("W13", 5.0, 10.0, None, [])], id="one week, cap only"),
         pytest.param([WeekPoint("W13", 5.0, None, None, [11, -1])], id="out-of-range pain is clamped"),
+        pytest.param([WeekPoint("W13", 900.0, 0.4, 1000.0, [])], id="huge and tiny values together"),
+        pytest.param([WeekPoint(f"W0{i}", 5.0, 10.0, 12.0, []) for i in range(1, 4)], id="a cap the same every week"),
     ],
 )
 def test_sparse_input_still_renders(weeks: list[WeekPoint]) -> None:
-    assert png_size(weekly_chart_png(weeks)) == (1200, 600)
+    assert png_size(weekly_chart_png(weeks)) == (720, 540)
 
 
-def test_importing_the_module_does_not_import_matplotlib() -> None:
-    """The CLI imports outputs modules on start; matplotlib must only load when a chart is drawn."""
-    code = "import sys, advisor.render.chart; print('matplotlib' in sys.modules)"
+def test_bar_heights_are_in_the_ratio_of_the_distances() -> None:
+    """10, 20, 0 and 40 km: the bars are 1 : 2 : (none) : 4 tall, each within a pixel of it, and as wide as each
+    other; the empty week has no bar at all."""
+    weeks = [WeekPoint(f"W0{i}", d) for i, d in enumerate([10.0, 20.0, 0.0, 40.0], start=1)]
+    bars = columns_of(weekly_chart_png(weeks), BAR)
+    legend_bottom = min(max(rows) for rows in bars.values())  # the legend's swatch is the shortest blue column
+    plot = {x: [y for y in rows if y > legend_bottom] for x, rows in bars.items()}
+    heights = {x: len(rows) for x, rows in plot.items() if rows}
+    runs: list[list[int]] = []
+    for x in sorted(heights):
+        if runs and x == runs[-1][-1] + 1 and heights[x] == heights[runs[-1][-1]]:
+            runs[-1].append(x)
+        else:
+            runs.append([x])
+    assert len(runs) == 3, "three bars: the week of 0 km draws none"
+    ten, twenty, forty = (heights[r[0]] for r in runs)
+    assert abs(twenty - 2 * ten) <= 1 and abs(forty - 4 * ten) <= 1
+    assert len({len(r) for r in runs}) == 1
+    slot = (runs[1][0] - runs[0][0]) / 1  # one week apart
+    assert runs[2][0] - runs[1][0] == pytest.approx(2 * slot, abs=1), "the third bar is two weeks on"
+
+
+def test_in_miles_a_ten_mile_week_reaches_the_ten_gridline() -> None:
+    """16.09344 km is 10 miles: with units "mi" its bar's top is at the height of the axis's "10", and no label
+    anywhere speaks of kilometres."""
+    ten_miles = 10 * METRES_PER_MILE / 1000
+    layout = chart_layout([WeekPoint("W01", ten_miles / 2), WeekPoint("W02", ten_miles, ten_miles * 1.1)], units="mi")
+    words = " ".join(t.text for t in layout.texts)
+    assert "km" not in words and "(mi)" in words
+    ten = next(t for t in layout.texts if t.text == "10" and t.x < layout.plot[0])
+    tallest = max(layout.bars, key=lambda bar: bar.y1 - bar.y0)
+    assert tallest.y0 == pytest.approx(ten.y, abs=1)
+    assert layout.bars[0].y1 - layout.bars[0].y0 == pytest.approx((tallest.y1 - tallest.y0) / 2, abs=1)
+    km = chart_layout([WeekPoint("W01", ten_miles)], units="km")
+    assert "mi" not in " ".join(t.text for t in km.texts).replace("distance", "")
+
+
+def test_pain_dots_acceptable_blue_circles_painful_red_diamonds() -> None:
+    """A 2/10 is within the TREK rule (blue circle), a 3/10 is not (red diamond); higher pain is drawn higher."""
+    layout = chart_layout([WeekPoint("W01", 10.0, pain_scores=[2]), WeekPoint("W02", 10.0, pain_scores=[3, 9])])
+    plotted = [d for d in layout.dots if d.y > layout.plot[1]]
+    assert [(d.marker, d.colour) for d in plotted] == [
+        ("circle", PAIN_OK),
+        ("diamond", PAIN_HIGH),
+        ("diamond", PAIN_HIGH),
+    ]
+    assert plotted[0].y > plotted[1].y > plotted[2].y
+    assert plotted[1].x < plotted[2].x, "two scores in one week are spread apart"
+    png = weekly_chart_png([WeekPoint("W01", 10.0, pain_scores=[2]), WeekPoint("W02", 10.0, pain_scores=[3, 9])])
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    for dot in plotted:
+        assert image.getpixel((round(dot.x), round(dot.y))) == rgb(dot.colour)
+
+
+def test_cap_and_threshold_lines_are_drawn_where_a_value_exists() -> None:
+    """A cap only in the last week is still drawn (across that week); a threshold that never exists is not."""
+    weeks = [WeekPoint("W01", 5.0), WeekPoint("W02", 6.0), WeekPoint("W03", 7.0, cap_km=9.0)]
+    png = weekly_chart_png(weeks, title=None)
+    assert columns_of(png, CAP)
+    assert not columns_of(png, THRESHOLD)
+    layout = chart_layout(weeks)
+    (cap,) = [p for p in layout.paths if p.colour == CAP and p.points[0][1] > layout.plot[1]]
+    left, _, right, _ = layout.plot
+    assert cap.points[0][0] == pytest.approx(left + 2 * (right - left) / 3) and cap.points[-1][0] == right
+
+
+@pytest.mark.parametrize("size", [(720, 540), (1200, 600), (360, 300)], ids=["default", "wide", "phone-sized"])
+@pytest.mark.parametrize("units", ["km", "mi"])
+def test_every_word_legible_on_a_phone_inside_the_image_and_on_no_other(size: tuple[int, int], units: str) -> None:
+    """Shown 360 px wide, no text is under 11 px; the legend is in the picture; no two labels overlap."""
+    width, height = size
+    layout = chart_layout(
+        twelve_weeks(), title="Last 12 weeks to 2026-W48", units=units, width_px=width, height_px=height
+    )  # type: ignore[arg-type]
+    boxes = []
+    for text in layout.texts:
+        assert text.size * 360 / width >= 11 - 0.5, text
+        x0, y0, x1, y1 = _font(text.size, text.bold).getbbox(text.text, anchor=text.anchor)
+        box = (text.x + x0, text.y + y0, text.x + x1, text.y + y1)
+        assert box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height, text
+        boxes.append((text.text, box))
+    for (a, p), (b, q) in combinations(boxes, 2):
+        assert p[2] <= q[0] or q[2] <= p[0] or p[3] <= q[1] or q[3] <= p[1], f"{a!r} overlaps {b!r}"
+    assert {"weekly cap", "pain threshold", "pain ≤ 2", "pain ≥ 3"} <= {t.text for t in layout.texts}
+
+
+def test_charts_drawn_from_many_threads_at_once_are_each_their_own() -> None:
+    """The web page draws from a thread pool while the daemon may draw: the fonts are shared, the pictures not."""
+    cases = [twelve_weeks()[:n] for n in range(13)] * 2
+    expected = [weekly_chart_png(weeks) for weeks in cases]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert list(pool.map(weekly_chart_png, cases)) == expected
+
+
+def test_drawing_a_chart_never_imports_matplotlib() -> None:
+    """matplotlib costs a few hundred milliseconds to import: the chart uses only its font files."""
+    code = (
+        "import sys; from advisor.render.chart import weekly_chart_png, WeekPoint; "
+        "weekly_chart_png([WeekPoint('W01', 5.0, 6.0, 7.0, [3])]); print('matplotlib' in sys.modules)"
+    )
     root = str(Path(__file__).resolve().parents[1])
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)

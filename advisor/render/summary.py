@@ -128,7 +128,8 @@ def render_html(view: SummaryView, chart_src: str | None = f"cid:{CHART_CID}", p
 
 def render_summary(view: SummaryView) -> RenderedSummary:
     """Subject, text, HTML (chart by Content-ID) and the chart PNG for the mail."""
-    png = weekly_chart_png(view.chart, title=f"Last {len(view.chart)} weeks to {view.week}")
+    units = "mi" if view.units == "mi" else "km"
+    png = weekly_chart_png(view.chart, title=f"Last {len(view.chart)} weeks to {view.week}", units=units)
     return RenderedSummary(
         week=view.week, subject=subject_line(view), text=render_text(view), html=render_html(view), png=png, view=view
     )

@@ -61,7 +61,7 @@ async def chart(request: Request) -> Response:
     def build() -> bytes:
         rt, day = runtime(request), today(request)
         points = chart_for(rt.db, rt.athlete_id, rt.settings, day, lambda: chart_weeks(rt, day))
-        return weekly_chart_png(points, width_px=720, height_px=560, dpi=160)
+        return weekly_chart_png(points, units=rt.settings.profile.units)
 
     return Response(await call(build), media_type="image/png")
 
