@@ -90,8 +90,9 @@ def send(server: SmtpTestServer, security: str, *, password: str = DEFAULT_PASSW
         "timeout": 5,
         "local_hostname": "localhost",
     }
+    message = kwargs.pop("message", None) or summary()
     options.update(kwargs)
-    return send_message(summary(), server.host, server.port, security, **options)  # type: ignore[arg-type]
+    return send_message(message, server.host, server.port, security, **options)  # type: ignore[arg-type]
 
 
 def assert_summary_mime(received: EmailMessage) -> None:
@@ -165,6 +166,27 @@ def test_send_starttls_with_login(starttls_server: SmtpTestServer) -> None:
     assert mail.mail_from == "advisor@example.com"
     assert mail.rcpt_tos == ("runner@example.com",)
     assert_summary_mime(mail.parse())
+
+
+def test_a_stored_message_goes_out_byte_for_byte(starttls_server: SmtpTestServer) -> None:
+    """The outbox sends the bytes it stored, not a re-parse of them: what arrives is exactly what was stored (its
+    line ends CRLF on the wire), and the envelope comes from its From and To headers, as for a message object."""
+    stored = summary().as_bytes()
+    assert b"\r\n" not in stored  # stored with bare LF: the sender must make them CRLF
+    assert send(starttls_server, "starttls", message=stored) == {}
+    [mail] = starttls_server.messages
+    assert mail.mail_from == "advisor@example.com" and mail.rcpt_tos == ("runner@example.com",)
+    assert mail.data.replace(b"\r\n", b"\n").rstrip(b"\n") == stored.rstrip(b"\n")
+    assert_summary_mime(mail.parse())
+
+
+def test_a_stored_message_with_a_bcc_is_refused_before_it_goes_out(starttls_server: SmtpTestServer) -> None:
+    """A flattened message cannot have its Bcc header removed the way a message object's is: it is never sent."""
+    message = summary()
+    message["Bcc"] = "physio@example.com"
+    with pytest.raises(ValueError, match="Bcc"):
+        send(starttls_server, "starttls", message=message.as_bytes())
+    assert starttls_server.messages == []
 
 
 def test_send_implicit_ssl_with_login(ssl_server: SmtpTestServer) -> None:

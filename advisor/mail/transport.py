@@ -23,10 +23,12 @@ import socket
 import ssl
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from email import policy
 from email.header import Header
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.policy import EmailPolicy
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 from typing import Any, Literal
 
 from advisor.mail.session import Session, TlsSession, delivery_unknown, unknown_delivery_reason
@@ -298,7 +300,7 @@ def _verifying_context(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSL
 
 
 def send_message(
-    msg: EmailMessage,
+    msg: EmailMessage | bytes,
     host: str,
     port: int,
     security: Security,
@@ -310,6 +312,9 @@ def send_message(
     local_hostname: str | None = None,
 ) -> dict[str, str]:
     """Send ``msg`` and return the recipients the server refused (empty when all were accepted).
+
+    ``msg`` is a message or a message already flattened to bytes (the outbox's stored mail), which is sent as it
+    is, line ends made CRLF: re-parsing and re-flattening 70 kB cost ~20 ms of CPU a mail for the same bytes.
 
     Returns normally as soon as the server has accepted the message for at least one recipient: that is the
     moment the outbox may mark the week as sent. A failure to say goodbye (QUIT) afterwards is ignored,
@@ -339,6 +344,9 @@ def send_message(
             temporary=False,
         )
 
+    headers = _headers(msg)
+    if isinstance(msg, bytes) and headers.get_all("Bcc"):
+        raise ValueError("a flattened message with a Bcc header would show it to every recipient")
     context = ssl_context if ssl_context is not None else verifying_context()
     stage = "connecting"  # what we were doing when something broke; it decides the wording of the error
     smtp: Session | None = None
@@ -357,7 +365,7 @@ def send_message(
             stage = "logging in"
             smtp.login(username, password or "")
         stage = "sending the message"
-        refused = smtp.send_message(msg)
+        refused = smtp.send_message(msg) if isinstance(msg, EmailMessage) else _send_flat(smtp, msg, headers)
     except Exception as err:
         mail_error = _translate(err, stage, host, port, security, timeout)
         if delivery_unknown(err, smtp):
@@ -365,7 +373,7 @@ def send_message(
         mail_error = MailError(
             _scrub(str(mail_error), password), temporary=mail_error.temporary, uncertain=mail_error.uncertain
         )
-        log.warning("Could not send %r: %s.", msg.get("Subject", ""), mail_error)
+        log.warning("Could not send %r: %s.", headers.get("Subject", ""), mail_error)
         if smtp is not None:
             try:
                 smtp.close()
@@ -384,9 +392,27 @@ def send_message(
             "The SMTP server at %s:%s accepted %r but refused %s.",
             host,
             port,
-            msg.get("Subject", ""),
+            headers.get("Subject", ""),
             ", ".join(f"{a} ({r})" for a, r in result.items()),
         )
     else:
-        log.info("Sent %r to %s through %s:%s.", msg.get("Subject", ""), msg.get("To", ""), host, port)
+        log.info("Sent %r to %s through %s:%s.", headers.get("Subject", ""), headers.get("To", ""), host, port)
     return result
+
+
+def _headers(msg: EmailMessage | bytes) -> Message:
+    """The headers of `msg` (only they are parsed of a flattened one): subject and addresses for the envelope."""
+    return msg if isinstance(msg, EmailMessage) else BytesHeaderParser(policy=policy.default).parsebytes(msg)
+
+
+def _send_flat(smtp: Session, data: bytes, headers: Message) -> dict[str, tuple[int, bytes]]:
+    """`smtplib.SMTP.send_message` for a message already flattened: the envelope from its From (or Sender) and
+    To/Cc/Bcc headers, SMTPUTF8 when an address needs it, the bytes unchanged but for CRLF line ends."""
+    sender = getaddresses([str(headers.get("Sender") or headers.get("From") or "")])[0][1]
+    fields = [str(v) for name in ("To", "Cc", "Bcc") for v in headers.get_all(name, [])]
+    recipients = [address for _, address in getaddresses(fields)]
+    options: list[str] = []
+    if not all(a.isascii() for a in (sender, *recipients)):
+        options = ["SMTPUTF8", "BODY=8BITMIME"]
+    crlf = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return smtp.sendmail(sender, recipients, crlf, mail_options=options)

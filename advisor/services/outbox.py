@@ -23,9 +23,6 @@ import logging
 import os
 import socket
 from datetime import UTC, date, datetime, timedelta
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 
 from advisor.config import Settings
 from advisor.domain.advice.summary import CHART_CID, Render
@@ -147,12 +144,6 @@ def pending_count(rt: AthleteContext) -> int:
     return store.pending_count(rt.db, rt.athlete_id)
 
 
-def _parse(data: bytes) -> EmailMessage:
-    parsed = BytesParser(policy=policy.default).parsebytes(data)
-    assert isinstance(parsed, EmailMessage)
-    return parsed
-
-
 def _claim(rt: AthleteContext, row_id: int, now: datetime) -> bool:
     """Move one pending row to `sending` in the database; True when this sender won it (a conditional UPDATE, so
     of two senders on two machines exactly one sees a row count of 1). The claim names this process (host:pid)
@@ -223,7 +214,7 @@ def send_pending(rt: AthleteContext) -> list[str]:
         error: MailError | None = None
         try:
             send_message(
-                _parse(message),
+                message,
                 str(smtp.host),
                 smtp.port,
                 smtp.security,
