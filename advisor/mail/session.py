@@ -8,10 +8,15 @@ tells `advisor.mail.transport.send_message` to say `uncertain` instead.
 
 from __future__ import annotations
 
+import functools
+import os
 import smtplib
+import ssl
+from email.message import Message
+from email.utils import getaddresses
 from typing import Any
 
-__all__ = ["Session", "TlsSession", "delivery_unknown", "unknown_delivery_reason"]
+__all__ = ["Session", "TlsSession", "delivery_unknown", "send_flat", "unknown_delivery_reason", "verifying_context"]
 
 _END_OF_DATA = b"\r\n.\r\n"
 
@@ -57,3 +62,29 @@ def unknown_delivery_reason(err: BaseException, host: str, port: int) -> str:
     else:
         what = "closed the connection"
     return f"the SMTP server at {host}:{port} {what} after the whole message was sent, before saying whether it took it"
+
+
+def send_flat(smtp: Session, data: bytes, headers: Message) -> dict[str, tuple[int, bytes]]:
+    """`smtplib.SMTP.send_message` for a message already flattened: the envelope from its From (or Sender) and
+    To/Cc/Bcc headers, SMTPUTF8 when an address needs it, the bytes unchanged but for CRLF line ends."""
+    sender = getaddresses([str(headers.get("Sender") or headers.get("From") or "")])[0][1]
+    fields = [str(v) for name in ("To", "Cc", "Bcc") for v in headers.get_all(name, [])]
+    recipients = [address for _, address in getaddresses(fields)]
+    options: list[str] = []
+    if not all(a.isascii() for a in (sender, *recipients)):
+        options = ["SMTPUTF8", "BODY=8BITMIME"]
+    crlf = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return smtp.sendmail(sender, recipients, crlf, mail_options=options)
+
+
+def verifying_context() -> ssl.SSLContext:
+    """The TLS context every mail is sent with, made once per process (and per trust store the environment names:
+    `SSL_CERT_FILE`, `SSL_CERT_DIR`): `ssl.create_default_context()` loads the system's certificate store each time
+    (18 ms here), which a clinic's weekly round paid once per mail. A context may be shared by any number of
+    connections and threads; certificate and host name are still checked."""
+    return _verifying_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.cache
+def _verifying_context(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
+    return ssl.create_default_context()

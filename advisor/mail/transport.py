@@ -15,9 +15,7 @@ turned on.
 
 from __future__ import annotations
 
-import functools
 import logging
-import os
 import smtplib
 import socket
 import ssl
@@ -28,10 +26,17 @@ from email.header import Header
 from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from email.policy import EmailPolicy
-from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
+from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any, Literal
 
-from advisor.mail.session import Session, TlsSession, delivery_unknown, unknown_delivery_reason
+from advisor.mail.session import (
+    Session,
+    TlsSession,
+    delivery_unknown,
+    send_flat,
+    unknown_delivery_reason,
+    verifying_context,
+)
 from advisor.net import is_loopback
 
 __all__ = ["MailError", "Security", "build_message", "send_message"]
@@ -286,19 +291,6 @@ def _translate(err: BaseException, stage: str, host: str, port: int, security: s
     return MailError(f"sending through {where} failed while {stage}: {type(err).__name__}: {err}")
 
 
-def verifying_context() -> ssl.SSLContext:
-    """The TLS context every mail is sent with, made once per process (and per trust store the environment names:
-    `SSL_CERT_FILE`, `SSL_CERT_DIR`): `ssl.create_default_context()` loads the system's certificate store each time
-    (18 ms here), which a clinic's weekly round paid once per mail. A context may be shared by any number of
-    connections and threads; certificate and host name are still checked."""
-    return _verifying_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
-
-
-@functools.cache
-def _verifying_context(_cert_file: str | None, _cert_dir: str | None) -> ssl.SSLContext:
-    return ssl.create_default_context()
-
-
 def send_message(
     msg: EmailMessage | bytes,
     host: str,
@@ -365,7 +357,7 @@ def send_message(
             stage = "logging in"
             smtp.login(username, password or "")
         stage = "sending the message"
-        refused = smtp.send_message(msg) if isinstance(msg, EmailMessage) else _send_flat(smtp, msg, headers)
+        refused = smtp.send_message(msg) if isinstance(msg, EmailMessage) else send_flat(smtp, msg, headers)
     except Exception as err:
         mail_error = _translate(err, stage, host, port, security, timeout)
         if delivery_unknown(err, smtp):
@@ -403,16 +395,3 @@ def send_message(
 def _headers(msg: EmailMessage | bytes) -> Message:
     """The headers of `msg` (only they are parsed of a flattened one): subject and addresses for the envelope."""
     return msg if isinstance(msg, EmailMessage) else BytesHeaderParser(policy=policy.default).parsebytes(msg)
-
-
-def _send_flat(smtp: Session, data: bytes, headers: Message) -> dict[str, tuple[int, bytes]]:
-    """`smtplib.SMTP.send_message` for a message already flattened: the envelope from its From (or Sender) and
-    To/Cc/Bcc headers, SMTPUTF8 when an address needs it, the bytes unchanged but for CRLF line ends."""
-    sender = getaddresses([str(headers.get("Sender") or headers.get("From") or "")])[0][1]
-    fields = [str(v) for name in ("To", "Cc", "Bcc") for v in headers.get_all(name, [])]
-    recipients = [address for _, address in getaddresses(fields)]
-    options: list[str] = []
-    if not all(a.isascii() for a in (sender, *recipients)):
-        options = ["SMTPUTF8", "BODY=8BITMIME"]
-    crlf = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-    return smtp.sendmail(sender, recipients, crlf, mail_options=options)
