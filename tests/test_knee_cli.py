@@ -7,6 +7,7 @@ exercised; expectations are worked out by hand in the comments.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -153,7 +154,8 @@ def test_status_page_on_a_terminal_leads_with_the_decision_and_full_adds_the_res
 
 def test_status_fits_an_80_by_24_terminal_with_the_caps_on_it(tmp_path: Path, cli, monkeypatch) -> None:
     """Eight weeks of running with a long-run jump, low cadence from the watch and pain logged: several flags,
-    and still the caps, rest days and the routine's progress fit on one 80 × 24 screen, no sentence twice."""
+    and still the caps (each with the dates it covers and its reason), rest days and the routine's progress fit
+    on one 80 × 24 screen, the caps before the flags, no sentence twice."""
     monkeypatch.setenv("COLUMNS", "80")
     monkeypatch.setenv("LINES", "24")
     first = date(2026, 3, 2)
@@ -165,8 +167,12 @@ def test_status_fits_an_80_by_24_terminal_with_the_caps_on_it(tmp_path: Path, cl
     lines = page.rstrip("\n").splitlines()
     assert len(lines) <= 24, page
     assert all(len(line) <= 80 for line in lines), page
-    for expected in ("Next 7 days", "Longest run", "Rest days", "Rehab: step"):
+    for expected in ("Next 7 days, to Mon 4 May: at most", "Longest run: at most", "rest day", "Rehab: step"):
         assert expected in page, page
+    joined = " ".join(lines)
+    assert re.search(r"Next 7 days, to Mon 4 May: at most [\d.]+ km — \w", joined), "the weekly cap's reason"
+    assert re.search(r"Longest run: at most [\d.]+ km — \w", joined), "the longest run's reason"
+    assert page.index("Next 7 days") < page.index("CAUTION"), "the caps come before the flags"
     sentences = [s.strip() for s in page.replace("\n", " ").split(". ") if len(s.strip()) > 30]
     assert len(sentences) == len(set(sentences)), page
 

@@ -7,9 +7,9 @@ Pillow (which matplotlib itself installs) it takes about 10 ms, most of it the P
 ours to make legible on a phone.
 
 **Phone first.** The image is 720 × 540 by default, twice a 360 px phone column, and everything scales with its
-width: text is 22 px at 720 (11 px on the phone) and the title 26 px; the legend is inside the image, above the
-plot, so a mail client that shows the picture shows what its colours mean. Distances are in the runner's units:
-the axis and legend say km or mi.
+width: text is 24 px at 720 (11 px on a phone, where the picture is about 330 px wide inside the page's margins)
+and the title 28 px; the legend is inside the image, above the plot, so a mail client that shows the picture shows
+what its colours mean. Distances are in the runner's units: the axis and legend say km or mi.
 
 The drawing is two steps: `chart_layout` turns the weeks into plain shapes and texts at pixel positions (what the
 tests read: a label's text and size, a bar's height), and `_raster` paints them. Fonts are DejaVu Sans from
@@ -47,8 +47,8 @@ MUTED = "#666666"
 ACCEPTABLE_PAIN = 2  # TREK rule: pain up to 2/10 during or after a run is acceptable
 DESIGN_WIDTH = 720
 """Sizes below are in pixels of a 720-wide image and scale with the width asked for."""
-TEXT_PX = 22
-TITLE_PX = 26
+TEXT_PX = 24
+TITLE_PX = 28
 PAIN_AXIS = (-0.3, 10.3)
 
 Anchor = Literal["la", "ma", "ra", "lm", "rm", "mm"]

@@ -1,8 +1,9 @@
 """`advisor status` on a terminal: the decision first, in plain lines that fit an 80 × 24 screen.
 
 The same `KneeReport` as `--json`. The short page is: a referral, the phase (why, and what moves the runner on)
-and today's plan, the flags one line each (with a footnote mark for their
-source), this week's caps, rest days and swap, what else to do, and the routine's progress. `--full` adds the
+and today's plan, the two caps each with its reason and the dates it covers (`advisor.render.first_screen`, as the
+web page and the mail say them), rest days and swap, the flags one line each (with a footnote mark for their
+source), what else to do, and the routine's progress. `--full` adds the
 weeks table, the sources in full and the routine's steps. No sentence is printed twice: the cap sentences of the
 advice are shown as the caps rows, not again as bullets.
 """
@@ -16,17 +17,12 @@ from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from advisor.domain.advice.advice import Advice
 from advisor.domain.advice.rehab import RehabRoutine
 from advisor.domain.advice.report import KneeReport
+from advisor.render.first_screen import SHOWN_AS_CAPS, cap_lines, listed_advice, rest_and_swap
 from advisor.render.units import Units, distance
 
 SEVERITY_STYLE = {"high": "bold red", "caution": "yellow", "info": "cyan"}
-SHOWN_AS_CAPS = {"cap_weekly_distance", "cap_next_run", "rest_day", "cross_train", "rehab_routine"}
-SHOWN_ABOVE = {"see_clinician", "phase", "today"}
-"""Printed as the page's first lines (the referral, the phase and today), not again as bullets."""
-SAID_BY_A_FLAG = {"raise_cadence": "low_cadence"}
-"""Advice whose whole content the flag line already says (the cadence targets), left out of the short page."""
 PAGE_LINES = 24
 FLAG_DROP = {"high": 1, "caution": 3, "info": 4}
 """When the short page must be cut: a high flag goes only after the less important advice."""
@@ -94,26 +90,10 @@ class Block:
     drop: int = 0
 
 
-def has_caps(report: KneeReport) -> bool:
-    """Return and Build give caps, shown as their own rows; Paused and Settle give none."""
-    return report.phase.code in ("return", "build")
-
-
-def listed_advice(report: KneeReport) -> list[Advice]:
-    """The advice shown as bullets (terminal and web page): not what leads the page (the referral, the phase,
-    today), not what the caps rows say, and not the routine, whose progress line closes the page."""
-    capped = has_caps(report)
-    return [
-        a
-        for a in report.advice
-        if a.code not in SHOWN_ABOVE and a.code != "rehab_routine" and not (capped and a.code in SHOWN_AS_CAPS)
-    ]
-
-
 def _blocks(
     report: KneeReport, units: Units, newest: date | None, full: bool, starts: date | None = None
 ) -> list[Block]:
-    """The page in reading order: the referral, the phase and today, the flags, the caps, what else to do, the
+    """The page in reading order: the referral, the phase and today, the caps, the flags, what else to do, the
     routine's progress."""
     head = f"Knee report for {report.as_of.isoformat()} (week {report.week})"
     if newest is not None:
@@ -131,17 +111,17 @@ def _blocks(
     style = "bold red" if phase.code == "paused" else "bold yellow" if phase.code == "settle" else "bold"
     blocks.append(Block(Text.assemble((f"{phase.name.upper():<8}", style), phase.words())))
     blocks.append(Block(Text.assemble(("TODAY   ", "bold"), report.today.message)))
+    for line in cap_lines(report, units):
+        blocks.append(Block(Text.assemble((f"{line.label}: ", "bold"), line.sentence().split(": ", 1)[1]), line.source))
+    rest = rest_and_swap(report)
+    if rest:
+        blocks.append(Block(Text(rest)))
     for flag in report.flags:
         label = (f"{flag.severity.upper():<8}", SEVERITY_STYLE.get(flag.severity, ""))
         blocks.append(Block(Text.assemble(label, flag.message), flag.source, FLAG_DROP[flag.severity]))
     if not report.flags:
         blocks.append(Block(Text("No knee-risk flags this week.", style="green")))
-    if has_caps(report):
-        blocks.append(Block(_caps(report, units)))
-    flagged = {f.code for f in report.flags}
-    for item in listed_advice(report):
-        if not full and SAID_BY_A_FLAG.get(item.code) in flagged:
-            continue
+    for item in listed_advice(report, short=not full):
         drop = 1 if item.code in ("return_to_run", "cross_train") else 5
         blocks.append(Block(Text.assemble(("• ", "bold"), item.message), item.source, drop))
     p = report.rehab_progress
@@ -182,27 +162,6 @@ def _marked(block: Block) -> RenderableType:
         return block.body
     assert isinstance(block.body, Text)
     return Text.assemble(block.body, " [00]")
-
-
-def _caps(report: KneeReport, units: Units) -> Table:
-    caps = report.caps
-    rows = Table.grid(padding=(0, 2))
-    rows.add_column(style="bold")
-    rows.add_column()
-    if caps.weekly_distance_m is not None:
-        weekly = f"at most {distance(caps.weekly_distance_m, units, 1)}"
-        if report.return_to_run is not None:
-            weekly += f" (Return week {report.return_to_run.week + 1})"
-    else:
-        weekly = caps.weekly_reason or "-"
-    rows.add_row("Next 7 days", Text(weekly))
-    nxt = distance(caps.next_run_m, units, 1) if caps.next_run_m is not None else (caps.next_run_reason or "-")
-    rows.add_row("Longest run", Text(nxt))
-    if caps.rest_days is not None:
-        rows.add_row("Rest days", str(caps.rest_days))
-    if caps.cross_train_min:
-        rows.add_row("Swap", f"{caps.cross_train_min:.0f} min of swimming, pool running or the elliptical")
-    return rows
 
 
 def _weeks_table(report: KneeReport, units: Units) -> Table:

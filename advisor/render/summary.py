@@ -19,6 +19,8 @@ from jinja2.runtime import Context
 from advisor.domain.advice.summary import CHART_CID, CHART_WEEKS, RenderedSummary, SummaryView
 from advisor.domain.risk.aggregates import METRES_PER_MILE
 from advisor.render.chart import weekly_chart_png
+from advisor.render.first_screen import cap_lines, listed_advice, rest_and_swap, short_day
+from advisor.render.units import Units, elevation
 
 __all__ = ["render_html", "render_summary", "render_text", "standalone_html", "subject_line"]
 
@@ -44,6 +46,12 @@ def _metres(value: float | None) -> str:
     return "—" if value is None else f"{value:.0f}"
 
 
+@pass_context
+def _elevation(context: Context, value: float | None) -> str:
+    """A climb or descent with its unit: metres with km, feet with miles (`{{ x_m | elevation }}`)."""
+    return "—" if value is None else elevation(value, "mi" if context.get("unit") == "mi" else "km")
+
+
 def _number(value: float | None) -> str:
     return "—" if value is None else f"{value:g}"
 
@@ -66,7 +74,9 @@ def _environment(autoescape: bool) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(km=_km, metres=_metres, number=_number, day=_day, oneline=_oneline)
+    env.filters.update(
+        km=_km, metres=_metres, elevation=_elevation, number=_number, day=_day, short_day=short_day, oneline=_oneline
+    )
     env.globals.update(severity_words=SEVERITY_WORDS, when_words=WHEN_WORDS, chart_weeks=CHART_WEEKS)
     return env
 
@@ -91,10 +101,19 @@ def subject_line(view: SummaryView) -> str:
 
 def _context(view: SummaryView) -> dict[str, object]:
     report = view.report
-    sources: list[str] = []
-    for item in [*report.flags, *report.advice]:
-        if item.source not in sources:
-            sources.append(item.source)
+    units: Units = "mi" if view.units == "mi" else "km"
+    clinician = next((a for a in report.advice if a.code == "see_clinician"), None)
+    lines = cap_lines(report, units)
+    advice = listed_advice(report)
+    sources: list[str] = []  # only what the mail shows a mark for, in the order the marks appear
+    for source in [
+        *([clinician.source] if clinician and view.red_flag is None else []),
+        *(line.source for line in lines),
+        *(f.source for f in report.flags),
+        *(a.source for a in advice),
+    ]:
+        if source and source not in sources:
+            sources.append(source)
     return {
         "sources": sources,
         "mark": lambda source: sources.index(source) + 1,
@@ -102,13 +121,17 @@ def _context(view: SummaryView) -> dict[str, object]:
         "r": report,
         "week": view.last_week,
         "caps": report.caps,
-        "advice": [a for a in report.advice if a.code not in ("rehab_routine", "phase", "today")],
+        "advice": advice,
+        "clinician": clinician,
+        "cap_lines": lines,
+        "rest_and_swap": rest_and_swap(report),
+        "progress": report.rehab_progress,
         "phase_name": report.phase.name,
         "phase_words": report.phase.words(),
         "rehab_advice": next((a for a in report.advice if a.code == "rehab_routine"), None),
         "routine": report.rehab,
         "subject": subject_line(view),
-        "unit": "mi" if view.units == "mi" else "km",
+        "unit": units,
     }
 
 

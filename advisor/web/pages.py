@@ -15,7 +15,8 @@ from starlette.routing import Route
 from advisor.domain.advice.report import KneeReport
 from advisor.render.activity import detail_rows
 from advisor.render.chart import weekly_chart_png
-from advisor.render.status import data_note, listed_advice
+from advisor.render.first_screen import cap_lines, listed_advice, rest_and_swap
+from advisor.render.status import data_note
 from advisor.render.tables import pace_or_speed, sport_label
 from advisor.services.activities import list_activities, local_date
 from advisor.services.corrections import CorrectionError, exclude_activity, get_activity, include_activity
@@ -37,6 +38,7 @@ def _week(request: Request, day: date) -> tuple[KneeReport, date | None]:
 
 async def home(request: Request) -> Response:
     report, newest = await call(_week, request, today(request))
+    units = runtime(request).settings.profile.units
     clinician = next((a for a in report.advice if a.code == "see_clinician"), None)
     others = listed_advice(report)
     return render(
@@ -51,6 +53,8 @@ async def home(request: Request) -> Response:
             "note": data_note(report, newest),
             "newest": newest,
             "progress": report.rehab_progress,
+            "cap_lines": cap_lines(report, units),
+            "rest_and_swap": rest_and_swap(report),
         },
     )
 
