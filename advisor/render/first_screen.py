@@ -69,11 +69,11 @@ def cap_lines(report: KneeReport, units: Units) -> list[CapLine]:
             weekly += f" (Return week {report.return_to_run.week + 1})"
         weekly_reason = caps.weekly_reason
     else:
-        weekly, weekly_reason = "no cap", caps.weekly_reason
+        weekly, weekly_reason = caps.weekly_reason or "no cap", None  # the reason says there is none, and why
     if caps.next_run_m is not None:
         longest, longest_reason = f"at most {distance(caps.next_run_m, units, 1)}", caps.next_run_reason
     else:
-        longest, longest_reason = "no cap", caps.next_run_reason
+        longest, longest_reason = caps.next_run_reason or "no cap", None
     sources = {a.code: a.source for a in report.advice}
     window = f"Next 7 days, to {short_day(window_end(report.as_of))}"
     return [

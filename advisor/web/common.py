@@ -16,6 +16,7 @@ from starlette.templating import Jinja2Templates
 
 from advisor.bootstrap import Runtime
 from advisor.render import units as u
+from advisor.web.phone_words import for_phone
 from advisor.web.security import SubmittedForms, form_token_nonce, new_csrf_token, new_form_token
 
 type Handler = Callable[[Request], Awaitable[Response]]
@@ -26,8 +27,11 @@ class Forbidden(Exception):
 
 
 def templates_for(units: u.Units) -> Jinja2Templates:
-    """Autoescaped templates (everything the runner typed is text, never markup), with the units filters."""
-    env = Environment(loader=PackageLoader("advisor.web", "templates"), autoescape=True, trim_blocks=True)
+    """Autoescaped templates (everything the runner typed is text, never markup), with the units filters; every
+    value printed is first reworded for a phone (`for_phone`: no command line on a page)."""
+    env = Environment(
+        loader=PackageLoader("advisor.web", "templates"), autoescape=True, trim_blocks=True, finalize=for_phone
+    )
     env.filters["distance"] = lambda m, digits=1: u.distance(m, units, digits)
     env.filters["elevation"] = lambda m: u.elevation(m, units)
     env.filters["duration"] = u.duration
