@@ -36,9 +36,9 @@ def engine_texts_with_a_command() -> list[str]:
         tree = ast.parse(path.read_text())
         docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}  # and attributes'
         for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-                if COMMAND.search(node.value):
-                    found.append(node.value)
+            text = node.value if isinstance(node, ast.Constant) and id(node) not in docstrings else None
+            if isinstance(text, str) and COMMAND.search(text):
+                found.append(text)
     return found
 
 
