@@ -88,6 +88,27 @@ def too_wide(page: Page, width: int) -> list[str]:
     return found
 
 
+def broken_words(page: Page) -> list[str]:
+    """Words of the page's main text that the browser split over two lines (a value wrapped mid-token)."""
+    return page.evaluate(
+        """() => {
+            const broken = [];
+            const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const re = /\\S+/g;
+                for (let m = re.exec(node.data); m; m = re.exec(node.data)) {
+                    const range = document.createRange();
+                    range.setStart(node, m.index);
+                    range.setEnd(node, m.index + m[0].length);
+                    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    if (tops.size > 1) broken.push(m[0]);
+                }
+            }
+            return broken;
+        }"""
+    )
+
+
 def top(page: Page, selector: str) -> float:
     return page.locator(selector).first.bounding_box()["y"]  # type: ignore[index]
 
@@ -122,6 +143,7 @@ def test_no_kilometre_or_metre_figure_on_a_page_of_a_runner_in_miles(
     first = page.locator("a[href^='/activities/']").first.get_attribute("href")
     for path in ("", "activities", str(first).lstrip("/"), "pain", "rehab"):
         page.goto(server + path)
+        assert broken_words(page) == [], f"/{path} wraps a value mid-token at 360 px"
         text = page.locator("main").inner_text()
         assert not KM_FIGURE.search(text), f"/{path}: {KM_FIGURE.search(text)!r} in {text[:2000]}"
         assert not METRE_FIGURE.search(text), f"/{path}: {METRE_FIGURE.search(text)!r} in {text[:2000]}"

@@ -4,11 +4,13 @@ calling a use case off the event loop, and the runner's today."""
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
 from jinja2 import Environment, PackageLoader
+from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -26,6 +28,17 @@ class Forbidden(Exception):
     """A POST without a form token of this session: refused (403) before anything is read or stored."""
 
 
+_TOKEN = re.compile(r"\d{4}-(?:W\d{2}|\d{2}-\d{2})|\d+(?:[.,]\d+)?-\d+(?:[.,]\d+)?")
+"""A date (2026-11-28), an ISO week (2026-W48) or a range (178-187, 1.64-2.28): a phone breaks lines after a
+hyphen, which would leave half a date on each line."""
+
+
+def whole_tokens(text: object) -> Markup:
+    """`text`, escaped, with each date, week and range kept on one line (`{{ x | whole }}`)."""
+    escaped = str(escape(for_phone(text)))
+    return Markup(_TOKEN.sub(lambda m: f'<span class="nw">{m[0]}</span>', escaped))
+
+
 def templates_for(units: u.Units) -> Jinja2Templates:
     """Autoescaped templates (everything the runner typed is text, never markup), with the units filters; every
     value printed is first reworded for a phone (`for_phone`: no command line on a page)."""
@@ -35,6 +48,7 @@ def templates_for(units: u.Units) -> Jinja2Templates:
     env.filters["distance"] = lambda m, digits=1: u.distance(m, units, digits)
     env.filters["elevation"] = lambda m: u.elevation(m, units)
     env.filters["duration"] = u.duration
+    env.filters["whole"] = whole_tokens
     env.globals["distance_unit"] = u.distance_unit(units)
     return Jinja2Templates(env=env)
 
