@@ -50,7 +50,10 @@ def _postgres_schema_url() -> Iterator[str]:
         with psycopg.connect(conninfo, autocommit=True, connect_timeout=3) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
     except psycopg.OperationalError as error:
-        reason = f"PostgreSQL not reachable at {PG_URL}: {str(error).strip().splitlines()[0]}"
+        reason = (
+            f"PostgreSQL not reachable at {PG_URL} ({str(error).strip().splitlines()[0]}): set"
+            " ADVISOR_TEST_POSTGRES_URL to a server where this user may create schemas"
+        )
         if os.environ.get("ADVISOR_REQUIRE_POSTGRES") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
@@ -69,6 +72,12 @@ def database_url(request: pytest.FixtureRequest, isolated_home: Path) -> Iterato
         yield f"sqlite:///{isolated_home / 'advisor.db'}"
     else:
         yield from _postgres_schema_url()
+
+
+@pytest.fixture
+def postgres_url(isolated_home: Path) -> Iterator[str]:
+    """A fresh schema on the test PostgreSQL, for what only PostgreSQL has (advisory locks, the job queue)."""
+    yield from _postgres_schema_url()
 
 
 @dataclass

@@ -39,7 +39,5 @@ def corpus_file(row: dict[str, str]) -> Path:
     return root / row["file"]
 
 
-requires_corpus = pytest.mark.skipif(
-    corpus_dir() is None,
-    reason="FIT sample corpus not found: set ADVISOR_FIT_CORPUS or provide ../shared/fit-samples/INDEX.tsv",
-)
+NO_CORPUS = "FIT sample corpus not found: set ADVISOR_FIT_CORPUS or provide ../shared/fit-samples/INDEX.tsv"
+requires_corpus = pytest.mark.skipif(corpus_dir() is None, reason=NO_CORPUS)

@@ -173,11 +173,10 @@ def test_two_daemons_never_serve_one_athlete(database_url: str, monkeypatch) -> 
 
 
 @pytest.mark.postgres
-def test_a_daemon_on_another_home_shares_the_athletes_through_the_queue(tmp_path: Path, database_url: str) -> None:
+def test_a_daemon_on_another_home_shares_the_athletes_through_the_queue(tmp_path: Path, postgres_url: str) -> None:
     """On PostgreSQL nobody claims athletes any more (issue 25 item 4): the work goes through the job queue, whose
     per-athlete lock keeps one athlete's tasks one at a time, so a second home's `daemon --once` is not refused."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("two homes on one database: the PostgreSQL case")
+    database_url = postgres_url
     env = {k: v for k, v in os.environ.items() if not k.startswith("ADVISOR_")}
     server = env | {"ADVISOR_HOME": str(tmp_path / "server"), "ADVISOR_DATABASE__URL": database_url}
     laptop = env | {"ADVISOR_HOME": str(tmp_path / "laptop"), "ADVISOR_DATABASE__URL": database_url}
@@ -265,10 +264,9 @@ def test_the_web_page_of_one_athlete_shows_and_stores_only_theirs(cli, database_
 
 
 @pytest.mark.postgres
-def test_daemons_of_two_schemas_on_one_server_do_not_block_each_other(database_url: str) -> None:
+def test_daemons_of_two_schemas_on_one_server_do_not_block_each_other(postgres_url: str) -> None:
     """Advisory locks belong to the whole database: athlete 1 of one schema must not hold athlete 1 of another."""
-    if not database_url.startswith("postgresql"):
-        pytest.skip("schemas: the PostgreSQL case")
+    database_url = postgres_url
     from conftest import _postgres_schema_url
 
     other_schema = _postgres_schema_url()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import fitfast
 import pytest
-from corpus import corpus_dir
+from corpus import NO_CORPUS, corpus_dir
 from fitgen import track_from_segments, write_activity
 from hostile import deeply_nested_gpx, fit_mutants, hostile_xml, panicking_run
 from misbehaving_task import prepare_or_misbehave
@@ -183,7 +183,7 @@ def fuzz_folder(root: Path, count: int = 48, seed: int = 20261204) -> tuple[Path
     folder and how many of the mutants make fitfast panic (so the test knows the damage reached a decoder)."""
     corpus = corpus_dir()
     if corpus is None:
-        pytest.skip("FIT sample corpus not found (../shared/fit-samples)")
+        pytest.skip(NO_CORPUS)
     samples = sorted(p for p in corpus.rglob("*.fit") if p.stat().st_size < 200_000)
     folder = root / "fuzz"
     folder.mkdir(parents=True)

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 from corpus import corpus_dir, corpus_rows
 
-pytestmark = pytest.mark.skipif(corpus_dir() is None, reason="FIT sample corpus not found (../shared/fit-samples)")
+pytestmark = pytest.mark.skipif(
+    corpus_dir() is None,
+    reason="FIT sample corpus not found: set ADVISOR_FIT_CORPUS or provide ../shared/fit-samples/INDEX.tsv",
+)
 
 BROKEN_ON_PURPOSE = {
     "python-fitparse/activity-activity-filecrc.fit": "bad CRC",
