@@ -77,7 +77,9 @@ def test_pain_log_list_delete(cli, database_url: str) -> None:
         (["--score", "-1"], "--score must be a whole number from 0 (no pain) to 10"),
         (["--score", "3", "--when", "before"], "--when must be one of during, after, morning"),
         (["--score", "3", "--date", "2999-01-01"], "is in the future"),
-        (["--score", "3", "--date", "yesterday"], "--date expects a date as YYYY-MM-DD"),
+        (["--score", "3", "--date", "last tuesday"], "--date expects a date: YYYY-MM-DD, today, yesterday or -N"),
+        (["--score", "3", "--date", "-99999"], "goes back before 1900-01-01"),
+        (["--score", "3", "--date", "+2"], "--date expects a date: YYYY-MM-DD, today, yesterday or -N"),
         (["--score", "0", "--no-red-flags", "--calf"], "--no-red-flags says none of the signs is there"),
     ],
 )
@@ -89,6 +91,22 @@ def test_bad_pain_input_is_one_sentence_and_stores_nothing(cli, database_url: st
     with db.transaction() as session:
         assert session.query(PainEntryRow).count() == 0
     db.dispose()
+
+
+def test_dates_as_a_runner_says_them_today_yesterday_and_days_ago(cli) -> None:
+    """Logging last night's pain is `--date yesterday`, three days ago `-3`: counted back from the runner's today
+    (the profile's time zone), and stored as those days."""
+    from advisor.config import load_settings
+
+    today = load_settings().today()
+    for typed in ("today", "yesterday", "-3", "Yesterday"):
+        assert cli("pain", "log", "--score", "1", "--date", typed).exit_code == 0, typed
+    logged = json.loads(cli("pain", "list", "--since", "-3", "--json").stdout)["pain"]
+    days = [date.fromisoformat(p["date"]) for p in logged]
+    assert sorted(days) == sorted(today - timedelta(days=n) for n in (0, 1, 3, 1))
+    assert cli("status", "--as-of", "-7").exit_code == 0
+    report = json.loads(cli("status", "--as-of", "-7", "--json").stdout)
+    assert report["as_of"] == (today - timedelta(days=7)).isoformat()
 
 
 def test_unknown_option_is_a_usage_error(cli) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from advisor.cli.common import fail, known_id, open_runtime, parse_date
+from advisor.cli.common import SINCE_HELP, fail, known_id, open_runtime, parse_date
 from advisor.errors import CorrectionError, InputError
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def _check_id(rt: Runtime, activity_id: int) -> None:
 @app.command("activities", epilog=ACTIVITIES_EPILOG)
 def activities_command(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help="Only from this local date on (YYYY-MM-DD).")] = None,
+    since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="Only the most recent N.", min=1)] = None,
     sport: Annotated[
         str | None,
@@ -75,8 +75,8 @@ def activities_command(
     from advisor.render.tables import activities_table
     from advisor.services.activities import activity_json, list_activities
 
-    since_date = parse_date(since, "--since") if since else None
     rt = open_runtime(ctx)
+    since_date = parse_date(since, "--since", rt.settings.today()) if since else None
     tz = rt.settings.tz
     try:
         rows = list_activities(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -53,11 +54,27 @@ a date in year 1 would leave the calendar (an OverflowError deep in a report); n
 1900, so nothing real is refused."""
 
 
-def parse_date(value: str, option: str) -> date:
+DATE_HELP = "YYYY-MM-DD, yesterday or -N (days ago); default today."
+SINCE_HELP = "Only from this date on (YYYY-MM-DD, yesterday or -N days ago)."
+DAYS_AGO = re.compile(r"^-(\d{1,5})$")
+
+
+def parse_date(value: str, option: str, today: date) -> date:
+    """A date as typed: `YYYY-MM-DD`, `today`, `yesterday`, or `-N` for N days ago (the runner's today, in their
+    time zone), so logging last night's pain is `--date yesterday`, not a calendar lookup."""
+    word = value.strip().lower()
+    ago = DAYS_AGO.match(word)
+    if word in ("today", "yesterday"):
+        return today - timedelta(days=0 if word == "today" else 1)
+    if ago:
+        days = int(ago[1])
+        if days > (today - EARLIEST_DATE).days:
+            fail(f"{option} {value} goes back before {EARLIEST_DATE.isoformat()}; give a date from then on")
+        return today - timedelta(days=days)
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        fail(f"{option} expects a date as YYYY-MM-DD, got {value!r}")
+        fail(f"{option} expects a date: YYYY-MM-DD, today, yesterday or -N (N days ago), got {value!r}")
     if day < EARLIEST_DATE:
         fail(f"{option} {day.isoformat()} is before {EARLIEST_DATE.isoformat()}; give a date from then on")
     return day

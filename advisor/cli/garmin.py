@@ -135,15 +135,15 @@ Exit codes: 0 ok, 1 an activity failed or the round stopped early (rate limit, n
 def sync_command(
     ctx: typer.Context,
     since: Annotated[
-        str | None, typer.Option("--since", help="Look again from this local date (YYYY-MM-DD) instead of the mark.")
+        str | None, typer.Option("--since", help="Look again from this date (YYYY-MM-DD or -N) instead of the mark.")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """Fetch new activities (ORIGINAL FIT) and daily floors from Garmin Connect; each run is stored once."""
     from advisor.services.sync import ActivityOutcome, sync_garmin
 
-    since_date = parse_date(since, "--since") if since else None
     rt = open_runtime(ctx)
+    since_date = parse_date(since, "--since", rt.settings.today()) if since else None
 
     def live(outcome: ActivityOutcome) -> None:
         when = outcome.start_utc.astimezone(rt.settings.tz).strftime("%Y-%m-%d %H:%M")

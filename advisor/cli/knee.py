@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from advisor.cli.common import fail, known_id, open_runtime, parse_date
+from advisor.cli.common import DATE_HELP, SINCE_HELP, fail, known_id, open_runtime, parse_date
 from advisor.errors import InputError
 from advisor.render.text import printable
 
@@ -26,7 +26,7 @@ def pain_log(
     ctx: typer.Context,
     score: Annotated[int, typer.Option("--score", help="Knee pain from 0 (none) to 10 (worst).")],
     when: Annotated[str, typer.Option("--when", help="during, after (a run) or morning (the next one).")] = "after",
-    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
+    day: Annotated[str | None, typer.Option("--date", help=DATE_HELP)] = None,
     swelling: Annotated[bool, typer.Option("--swelling", help="The knee is swollen.")] = False,
     locking: Annotated[bool, typer.Option("--locking", help="The knee locks or catches.")] = False,
     giving_way: Annotated[bool, typer.Option("--giving-way", help="The knee gives way.")] = False,
@@ -52,7 +52,7 @@ def pain_log(
     entry = PainInput(
         score=score,
         when=when,
-        day=parse_date(day, "--date") if day else None,
+        day=parse_date(day, "--date", rt.settings.today()) if day else None,
         swelling=swelling,
         locking=locking,
         giving_way=giving_way,
@@ -80,7 +80,7 @@ def pain_assessed(
     not_cleared: Annotated[
         bool, typer.Option("--not-cleared", help="Not cleared to run yet.", show_default=False)
     ] = False,
-    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
+    day: Annotated[str | None, typer.Option("--date", help=DATE_HELP)] = None,
     note: Annotated[str | None, typer.Option("--note", help="What the clinician said.")] = None,
 ) -> None:
     """Record a clinician's assessment: --cleared ends a red-flag pause and starts a graded return to running."""
@@ -89,10 +89,10 @@ def pain_assessed(
     if cleared == not_cleared:  # neither, or both: two separate flags, so "both" is not silently the last one
         fail("say what the clinician decided: exactly one of --cleared or --not-cleared")
     rt = open_runtime(ctx)
+    today = rt.settings.today()
     try:
-        row = record_assessment(
-            rt.db, rt.athlete_id, cleared, parse_date(day, "--date") if day else None, note, rt.settings.today()
-        )
+        when = parse_date(day, "--date", today) if day else None
+        row = record_assessment(rt.db, rt.athlete_id, cleared, when, note, today)
     except InputError as error:
         fail(str(error))
     if row.cleared:
@@ -104,7 +104,7 @@ def pain_assessed(
 @pain_app.command("list")
 def pain_list(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help="Only from this date on (YYYY-MM-DD).")] = None,
+    since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """List logged pain entries."""
@@ -112,7 +112,7 @@ def pain_list(
     from advisor.services.knee import list_pain
 
     rt = open_runtime(ctx)
-    rows = list_pain(rt.db, rt.athlete_id, parse_date(since, "--since") if since else None)
+    rows = list_pain(rt.db, rt.athlete_id, parse_date(since, "--since", rt.settings.today()) if since else None)
     if as_json:
         entries = [
             {
@@ -161,14 +161,14 @@ def stairs_log(
     ctx: typer.Context,
     floors: Annotated[float, typer.Option("--floors", help="Floors walked down (and up) that day.")],
     floors_up: Annotated[float | None, typer.Option("--floors-up", help="Floors up, if different.")] = None,
-    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
+    day: Annotated[str | None, typer.Option("--date", help=DATE_HELP)] = None,
 ) -> None:
     """Log the floors of stairs you walked on a day (a watch or Garmin sync fills this on its own)."""
     from advisor.services.knee import log_stairs
 
     rt = open_runtime(ctx)
     today = rt.settings.today()
-    when = parse_date(day, "--date") if day else today
+    when = parse_date(day, "--date", today) if day else today
     try:
         log_stairs(rt.db, rt.athlete_id, floors, floors_up, when, today)
     except InputError as error:
@@ -179,7 +179,7 @@ def stairs_log(
 @app.command("status")
 def status_command(
     ctx: typer.Context,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Assess as of this date (YYYY-MM-DD or -N).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
     full: Annotated[
         bool, typer.Option("--full", help="Add the weeks table, the sources and the routine's steps.")
@@ -190,7 +190,7 @@ def status_command(
 
     rt = open_runtime(ctx)
     today = rt.settings.today()
-    day: date = parse_date(as_of, "--as-of") if as_of else today
+    day: date = parse_date(as_of, "--as-of", today) if as_of else today
     if day > today:
         fail(f"--as-of {day.isoformat()} is in the future (today is {today.isoformat()})")
     report = report_for(rt.db, rt.athlete_id, rt.settings, day, today)

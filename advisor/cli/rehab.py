@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from advisor.cli.common import fail, open_runtime, parse_date
+from advisor.cli.common import DATE_HELP, SINCE_HELP, fail, open_runtime, parse_date
 from advisor.errors import InputError
 from advisor.render.text import printable
 
@@ -21,7 +21,7 @@ app.add_typer(rehab_app, name="rehab")
 @rehab_app.command("log")
 def rehab_log(
     ctx: typer.Context,
-    day: Annotated[str | None, typer.Option("--date", help="YYYY-MM-DD; default today.")] = None,
+    day: Annotated[str | None, typer.Option("--date", help=DATE_HELP)] = None,
     strength: Annotated[bool, typer.Option("--strength", help="The strength moves (default: both parts).")] = False,
     mobility: Annotated[bool, typer.Option("--mobility", help="Stretches and foam rolling (default: both).")] = False,
     band: Annotated[bool, typer.Option("--band", help="With a resistance band.")] = False,
@@ -34,7 +34,7 @@ def rehab_log(
     both = not (strength or mobility)
     rt = open_runtime(ctx)
     entry = RehabInput(
-        day=parse_date(day, "--date") if day else None,
+        day=parse_date(day, "--date", rt.settings.today()) if day else None,
         strength=strength or both,
         mobility=mobility or both,
         band=band,
@@ -54,14 +54,14 @@ def rehab_log(
 @rehab_app.command("list")
 def rehab_list(
     ctx: typer.Context,
-    since: Annotated[str | None, typer.Option(help="Only from this date on (YYYY-MM-DD).")] = None,
+    since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """List logged rehab sessions."""
     from advisor.services.rehab import list_rehab
 
     rt = open_runtime(ctx)
-    rows = list_rehab(rt.db, rt.athlete_id, parse_date(since, "--since") if since else None)
+    rows = list_rehab(rt.db, rt.athlete_id, parse_date(since, "--since", rt.settings.today()) if since else None)
     if as_json:
         sessions = [
             {

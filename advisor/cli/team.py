@@ -30,15 +30,15 @@ Exit codes: 0 ok, 2 usage or configuration error."""
 def status_command(
     ctx: typer.Context,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="YYYY-MM-DD for every athlete (default: each one's own today).")
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD or -N for every athlete (default: each one's own today).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
     """One line per athlete: worst flags, referral, the last 7 days against the weekly cap, last pain, last sync."""
     from advisor.services.team import team_document, team_status
 
-    day = parse_date(as_of, "--as-of") if as_of else None
     rt = open_runtime(ctx)
+    day = parse_date(as_of, "--as-of", rt.settings.today()) if as_of else None
     try:
         status = team_status(rt.db, rt.config, day)
     except (ConfigError, InputError, StoreError) as error:
