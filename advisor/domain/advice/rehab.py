@@ -155,12 +155,22 @@ def rehab_progress(
     stood: int | None = None  # the step before a red flag dropped it, until a clearance
     this = _monday(as_of)
     if done:
+        # The sessions and the pain events of each ISO week (in their given order), sorted out once rather than
+        # scanned again for every week of the log.
+        sessions_in: dict[date, list[RehabSession]] = {}
+        for r in done:
+            sessions_in.setdefault(_monday(r.day), []).append(r)
+        events_in: dict[date, list[PainEvent]] = {}
+        for e in events:
+            if e.entry.day <= as_of:
+                events_in.setdefault(_monday(e.entry.day), []).append(e)
         week = _monday(min(r.day for r in done))
         while week <= this:
             end = week + timedelta(days=6)
+            last = min(end, as_of)
             marks = sorted(
-                [(d, 0) for d in red_flag_reports if week <= d <= min(end, as_of)]
-                + [(d, 1) for d in clearances if week <= d <= min(end, as_of)]
+                [(d, 0) for d in red_flag_reports if week <= d <= last]
+                + [(d, 1) for d in clearances if week <= d <= last]
             )
             for d, kind in marks:
                 if kind == 0 and stood is None:
@@ -172,8 +182,8 @@ def rehab_progress(
             if marks:
                 week += timedelta(days=7)
                 continue
-            in_week = [r for r in done if week <= r.day <= end]
-            pain = [e for e in events if week <= e.entry.day <= min(end, as_of)]
+            in_week = sessions_in.get(week, [])
+            pain = events_in.get(week, [])
             drop = [e for e in pain if e.entry.score >= t.rest_days_pain_score]
             sore = [r for r in in_week if r.pain is not None and r.pain > t.rehab_pain_limit]
             if drop or sore:

@@ -16,6 +16,7 @@ day is what was known on that day.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -26,6 +27,7 @@ from advisor.domain.risk.referral import settled
 from advisor.domain.risk.thresholds import Thresholds
 
 WEEK = 7
+ONE_DAY = timedelta(days=1)
 SettleWhy = Literal["not_settled", "without_running"]
 
 
@@ -104,16 +106,17 @@ def _replay(risk: RiskAssessment) -> list[SettleEpisode]:
     if not by_day:
         return []
     mornings = morning_scores(risk.pain)
+    event_days = sorted(by_day)
     episodes: list[SettleEpisode] = []
     current: _Open | None = None
-    day = min(by_day)
+    day = event_days[0]
     while day <= risk.as_of:
         today = by_day.get(day, [])
         if current is not None:
             if today:
                 current.latest, current.calm = day, 0
             elif 0 <= mornings.get(day, -1) <= t.pain_acceptable:
-                current.calm = current.calm + 1 if current.last_calm == day - timedelta(days=1) else 1
+                current.calm = current.calm + 1 if current.last_calm == day - ONE_DAY else 1
                 current.last_calm = day
                 if current.calm >= 2:  # the second calm morning: Settle is over that day, Return begins
                     episodes.append(current.closed(day))
@@ -126,13 +129,13 @@ def _replay(risk: RiskAssessment) -> list[SettleEpisode]:
             if trigger is not None:
                 event, why = trigger
                 current = _Open(day, event.judged_day, event, why, day)
-        day += timedelta(days=1)
+        day += ONE_DAY
         if current is None:  # nothing open: jump to the next day that can start an episode (an event, or its
-            # next morning), instead of walking ten years of quiet days one by one
-            upcoming = [d for d in by_day if d >= day - timedelta(days=1)]
-            if not upcoming:
+            # next morning), instead of walking ten years of quiet days one by one; bisect, not a scan of them all
+            k = bisect_left(event_days, day - ONE_DAY)
+            if k == len(event_days):
                 break
-            day = max(day, min(upcoming))
+            day = max(day, event_days[k])
     if current is not None:
         episodes.append(current.closed(None))
     return episodes

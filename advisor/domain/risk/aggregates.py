@@ -151,21 +151,27 @@ def build_daily(
     )
     stair_activity_floors = [0.0] * n
     runs_dated: list[tuple[date, Run]] = []
+    # Local names and `if b > a: a = b` (what `max(a, b)` does) in these loops: they run once per activity and
+    # stair day of 200 days, for each of the ~14 reports of a weekly summary.
+    load, distance, longest, runs_per_day = series.load, series.distance_m, series.longest_run_m, series.runs
+    moving, descent, steep = series.run_moving_s, series.descent_m, series.steep_downhill_m
+    floors_down = series.floors_down
     for day, r in dated:
         i = (day - origin).days
         kind = r.kind
-        series.load[i] += r.load
+        load[i] += r.load
         if kind == "run":
             runs_dated.append((day, r))
-            series.distance_m[i] += r.distance_m
-            series.longest_run_m[i] = max(series.longest_run_m[i], r.distance_m)
-            series.runs[i] += 1
-            series.run_moving_s[i] += r.moving_s
-        if kind in ("run", "on_foot"):
+            distance[i] += r.distance_m
+            if r.distance_m > longest[i]:
+                longest[i] = r.distance_m
+            runs_per_day[i] += 1
+            moving[i] += r.moving_s
+        if kind == "run" or kind == "on_foot":
             if series.first_foot_day is None or day < series.first_foot_day:
                 series.first_foot_day = day
-            series.descent_m[i] += r.descent_m
-            series.steep_downhill_m[i] += r.distance_steep10_m
+            descent[i] += r.descent_m
+            steep[i] += r.distance_steep10_m
         elif kind == "stairs":
             stair_activity_floors[i] += r.descent_m / thresholds.metres_per_floor
             series.floors_known[i] = True
@@ -176,13 +182,16 @@ def build_daily(
         if down is None:
             continue
         series.floors_known[i] = True
-        series.floors_down[i] = max(series.floors_down[i], down)
+        if down > floors_down[i]:
+            floors_down[i] = down
     for i, f in enumerate(stair_activity_floors):
-        if f > series.floors_down[i]:
-            series.floors_down[i] = f
+        if f > floors_down[i]:
+            floors_down[i] = f
+    worst_pain = series.worst_pain
     for p in kept_pain:
         i = (p.day - origin).days
-        series.worst_pain[i] = max(series.worst_pain[i], p.score)
+        if p.score > worst_pain[i]:
+            worst_pain[i] = p.score
     runs_dated.sort(key=lambda dr: (dr[1].start_utc, dr[1].activity_id))
     series.run_list = [r for _, r in runs_dated]
     series.first_run_day = min((d for d, _ in runs_dated), default=None)
@@ -219,11 +228,14 @@ def weekly_aggregates(series: DailySeries, weeks: int = 8) -> list[WeekAggregate
         start = monday - timedelta(days=7 * k)
         end = min(start + timedelta(days=6), series.as_of)
         days = (end - start).days + 1
-        known = any(series.window(series.floors_known, end, days))
-        pains = [p for p in series.window(series.worst_pain, end, days) if p >= 0]
-        distance = series.total(series.distance_m, end, days)
-        longest = max(series.window(series.longest_run_m, end, days), default=0.0)
-        steep = series.total(series.steep_downhill_m, end, days)
+        # The week's days as one slice (what `series.window(values, end, days)` cuts), reused for every quantity.
+        i_end = series.index(end)
+        week = slice(max(0, i_end - days + 1), i_end + 1) if i_end >= 0 else slice(0, 0)
+        known = any(series.floors_known[week])
+        pains = [p for p in series.worst_pain[week] if p >= 0]
+        distance = math.fsum(series.distance_m[week])
+        longest = max(series.longest_run_m[week], default=0.0)
+        steep = math.fsum(series.steep_downhill_m[week])
         out.append(
             WeekAggregate(
                 week=iso_week(start),
@@ -233,13 +245,13 @@ def weekly_aggregates(series: DailySeries, weeks: int = 8) -> list[WeekAggregate
                 distance_km=km(distance),
                 longest_run_m=m1(longest),
                 longest_run_km=km(longest),
-                descent_m=m1(series.total(series.descent_m, end, days)),
+                descent_m=m1(math.fsum(series.descent_m[week])),
                 steep_downhill_m=m1(steep),
                 steep_downhill_km=km(steep),
-                floors_descended=round(series.total(series.floors_down, end, days), 1) if known else None,
+                floors_descended=round(math.fsum(series.floors_down[week]), 1) if known else None,
                 worst_pain=max(pains) if pains else None,
-                runs=sum(series.window(series.runs, end, days)),
-                load=round(series.total(series.load, end, days), 1),
+                runs=sum(series.runs[week]),
+                load=round(math.fsum(series.load[week]), 1),
             )
         )
     return out

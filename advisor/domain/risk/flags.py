@@ -16,16 +16,14 @@ from advisor.domain.risk.aggregates import DailySeries, Units, build_daily
 from advisor.domain.risk.load import LoadRatios, load_ratios, weekly_spike_flag
 from advisor.domain.risk.model import Assessment, Flag, PainEntry, Run, StairDay
 from advisor.domain.risk.pain import (
-    PainDays,
-    PainEvent,
     PainThreshold,
     over_pain_threshold_flag,
-    pain_days,
     pain_events,
     pain_reported_flag,
     pain_threshold,
     sort_pain,
 )
+from advisor.domain.risk.pain_days import PainDays, PainEvent, pain_days
 from advisor.domain.risk.referral import (
     NotImproving,
     RedFlagState,

@@ -11,7 +11,7 @@ errors (a naive datetime, a score of 11) that would otherwise produce quietly wr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal
@@ -100,19 +100,20 @@ class Run:
     avg_cadence_spm: float | None = None
     load: float = 0.0
     name: str | None = None
+    local_day: date = field(init=False, repr=False, compare=False)
+    """The runner's calendar day of the start, which is what weeks and windows are cut on.
+
+    Derived, not passed: computed once here because the rules read it ~500 times per run and report (the series,
+    the spikes, the next-run cap), and a property recomputed it each time. Left out of repr, equality and hash so
+    a `Run` compares exactly as before."""
+    kind: ActivityKind = field(init=False, repr=False, compare=False)
+    """What it counts toward (`activity_kind` of its sport names), derived once like `local_day`."""
 
     def __post_init__(self) -> None:
         if self.start_utc.tzinfo is None or self.start_utc.utcoffset() is None:
             raise ValueError(f"run {self.activity_id}: start_utc must be timezone-aware")
-
-    @property
-    def local_day(self) -> date:
-        """The runner's calendar day of the start, which is what weeks and windows are cut on."""
-        return (self.start_utc + timedelta(seconds=self.utc_offset_s)).date()
-
-    @property
-    def kind(self) -> ActivityKind:
-        return activity_kind(self.sport, self.sub_sport)
+        object.__setattr__(self, "local_day", (self.start_utc + timedelta(seconds=self.utc_offset_s)).date())
+        object.__setattr__(self, "kind", activity_kind(self.sport, self.sub_sport))
 
 
 RED_FLAG_SIGNS: dict[str, str] = {
@@ -155,19 +156,20 @@ class PainEntry:
     numbness: bool = False
     no_red_flags: bool = False
     note: str | None = None
+    red_flags: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """Names of the signs in this entry that pause running — the red flags and the same-day signs.
+
+    Derived once here (every report's red-flag and rehab replays ask each entry several times); left out of repr,
+    equality and hash, so an entry compares exactly as before."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "red_flags", tuple(name for name in SIGN_WORDS if getattr(self, name)))
         if not 0 <= self.score <= 10:
             raise ValueError(f"pain entry {self.id}: score must be 0-10, got {self.score}")
         if self.when not in ("during", "after", "morning"):
             raise ValueError(f"pain entry {self.id}: when must be during, after or morning")
         if self.no_red_flags and self.red_flags:
             raise ValueError(f"pain entry {self.id}: a check with none of the signs cannot also report one")
-
-    @property
-    def red_flags(self) -> tuple[str, ...]:
-        """Names of the signs in this entry that pause running — the red flags and the same-day signs."""
-        return tuple(name for name in SIGN_WORDS if getattr(self, name))
 
     @property
     def same_day_signs(self) -> tuple[str, ...]:

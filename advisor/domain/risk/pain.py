@@ -13,39 +13,26 @@
   a 0.9 × threshold cap can outgrow it. An event on a day with no run sets no threshold.
 
 Every function takes the day it is evaluated at (`day`, `upto`), so the advice stage can ask what the rules said
-on an earlier Monday without seeing anything logged after it.
+on an earlier Monday without seeing anything logged after it. The window facts these rules read (a window's status,
+its totals) are counted once per report in `advisor.domain.risk.pain_days`.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from advisor.domain.risk.aggregates import DailySeries, Units, dist, iso_week, km, m1
+from advisor.domain.risk.aggregates import Units, dist, iso_week, km, m1
 from advisor.domain.risk.model import Flag, PainEntry
+from advisor.domain.risk.pain_days import WEEK, Measure, PainDays, PainEvent
 from advisor.domain.risk.sources import make_flag
 from advisor.domain.risk.thresholds import Thresholds
 
-WEEK = 7
 OUTGROW_WEEKS = 4
 """Consecutive tolerated ISO weeks after an event that outgrow it, whatever the distances (PRODUCT.md)."""
-WindowStatus = Literal["tolerated", "painful", "unknown"]
-Measure = Literal["distance", "single", "descent"]
-
-
-@dataclass(frozen=True, slots=True)
-class PainEvent:
-    entry: PainEntry
-    judged_day: date
-    """The day whose load it judges: the same day for during/after, the day before for a morning score."""
-    reason: Literal["score", "morning_rise"]
-    baseline: float | None
-    """The morning baseline a rise was measured from (None when there was none)."""
 
 
 def sort_pain(entries: Sequence[PainEntry]) -> list[PainEntry]:
@@ -91,68 +78,6 @@ def morning_baseline(mornings: dict[date, int], day: date, t: Thresholds) -> flo
     return float(statistics.median(scores))
 
 
-@dataclass(slots=True)
-class PainDays:
-    """Pain laid on the series' days: what the window rules read, built once per report."""
-
-    series: DailySeries
-    events: list[PainEvent]
-    worst_run_score: list[int]
-    """Highest during/after score entered that day, -1 when none."""
-    scored: list[bool]
-    run_event: list[bool]
-    """A during/after pain event entered (and judged) that day."""
-    morning_event: list[bool]
-    """A morning pain event entered that day (it judges the day before)."""
-    _status: dict[tuple[date, date], WindowStatus] = field(default_factory=dict)
-
-    def window_status(self, end: date, upto: date, t: Thresholds) -> WindowStatus:
-        """Tolerated, painful or unknown: the 7 days ending `end`, seen with what was logged up to `upto`."""
-        key = (end, upto)
-        found = self._status.get(key)
-        if found is None:
-            found = self._status[key] = self._window_status(end, upto, t)
-        return found
-
-    def _window_status(self, end: date, upto: date, t: Thresholds) -> WindowStatus:
-        s = self.series
-        i_end = s.index(end)
-        i_start = i_end - WEEK + 1
-        if i_start < 0:
-            return "unknown"
-        i_morning_end = min(i_end + 1, s.index(upto), len(s.runs) - 1)
-        mornings = any(self.morning_event[i_start : i_morning_end + 1])
-        if any(self.run_event[i_start : i_end + 1]) or any(self.morning_event[i_start + 1 : i_morning_end + 1]):
-            return "painful"
-        runs = sum(s.runs[i_start : i_end + 1])
-        scored = sum(s.runs[i] for i in range(i_start, i_end + 1) if self.scored[i])
-        if runs == 0 or 2 * scored < runs or mornings:
-            return "unknown"
-        return "tolerated"
-
-    def events_between(self, first: date, last: date) -> list[PainEvent]:
-        """Events entered on days first..last."""
-        return [e for e in self.events if first <= e.entry.day <= last]
-
-
-def pain_days(series: DailySeries, entries: Sequence[PainEntry], events: list[PainEvent]) -> PainDays:
-    n = len(series.runs)
-    pd = PainDays(series, events, [-1] * n, [False] * n, [False] * n, [False] * n)
-    for p in entries:
-        i = series.index(p.day)
-        if 0 <= i < n and p.when != "morning":
-            pd.scored[i] = True
-            pd.worst_run_score[i] = max(pd.worst_run_score[i], p.score)
-    for e in events:
-        i = series.index(e.entry.day)
-        if 0 <= i < n:
-            if e.entry.when == "morning":
-                pd.morning_event[i] = True
-            else:
-                pd.run_event[i] = True
-    return pd
-
-
 # --- the threshold -------------------------------------------------------------------------------------------------
 
 
@@ -179,43 +104,29 @@ class PainThreshold(BaseModel):
     """Why there is no threshold (in words), None when there is one."""
 
 
-def _measure(series: DailySeries, end: date, what: Measure) -> float:
-    if what == "distance":
-        return series.total(series.distance_m, end, WEEK)
-    if what == "descent":
-        return series.total(series.descent_m, end, WEEK)
-    return max(series.window(series.longest_run_m, end, WEEK), default=0.0)
-
-
 def _outgrown(pd: PainDays, e: PainEvent, what: Measure, value: float, upto: date, t: Thresholds) -> bool:
     """Two later, non-overlapping tolerated windows reached outgrow_factor × value, or four consecutive tolerated
-    ISO weeks came after it (a runner who keeps under a cap of 0.9 × the threshold must be able to outgrow it)."""
-    if _tolerated_iso_weeks(pd, e.judged_day, upto, t) >= OUTGROW_WEEKS:
+    ISO weeks came after it (a runner who keeps under a cap of 0.9 × the threshold must be able to outgrow it).
+
+    Walks day indexes rather than dates (this is the engine's innermost loop)."""
+    s = pd.series
+    i_upto = s.index(upto)
+    if pd.tolerated_iso_weeks(e.judged_day, i_upto) >= OUTGROW_WEEKS:
         return True
     target = t.outgrow_factor * value - 0.05
-    end = e.judged_day + timedelta(days=WEEK)  # the first window starting after the judged day
+    # The first window starting after the judged day; one ending before the series' origin is never tolerated.
+    i = max(s.index(e.judged_day) + WEEK, 0)
+    tolerated = pd.tolerated_upto(i_upto)
     found = 0
-    while end <= upto:
-        if pd.window_status(end, upto, t) == "tolerated" and _measure(pd.series, end, what) >= target:
+    while i <= i_upto:
+        if tolerated[i] and pd.measure_at(i, what) >= target:
             found += 1
             if found == 2:
                 return True
-            end += timedelta(days=WEEK)
+            i += WEEK
         else:
-            end += timedelta(days=1)
+            i += 1
     return False
-
-
-def _tolerated_iso_weeks(pd: PainDays, after: date, upto: date, t: Thresholds) -> int:
-    """The longest run of consecutive tolerated ISO weeks (Monday-Sunday) wholly after `after` and ended by `upto`;
-    an empty or unknown week breaks it."""
-    sunday = after + timedelta(days=6 - after.weekday() + WEEK)  # the end of the first ISO week after `after`
-    best = run = 0
-    while sunday <= upto:
-        run = run + 1 if pd.window_status(sunday, upto, t) == "tolerated" else 0
-        best = max(best, run)
-        sunday += timedelta(days=WEEK)
-    return best
 
 
 def pain_threshold(pd: PainDays, day: date, t: Thresholds) -> PainThreshold:
@@ -232,7 +143,7 @@ def pain_threshold(pd: PainDays, day: date, t: Thresholds) -> PainThreshold:
         if i < 0 or s.runs[i] == 0:
             continue  # pain with no running sets no threshold
         for what in ("distance", "single", "descent"):
-            value = s.longest_run_m[i] if what == "single" else _measure(s, e.judged_day, what)
+            value = s.longest_run_m[i] if what == "single" else pd.measure_at(i, what)
             if value <= 0 or _outgrown(pd, e, what, value, day, t):
                 continue
             counting.add(e.entry.id)
@@ -240,12 +151,12 @@ def pain_threshold(pd: PainDays, day: date, t: Thresholds) -> PainThreshold:
             if current is None or value < current[0]:
                 best[what] = (value, e)
     tolerated: float | None = None
-    end = first
-    while end <= day:
-        if pd.window_status(end, day, t) == "tolerated":
-            d7 = s.total(s.distance_m, end, WEEK)
+    i_day = s.index(day)
+    seen = pd.tolerated_upto(i_day)
+    for i_end in range(s.index(first), i_day + 1):
+        if seen[i_end]:
+            d7 = pd.measure_at(i_end, "distance")
             tolerated = d7 if tolerated is None else max(tolerated, d7)
-        end += timedelta(days=1)
     dist, single, descent = best["distance"], best["single"], best["descent"]
     reason = None
     if not events:
@@ -332,7 +243,7 @@ def over_pain_threshold_flag(pd: PainDays, day: date, t: Thresholds, units: Unit
         i = s.index(e.judged_day)
         if i < 0 or s.runs[i] == 0:
             continue
-        value = s.total(s.distance_m, e.judged_day, WEEK)
+        value = pd.measure_at(i, "distance")
         if value <= 0 or _outgrown(pd, e, "distance", value, day, t):
             continue
         if best is None or value < best[0]:

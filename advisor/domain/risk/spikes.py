@@ -57,36 +57,39 @@ def session_spikes(runs: Sequence[Run], t: Thresholds) -> list[SessionSpike]:
     """Classify every run (sorted by start) against the longest run of any kind in [start - lookback, start).
 
     A sliding-window maximum over a monotonic deque keeps this O(n). Runs sharing a start time are judged together,
-    each only against runs strictly before it.
+    each only against runs strictly before it. (Every report runs this over its 200 days of runs, so the loop
+    compares dates rather than building timedeltas per run.)
     """
     lookback = timedelta(days=t.session_lookback_days)
     window: deque[tuple[datetime, float]] = deque()  # runs of the window, distances strictly decreasing
     out: list[SessionSpike] = []
-    first_day = runs[0].local_day if runs else None
+    # PRODUCT.md: a run is judged only when 14 of the 30 days before it are covered by the history
+    judged_from = runs[0].local_day + timedelta(days=MIN_BASELINE_DAYS) if runs else None
+    n = len(runs)
     i = 0
-    while i < len(runs):
+    while i < n:
         start = runs[i].start_utc
-        j = i
-        while j < len(runs) and runs[j].start_utc == start:
+        j = i + 1
+        while j < n and runs[j].start_utc == start:
             j += 1
-        while window and window[0][0] < start - lookback:
+        horizon = start - lookback
+        while window and window[0][0] < horizon:
             window.popleft()
         baseline = window[0][1] if window else None
-        if first_day is not None and (runs[i].local_day - first_day).days < MIN_BASELINE_DAYS:
-            baseline = None  # PRODUCT.md: judged only when 14 of the 30 days before it are covered by the history
-        group: list[SessionSpike] = []
-        for run in runs[i:j]:
+        if judged_from is not None and runs[i].local_day < judged_from:
+            baseline = None
+        group = runs[i:j]
+        for run in group:
             if baseline is None or run.distance_m <= 0:
-                group.append(SessionSpike(run, baseline, None, None))
+                out.append(SessionSpike(run, baseline, None, None))
                 continue
             pct = (run.distance_m / baseline - 1.0) * 100.0
-            group.append(SessionSpike(run, baseline, pct, spike_tier(pct, t)))
-        for s in group:
-            if s.run.distance_m > 0:
-                while window and window[-1][1] <= s.run.distance_m:
+            out.append(SessionSpike(run, baseline, pct, spike_tier(pct, t)))
+        for run in group:
+            if run.distance_m > 0:
+                while window and window[-1][1] <= run.distance_m:
                     window.pop()
-                window.append((s.run.start_utc, s.run.distance_m))
-        out.extend(group)
+                window.append((run.start_utc, run.distance_m))
         i = j
     return out
 
