@@ -43,7 +43,7 @@ _CHART = TypeAdapter(list[WeekPoint])
 def engine_fingerprint() -> str:
     """The code a report comes from, hashed (read once per process): every source and data file of
     `advisor.domain`, and the read path that turns rows into the engine's values (`advisor.store.history`, this
-    module, `advisor.services.knee`).
+    module, `advisor.services.knee`), and what a chart keeps of a report (`advisor.services.week_ends`).
 
     A hand-kept version number would be forgotten on the first fix of a rule, and a report kept by the old rule
     would be shown until the next write; the code itself cannot be forgotten.
@@ -56,6 +56,7 @@ def engine_fingerprint() -> str:
     files = sorted(p for p in root.rglob("*") if p.suffix in {".py", ".toml"})
     files += [Path(m.__file__) for m in (advisor.store.history, advisor.services.knee) if m.__file__]
     files.append(Path(__file__))
+    files.append(Path(__file__).with_name("week_ends.py"))  # what a chart keeps of a report (its digest's engine)
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")

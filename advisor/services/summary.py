@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from advisor.domain.advice.report import KneeReport
 from advisor.domain.advice.summary import (
     CHART_WEEKS,
     ActivityLine,
@@ -29,6 +28,7 @@ from advisor.services.activities import list_activities, local_date
 from advisor.services.context import AthleteContext
 from advisor.services.current import report_for
 from advisor.services.knee import assess_athlete
+from advisor.services.week_ends import WeekEnd, week_ends
 from advisor.store.history import HistorySpan, read_history_span
 
 __all__ = [
@@ -81,40 +81,37 @@ def week_just_ended(today: date) -> str:
 
 def _chart(
     rt: AthleteContext, monday: date, as_of: date, today: date | None = None
-) -> tuple[list[KneeReport], list[WeekPoint], HistorySpan]:
-    """The 12 chart weeks ending with the week of `monday` (cut at `as_of`): each week's report and its bar, and
-    the history read for them (from the Sunday before the first week to `today`, default `as_of`).
+) -> tuple[list[WeekEnd], list[WeekPoint], HistorySpan]:
+    """The 12 chart weeks ending with the week of `monday` (cut at `as_of`): what the engine said at the end of
+    each (and on the Sunday before the first), their bars, and the history read for them (from that Sunday to
+    `today`, default `as_of`).
 
-    Reports at the end of each of the 12 chart weeks, plus the Sunday before the first: week k's cap is the cap
-    the engine gave on the Sunday before it, its threshold what the engine knew at its end. The history is read
-    once and each of the 13 days is cut from it exactly as a read for that day alone would be
-    (`HistorySpan.at`): one read instead of 13.
+    Week k's cap is the cap the engine gave on the Sunday before it, its threshold what the engine knew at its end.
+    The history is read once and each of the 13 days is cut from it exactly as a read for that day alone would be
+    (`HistorySpan.at`); the days whose inputs have not changed since a chart last asked are not assessed again
+    (advisor.services.week_ends).
     """
     first_monday = monday - timedelta(weeks=CHART_WEEKS - 1)
     before_day = first_monday - timedelta(days=1)
     span = read_history_span(rt.db, rt.athlete_id, rt.settings.tz, before_day, max(as_of, today or as_of))
-
-    def report(day: date) -> KneeReport:
-        return assess_athlete(rt.settings, day, span.at(day))
-
-    before = report(before_day)
-    week_reports = [report(min(first_monday + timedelta(weeks=k, days=6), as_of)) for k in range(CHART_WEEKS)]
-    caps_before = [before, *week_reports[:-1]]
+    days = [before_day, *(min(first_monday + timedelta(weeks=k, days=6), as_of) for k in range(CHART_WEEKS))]
+    found = week_ends(rt, span, days)
+    ends = [found[day] for day in days[1:]]
     scores: dict[str, list[int]] = {}
     for p in span.pain:
         if first_monday <= p.day <= as_of:
             scores.setdefault(iso_week(p.day), []).append(p.score)
     chart = [
         WeekPoint(
-            label=f"W{r.weeks[-1].start.isocalendar().week:02d}",
-            distance_km=r.weeks[-1].distance_km,
-            cap_km=c.caps.weekly_distance_km,
-            threshold_km=r.pain_threshold.distance_7d_km,
-            pain_scores=scores.get(r.weeks[-1].week, []),
+            label=f"W{end.week_start.isocalendar().week:02d}",
+            distance_km=end.distance_km,
+            cap_km=before.weekly_cap_km,
+            threshold_km=end.threshold_km,
+            pain_scores=scores.get(end.week, []),
         )
-        for r, c in zip(week_reports, caps_before, strict=True)
+        for end, before in zip(ends, [found[before_day], *ends[:-1]], strict=True)
     ]
-    return week_reports, chart, span
+    return ends, chart, span
 
 
 def chart_weeks(rt: AthleteContext, today: date) -> list[WeekPoint]:
@@ -135,8 +132,8 @@ def summary_view(rt: AthleteContext, week: str | None = None, today: date | None
     sunday = monday + timedelta(days=6)
     as_of = min(sunday, today)
 
-    week_reports, chart, span = _chart(rt, monday, as_of, today)
-    finished = week_reports[-1]
+    ends, chart, span = _chart(rt, monday, as_of, today)
+    finished = assess_athlete(settings, as_of, span.at(as_of))  # the week's whole aggregate, not only its numbers
     main = finished
     if today > as_of:  # this week's advice: today's report, the stored one when today is the runner's today
         main = report_for(rt.db, rt.athlete_id, settings, today, settings.today(), span.at(today))
@@ -171,8 +168,8 @@ def summary_view(rt: AthleteContext, week: str | None = None, today: date | None
         end=sunday,
         report=main,
         last_week=finished.weeks[-1],
-        last_week_cap_km=week_reports[-2].caps.weekly_distance_km,
-        last_week_next_run_cap_km=week_reports[-2].caps.next_run_km,
+        last_week_cap_km=ends[-2].weekly_cap_km,
+        last_week_next_run_cap_km=ends[-2].next_run_cap_km,
         activities=activities,
         pain=pain,
         chart=chart,

@@ -62,6 +62,12 @@ class Wanted:
     first: date | None = None
 
 
+type StairRow = tuple[date, str, float | None, float | None, int | None]
+"""A stairs row as read (day, source, floors up, floors down, steps); `stair_days` makes the engine's values."""
+type DayInputs = tuple[list[Run], list[PainEntry], list[StairRow], list[Assessment], list[RehabSession]]
+"""The rows one day's `History` is made of (`HistorySpan.inputs`)."""
+
+
 @dataclass(frozen=True)
 class HistorySpan:
     """One athlete's rows read once for every day from `first` to `last`; `at(day)` cuts the `History` the engine
@@ -71,21 +77,27 @@ class HistorySpan:
     last: date
     runs: list[Run]
     pain: list[PainEntry]
-    stair_rows: list[tuple[date, str, float | None, float | None, int | None]]
+    stair_rows: list[StairRow]
     assessments: list[Assessment]
     rehab: list[RehabSession]
 
     def at(self, as_of: date) -> History:
+        runs, pain, stair_rows, assessments, rehab = self.inputs(as_of)
+        return History(runs, pain, stair_days(stair_rows), assessments, rehab)
+
+    def inputs(self, as_of: date) -> DayInputs:
+        """The rows `at(as_of)` is made of, the stairs still as rows: all a report for that day depends on (what
+        advisor.services.week_ends digests), without building the day's `History`."""
         if not self.first <= as_of <= self.last:
             raise ValueError(f"{as_of} is outside the span read, {self.first} to {self.last}")
         start = window_start(as_of)
         lo, hi = midnight_utc(start), midnight_utc(as_of + timedelta(days=WINDOW_MARGIN_DAYS))
-        return History(
-            runs=[r for r in self.runs if lo <= r.start_utc < hi],
-            pain=[p for p in self.pain if p.day <= as_of],
-            stairs=stair_days(s for s in self.stair_rows if start <= s[0] <= as_of),
-            assessments=[a for a in self.assessments if a.day <= as_of],
-            rehab=[r for r in self.rehab if r.day <= as_of],
+        return (
+            [r for r in self.runs if lo <= r.start_utc < hi],
+            [p for p in self.pain if p.day <= as_of],
+            [s for s in self.stair_rows if start <= s[0] <= as_of],
+            [a for a in self.assessments if a.day <= as_of],
+            [r for r in self.rehab if r.day <= as_of],
         )
 
 

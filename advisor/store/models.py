@@ -298,3 +298,17 @@ class StoredReport(Base):
     chart: Mapped[str | None] = mapped_column(Text)
     """The 12-week chart's points for the same day and data, as JSON (None until a page or a mail asks for it)."""
     computed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WeekEndRow(Base):
+    """What the engine said at the end of one day, as much as a chart needs, under a digest of all it read
+    (advisor.store.week_ends). No foreign key, like `stored_reports`: a row whose inputs are gone can never match."""
+
+    __tablename__ = "week_ends"
+    __table_args__ = (UniqueConstraint("athlete_id", "day", name="uq_week_ends_athlete_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    digest: Mapped[str] = mapped_column(String(64))
+    facts: Mapped[str] = mapped_column(Text)

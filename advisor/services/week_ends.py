@@ -1,0 +1,98 @@
+"""The chart's week ends: what the engine says at the end of each chart week, kept under a digest of its inputs.
+
+A report is a pure function of the engine, the settings, the day and the history cut for that day
+(`assess_athlete(settings, day, span.at(day))`). The weekly chart takes a few numbers from the report of 13 days —
+each week's last day, and the day before the first week — and twelve of those days were last week's chart's too.
+So each day's numbers are kept (advisor.store.week_ends) under a SHA-256 of all four inputs: the engine's
+fingerprint, the settings' fingerprint, the day, and the `repr` of every row the cut is made of (the runs, the
+pain log, the stairs rows, the assessments, the rehab sessions: frozen dataclasses and tuples of dates, numbers
+and text, whose `repr` says every field). Kept numbers are used only under the same digest, so they are what the
+engine would say now; a late-logged score, an excluded run or a new release gives another digest and the day is
+assessed again.
+tests/test_week_ends.py holds the kept numbers to fresh assessments through such changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from pydantic import TypeAdapter
+
+from advisor.domain.advice.report import KneeReport
+from advisor.services.current import report_key
+from advisor.services.knee import assess_athlete
+from advisor.store.week_ends import read_week_ends, save_week_ends
+
+if TYPE_CHECKING:
+    from advisor.services.context import AthleteContext
+    from advisor.store.history import DayInputs, HistorySpan
+
+__all__ = ["WeekEnd", "input_digest", "week_ends"]
+
+
+@dataclass(frozen=True)
+class WeekEnd:
+    """The numbers a chart takes from the report of one day."""
+
+    weekly_cap_km: float | None
+    """The weekly cap given that day, for the 7 days after it (the next chart week's cap)."""
+    next_run_cap_km: float | None
+    threshold_km: float | None
+    """The 7-day pain threshold known at the end of that day."""
+    week: str
+    """The ISO week the day ends (or cuts), and its aggregate:"""
+    week_start: date
+    distance_km: float
+
+
+_JSON = TypeAdapter(WeekEnd)
+
+
+def of_report(report: KneeReport) -> WeekEnd:
+    """The numbers of `report` a chart takes, in `WeekEnd`'s field order."""
+    caps, week = report.caps, report.weeks[-1]
+    threshold = report.pain_threshold.distance_7d_km
+    return WeekEnd(caps.weekly_distance_km, caps.next_run_km, threshold, week.week, week.start, week.distance_km)
+
+
+def week_ends(rt: AthleteContext, span: HistorySpan, days: Sequence[date]) -> dict[date, WeekEnd]:
+    """Each of `days`' numbers: kept ones whose inputs are unchanged, the rest assessed (and kept), in one read and
+    at most one write."""
+    reprs: dict[int, tuple[object, str]] = {}
+    digests = {day: input_digest(rt, day, span.inputs(day), reprs) for day in days}
+    kept = read_week_ends(rt.db, rt.athlete_id, days)
+    found: dict[date, WeekEnd] = {}
+    fresh: dict[date, tuple[str, str]] = {}
+    for day in days:
+        digest = digests[day]
+        if day in kept and kept[day][0] == digest:
+            found[day] = _JSON.validate_json(kept[day][1])
+            continue
+        found[day] = of_report(assess_athlete(rt.settings, day, span.at(day)))
+        fresh[day] = (digest, _JSON.dump_json(found[day]).decode())
+    save_week_ends(rt.db, rt.athlete_id, fresh)
+    return found
+
+
+def input_digest(
+    rt: AthleteContext, day: date, inputs: DayInputs, reprs: dict[int, tuple[object, str]] | None = None
+) -> str:
+    """SHA-256 of everything `assess_athlete(rt.settings, day, span.at(day))` reads: the settings, the engine, the
+    day and `span.inputs(day)`, the rows the day's history is made of. `reprs` caches each row's `repr` by identity
+    across the days of one span (they share their rows); it holds the row too, so no identity is reused by another
+    object while the cache lives."""
+    reprs = {} if reprs is None else reprs
+    key = report_key(rt.settings, day)
+    digest = hashlib.sha256(f"{key.engine}\0{key.settings}\0{day.isoformat()}".encode())
+    for part in inputs:
+        digest.update(b"\x1d")
+        for value in part:
+            cached = reprs.get(id(value))
+            if cached is None:
+                cached = reprs[id(value)] = (value, repr(value))
+            digest.update(cached[1].encode() + b"\x1e")
+    return digest.hexdigest()
