@@ -197,7 +197,10 @@ def test_status_fits_an_80_by_24_terminal_with_the_caps_on_it(tmp_path: Path, cl
 
 def test_old_or_missing_data_says_so_and_a_future_as_of_is_refused(tmp_path: Path, cli) -> None:
     empty = cli("status", "--as-of", "2026-05-20").stdout
-    assert "No activities yet: `advisor import PATH` or `advisor sync`." in empty
+    assert (
+        "No activities yet: `advisor import PATH`, or `advisor sync` for Garmin; and `advisor profile set`"
+        in " ".join(empty.split())
+    )
     import_runs(cli, tmp_path / "a", [(date(2026, 5, 14), 8.0)])
     old = cli("status", "--as-of", "2026-11-20").stdout
     assert "Your newest run is from 14 May 2026; use `--as-of 2026-05-14` to see that week." in old

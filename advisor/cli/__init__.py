@@ -40,6 +40,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
     "doctor": "advisor.cli.doctor",
     "serve": "advisor.cli.serve",
     "athlete": "advisor.cli.athlete",
+    "profile": "advisor.cli.profile",
     "team": "advisor.cli.team",
 }
 """Every top-level command but the root's own `import`, and the module whose Typer app holds it, in the order the

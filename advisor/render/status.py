@@ -37,7 +37,10 @@ def data_note(report: KneeReport, newest: date | None, starts: date | None = Non
         when = f"{starts.day} {starts:%B %Y}"
         return f"Your history starts on {when}: use `--as-of {starts.isoformat()}` or later."
     if newest is None:
-        return "No activities yet: `advisor import PATH` or `advisor sync`."
+        return (
+            "No activities yet: `advisor import PATH`, or `advisor sync` for Garmin; and `advisor profile set` your "
+            "time zone, units and heart rates."
+        )
     if (report.as_of - newest).days > STALE_DAYS:
         when = f"{newest.day} {newest:%B %Y}"
         return f"Your newest run is from {when}; use `--as-of {newest.isoformat()}` to see that week."

@@ -20,9 +20,9 @@ PHONE_WORDS: dict[str, str] = {
     "(`advisor pain assessed --cleared`)": "(record it on the Clinic page)",
     "Log it with `advisor pain assessed` when it has.": "Record it on the Clinic page when it has.",
     "(log your mornings with `advisor pain log --when morning`)": "(log your mornings on the Pain page)",
-    "No activities yet: `advisor import PATH` or `advisor sync`.": (
-        "No activities yet: import your runs, or sync Garmin, on the computer that runs advisor."
-    ),
+    "No activities yet: `advisor import PATH`, or `advisor sync` for Garmin; and `advisor profile set` your time "
+    "zone, units and heart rates.": "No activities yet: import your runs, or sync Garmin, on the computer that runs "
+    "advisor, and set your profile there.",
 }
 """Each command as the engine writes it (with its brackets or sentence), and what the phone page says instead."""
 _AS_OF = re.compile(r"; use `--as-of [0-9-]+` to see that week\.")
