@@ -20,7 +20,7 @@ from rich.text import Text
 from advisor.domain.advice.rehab import RehabRoutine
 from advisor.domain.advice.report import KneeReport
 from advisor.render.first_screen import SHOWN_AS_CAPS, cap_lines, listed_advice, rest_and_swap
-from advisor.render.units import Units, distance
+from advisor.render.units import Units, distance, elevation, elevation_unit
 
 SEVERITY_STYLE = {"high": "bold red", "caution": "yellow", "info": "cyan"}
 PAGE_LINES = 24
@@ -170,7 +170,7 @@ def _marked(block: Block) -> RenderableType:
 def _weeks_table(report: KneeReport, units: Units) -> Table:
     unit = "mi" if units == "mi" else "km"
     table = Table(title="Last 8 weeks", title_justify="left")
-    for header in ("week", unit, "runs", "longest", "descent m", "steep ↓", "floors ↓", "pain"):
+    for header in ("week", unit, "runs", "longest", f"descent {elevation_unit(units)}", "steep ↓", "floors ↓", "pain"):
         table.add_column(header, justify="left" if header == "week" else "right")
     for w in report.weeks:
         table.add_row(
@@ -178,7 +178,7 @@ def _weeks_table(report: KneeReport, units: Units) -> Table:
             distance(w.distance_m, units, 1, unit=False),
             str(w.runs),
             distance(w.longest_run_m, units, 1, unit=False),
-            f"{w.descent_m:.0f}",
+            elevation(w.descent_m, units, unit=False),
             distance(w.steep_downhill_m, units, 2, unit=False),
             "-" if w.floors_descended is None else f"{w.floors_descended:.0f}",
             "-" if w.worst_pain is None else f"{w.worst_pain}/10",
