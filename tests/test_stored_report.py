@@ -123,6 +123,17 @@ def test_every_cli_write_leaves_no_stale_report(cli, database_url: str, isolated
     assert cli("pain", "delete", str(swelling.id)).exit_code == 0
     walk.check("deleting the swelling logged by mistake")
 
+    [rehab] = json.loads(cli("rehab", "list", "--json").stdout)["rehab"]
+    for step, args in [
+        ("deleting the rehab session", ("rehab", "delete", str(rehab["id"]))),
+        ("deleting the floors logged today", ("stairs", "delete", "today")),
+        ("calling the 16 km a run again", ("activity", "set", str(activity_id), "--sport", "running")),
+        ("deleting the 16 km run for good", ("activity", "delete", str(activity_id), "--yes")),
+    ]:
+        result = cli(*args)
+        assert result.exit_code == 0, (step, result.stderr)
+        walk.check(step)
+
 
 def test_a_coachs_athlete_settings_and_the_team_list_are_never_stale(cli, database_url: str) -> None:
     assert cli("athlete", "add", "ana", "--timezone", "Europe/Madrid").exit_code == 0

@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from advisor.cli.common import SINCE_HELP, fail, known_id, open_runtime, parse_date
+from advisor.cli.common import SINCE_HELP, Yes, confirmed, fail, known_id, open_runtime, parse_date
 from advisor.errors import CorrectionError, InputError
 
 if TYPE_CHECKING:
     from advisor.bootstrap import Runtime
+    from advisor.store.activities import StoredActivity
 
 app = typer.Typer()
 """This module's commands; `advisor.cli` adds them to the root."""
@@ -96,19 +97,26 @@ def activities_command(
     activities_table(rows, tz, rt.settings.profile.units)
 
 
+def _activity(ctx: typer.Context, activity_id: int) -> tuple[Runtime, StoredActivity]:
+    """The runtime and the activity an `activity` command names, or one sentence that there is none (exit 2)."""
+    from advisor.services.corrections import get_activity
+
+    rt = open_runtime(ctx)
+    _check_id(rt, activity_id)
+    try:
+        return rt, get_activity(rt.db, rt.athlete_id, activity_id)
+    except CorrectionError as error:
+        fail(str(error))
+
+
 @activity_app.command("show")
 def show_command(ctx: typer.Context, activity_id: ID, as_json: JSON = False) -> None:
     """The activity in detail: distance, time, pace, climb, steep descent, cadence, HR, load, the file's totals."""
     from advisor.render.activity import activity_detail_json, print_activity
     from advisor.services.activities import activity_json
-    from advisor.services.corrections import activity_sources, get_activity
+    from advisor.services.corrections import activity_sources
 
-    rt = open_runtime(ctx)
-    _check_id(rt, activity_id)
-    try:
-        activity = get_activity(rt.db, rt.athlete_id, activity_id)
-    except CorrectionError as error:
-        fail(str(error))
+    rt, activity = _activity(ctx, activity_id)
     sources = activity_sources(rt.db, rt.athlete_id, activity)
     tz = rt.settings.tz
     if as_json:
@@ -139,6 +147,22 @@ def exclude_command(ctx: typer.Context, activity_id: ID) -> None:
     typer.echo(
         f"Excluded activity {activity.id}: it counts nowhere now. `advisor activity include {activity.id}` undoes it."
     )
+
+
+@activity_app.command("delete")
+def delete_command(ctx: typer.Context, activity_id: ID, yes: Yes = False) -> None:
+    """Delete an activity for good (exclude keeps it); importing its file again brings it back."""
+    from advisor.services.corrections import delete_activity
+
+    rt, activity = _activity(ctx, activity_id)
+    day = activity.start_utc.astimezone(rt.settings.tz).date().isoformat()
+    confirmed(f"Delete activity {activity_id} ({activity.sport.replace('_', ' ')} on {day}) for good?", yes)
+    try:
+        gone, file_too = delete_activity(rt.db, rt.athlete_id, activity_id)
+    except CorrectionError as error:
+        fail(str(error))
+    again = " Importing its file again brings it back." if file_too else ""
+    typer.echo(f"Deleted activity {gone.id}.{again}")
 
 
 @activity_app.command("include")

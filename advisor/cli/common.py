@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -90,3 +91,35 @@ def known_id(rt: Runtime, value: int, missing: str) -> int:
     if not 1 <= value <= rt.largest_id:
         fail(missing)
     return value
+
+
+Yes = Annotated[bool, typer.Option("--yes", help="Do it without asking (for scripts).")]
+
+
+def confirmed(question: str, yes: bool) -> None:
+    """Go on only when the runner says so (`--yes` says it for a script); without a terminal to ask on, the command
+    says how to confirm instead of deleting anything (exit 2); a "no" ends it with nothing changed."""
+    import sys
+
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail(f"{question.rstrip('?')}: add --yes to confirm (nothing was changed)")
+    if not typer.confirm(question, default=False):
+        typer.echo("Nothing was changed.")
+        raise typer.Exit(1)
+
+
+def delete_entry(
+    ctx: typer.Context, entry_id: int, noun: str, listing: str, delete: Callable[[Any, int, int], None]
+) -> None:
+    """`pain delete ID`, `rehab delete ID`: one of the runner's log entries removed, or one sentence why not."""
+    from advisor.errors import InputError
+
+    rt = open_runtime(ctx)
+    known_id(rt, entry_id, f"there is no {noun} with id {entry_id} (see `{listing}`)")
+    try:
+        delete(rt.db, rt.athlete_id, entry_id)
+    except InputError as error:
+        fail(str(error))
+    typer.echo(f"Deleted {noun} {entry_id}.")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from advisor.cli.common import DATE_HELP, SINCE_HELP, fail, known_id, open_runtime, parse_date
+from advisor.cli.common import DATE_HELP, SINCE_HELP, delete_entry, fail, open_runtime, parse_date
 from advisor.errors import InputError
 from advisor.render.text import printable
 
@@ -147,13 +147,7 @@ def pain_delete(ctx: typer.Context, entry_id: Annotated[int, typer.Argument(help
     """Delete a pain entry logged by mistake."""
     from advisor.services.knee import delete_pain
 
-    rt = open_runtime(ctx)
-    known_id(rt, entry_id, f"there is no pain entry with id {entry_id} (see `advisor pain list`)")
-    try:
-        delete_pain(rt.db, rt.athlete_id, entry_id)
-    except InputError as error:
-        fail(str(error))
-    typer.echo(f"Deleted pain entry {entry_id}.")
+    delete_entry(ctx, entry_id, "pain entry", "advisor pain list", delete_pain)
 
 
 @stairs_app.command("log")
@@ -162,18 +156,57 @@ def stairs_log(
     floors: Annotated[float, typer.Option("--floors", help="Floors walked down (and up) that day.")],
     floors_up: Annotated[float | None, typer.Option("--floors-up", help="Floors up, if different.")] = None,
     day: Annotated[str | None, typer.Option("--date", help=DATE_HELP)] = None,
+    add: Annotated[bool, typer.Option("--add", help="Add to the floors already logged that day.")] = False,
 ) -> None:
-    """Log the floors of stairs you walked on a day (a watch or Garmin sync fills this on its own)."""
+    """Log the floors of stairs you walked on a day (a watch or Garmin sync fills this on its own); a second log
+    for the same day replaces the first, unless --add."""
     from advisor.services.knee import log_stairs
 
     rt = open_runtime(ctx)
     today = rt.settings.today()
     when = parse_date(day, "--date", today) if day else today
     try:
-        log_stairs(rt.db, rt.athlete_id, floors, floors_up, when, today)
+        earlier = log_stairs(rt.db, rt.athlete_id, floors, floors_up, when, today, add=add)
     except InputError as error:
         fail(str(error))
-    typer.echo(f"Logged {floors:g} floors down on {when.isoformat()}.")
+    if earlier is None:
+        typer.echo(f"Logged {floors:g} floors down on {when.isoformat()}.")
+    elif add:
+        typer.echo(f"Added {floors:g} floors down on {when.isoformat()}: {earlier[1] + floors:g} in all that day.")
+    else:
+        typer.echo(
+            f"Logged {floors:g} floors down on {when.isoformat()}, replacing the {earlier[1]:g} logged before "
+            "(`--add` adds instead)."
+        )
+
+
+@stairs_app.command("list")
+def stairs_list(ctx: typer.Context, since: Annotated[str | None, typer.Option(help=SINCE_HELP)] = None) -> None:
+    """The floors of each day, from every source (the watch, Garmin, your own log)."""
+    from advisor.services.knee import list_stairs
+
+    rt = open_runtime(ctx)
+    rows = list_stairs(rt.db, rt.athlete_id, parse_date(since, "--since", rt.settings.today()) if since else None)
+    if not rows:
+        typer.echo("No stairs yet: `advisor stairs log --floors N`, or a watch that counts floors.")
+    for r in rows:
+        up = "-" if r.floors_up is None else f"{r.floors_up:g}"
+        down = "-" if r.floors_down is None else f"{r.floors_down:g}"
+        typer.echo(f"{r.day.isoformat()}  {r.source:<15} {down:>6} down  {up:>6} up")
+
+
+@stairs_app.command("delete")
+def stairs_delete(ctx: typer.Context, day: Annotated[str, typer.Argument(help="The day (YYYY-MM-DD or -N).")]) -> None:
+    """Delete the floors you logged for a day (a watch's count for it stays)."""
+    from advisor.services.knee import delete_stairs
+
+    rt = open_runtime(ctx)
+    when = parse_date(day, "DAY", rt.settings.today())
+    try:
+        delete_stairs(rt.db, rt.athlete_id, when)
+    except InputError as error:
+        fail(str(error))
+    typer.echo(f"Deleted the floors you logged for {when.isoformat()}.")
 
 
 @app.command("status")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from advisor.cli.common import DATE_HELP, SINCE_HELP, fail, open_runtime, parse_date
+from advisor.cli.common import DATE_HELP, SINCE_HELP, delete_entry, fail, open_runtime, parse_date
 from advisor.errors import InputError
 from advisor.render.text import printable
 
@@ -91,6 +91,16 @@ def rehab_list(
             str(r.id), r.day.isoformat(), yes[r.strength], yes[r.mobility], yes[r.band], pain, printable(r.note or "")
         )
     Console().print(table)
+
+
+@rehab_app.command("delete")
+def rehab_delete(
+    ctx: typer.Context, entry_id: Annotated[int, typer.Argument(help="The id from `rehab list`.")]
+) -> None:
+    """Delete a rehab session logged by mistake."""
+    from advisor.services.rehab import delete_rehab
+
+    delete_entry(ctx, entry_id, "rehab session", "advisor rehab list", delete_rehab)
 
 
 @app.command("routine")

@@ -79,6 +79,15 @@ def include_activity(db: Database, athlete_id: int, activity_id: int) -> StoredA
     return _found(correct_activity(db, athlete_id, activity_id, lambda _: {"excluded": False}), activity_id)
 
 
+def delete_activity(db: Database, athlete_id: int, activity_id: int) -> tuple[StoredActivity, bool]:
+    """Delete an activity for good (`exclude_activity` keeps it); with its file's record when nothing else came from
+    that file, so importing the file again brings it back. Returns it as it was, and whether the file may be
+    imported again."""
+    from advisor.store.activities import delete_activity as delete
+
+    return _found_pair(delete(db, athlete_id, activity_id), activity_id)
+
+
 def set_sport(
     db: Database, athlete_id: int, activity_id: int, sport: str, sub_sport: str | None = None
 ) -> StoredActivity:
@@ -117,6 +126,12 @@ def sport_correction(activity: StoredActivity, sport: str, sub: str | None) -> M
         "file_sub_sport": file_sub,
         "avg_cadence_spm": cadence,
     }
+
+
+def _found_pair(found: tuple[StoredActivity, bool] | None, activity_id: int) -> tuple[StoredActivity, bool]:
+    if found is None:
+        raise CorrectionError(f"there is no activity {activity_id}; `advisor activities` lists their ids")
+    return found
 
 
 def _found(activity: StoredActivity | None, activity_id: int) -> StoredActivity:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from advisor.store.activities import StoredActivity
     from advisor.store.db import Database
     from advisor.store.history import History
+    from advisor.store.logs import StairsEntry
 
 MAX_NOTE_CHARS = 2000
 
@@ -90,9 +91,17 @@ def delete_pain(db: Database, athlete_id: int, entry_id: int) -> None:
 
 
 def log_stairs(
-    db: Database, athlete_id: int, floors_down: float, floors_up: float | None, day: date, today: date
-) -> None:
-    """The runner's own count of floors for a day without a watch that counts them; replaces an earlier entry."""
+    db: Database,
+    athlete_id: int,
+    floors_down: float,
+    floors_up: float | None,
+    day: date,
+    today: date,
+    *,
+    add: bool = False,
+) -> tuple[float, float] | None:
+    """The runner's own count of floors for a day without a watch that counts them; replaces an earlier entry of
+    theirs for that day, or adds to it (`add`). Returns the earlier entry (up, down), None when there was none."""
     if floors_down < 0 or (floors_up is not None and floors_up < 0):
         raise InputError("--floors must be zero or more")
     if floors_down > 1000:
@@ -101,7 +110,23 @@ def log_stairs(
         raise InputError(f"--date {day.isoformat()} is in the future (today is {today.isoformat()})")
     from advisor.store.logs import put_manual_stairs
 
-    put_manual_stairs(db, athlete_id, day, floors_up if floors_up is not None else floors_down, floors_down)
+    up = floors_up if floors_up is not None else floors_down
+    return put_manual_stairs(db, athlete_id, day, up, floors_down, add=add)
+
+
+def list_stairs(db: Database, athlete_id: int, since: date | None = None) -> list[StairsEntry]:
+    """Every stored day of floors, from every source, oldest first."""
+    from advisor.store.logs import read_stairs
+
+    return read_stairs(db, athlete_id, since)
+
+
+def delete_stairs(db: Database, athlete_id: int, day: date) -> None:
+    """Delete the floors the runner logged for `day` (a watch's count for the day stays)."""
+    from advisor.store.logs import delete_manual_stairs
+
+    if not delete_manual_stairs(db, athlete_id, day):
+        raise InputError(f"you logged no floors for {day.isoformat()} (see `advisor stairs list`)")
 
 
 def assess_history(db: Database, athlete_id: int, settings: Settings, as_of: date) -> KneeReport:

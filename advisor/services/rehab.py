@@ -65,6 +65,13 @@ def list_rehab(db: Database, athlete_id: int, since: date | None = None) -> list
     return read_rehab(db, athlete_id, since)
 
 
+def delete_rehab(db: Database, athlete_id: int, entry_id: int) -> None:
+    from advisor.store.logs import delete_rehab as delete
+
+    if not delete(db, athlete_id, entry_id):
+        raise InputError(f"there is no rehab session with id {entry_id} (see `advisor rehab list`)")
+
+
 def record_assessment(
     db: Database, athlete_id: int, cleared: bool, day: date | None, note: str | None, today: date
 ) -> Assessment:

@@ -134,6 +134,29 @@ def correct_activity(db: Database, athlete_id: int, activity_id: int, correction
         return stored_activity(row)
 
 
+def delete_activity(db: Database, athlete_id: int, activity_id: int) -> tuple[StoredActivity, bool] | None:
+    """Delete one activity, and its file's record when no other activity came from that file (so the same file
+    imports again); returns the activity as it was and whether the file's record went too, None when there is none.
+    One transaction: both go, or neither."""
+    from sqlalchemy import delete, func, select
+
+    from advisor.store.models import Activity, SourceFile
+
+    with db.transaction() as session:
+        row = _row(session, athlete_id, activity_id, for_update=True)
+        if row is None:
+            return None
+        gone = stored_activity(row)
+        session.delete(row)
+        session.flush()
+        others = session.scalar(
+            select(func.count()).select_from(Activity).where(Activity.source_file_id == gone.source_file_id)
+        )
+        if not others:
+            session.execute(delete(SourceFile).where(SourceFile.id == gone.source_file_id))
+        return gone, not others
+
+
 def _row(session: Any, athlete_id: int, activity_id: int, *, for_update: bool = False) -> Activity | None:
     from sqlalchemy import select
 

@@ -139,11 +139,18 @@ def delete_pain(db: Database, athlete_id: int, entry_id: int) -> bool:
         return bool(result.rowcount)
 
 
-def put_manual_stairs(db: Database, athlete_id: int, day: date, floors_up: float, floors_down: float) -> None:
-    """The runner's own floors for `day`, replacing an earlier entry of theirs for that day (a watch's stay)."""
+def put_manual_stairs(
+    db: Database, athlete_id: int, day: date, floors_up: float, floors_down: float, *, add: bool = False
+) -> tuple[float, float] | None:
+    """The runner's own floors for `day`, replacing an earlier entry of theirs for that day (a watch's stay), or
+    added to it (`add`); returns what that entry was (up, down), None when there was none."""
     from advisor.store.models import DailyStairs
 
     with db.transaction() as session:
+        before = session.get(DailyStairs, (athlete_id, day, "manual"))
+        earlier = None if before is None else (before.floors_up or 0.0, before.floors_down or 0.0)
+        if add and earlier is not None:
+            floors_up, floors_down = floors_up + earlier[0], floors_down + earlier[1]
         session.merge(
             DailyStairs(
                 athlete_id=athlete_id,
@@ -155,3 +162,56 @@ def put_manual_stairs(db: Database, athlete_id: int, day: date, floors_up: float
                 updated_at=datetime.now(UTC),
             )
         )
+        return earlier
+
+
+@dataclass(frozen=True)
+class StairsEntry:
+    """One day's floors from one source, as stored."""
+
+    day: date
+    source: str
+    floors_up: float | None
+    floors_down: float | None
+
+
+def read_stairs(db: Database, athlete_id: int, since: date | None = None) -> list[StairsEntry]:
+    """The athlete's stair days, oldest first (every source: the watch's, Garmin's and their own)."""
+    from sqlalchemy import select
+
+    from advisor.store.models import DailyStairs
+
+    query = select(DailyStairs).where(DailyStairs.athlete_id == athlete_id)
+    if since is not None:
+        query = query.where(DailyStairs.day >= since)
+    with db.transaction() as session:
+        rows = session.scalars(query.order_by(DailyStairs.day, DailyStairs.source)).all()
+        return [StairsEntry(r.day, r.source, r.floors_up, r.floors_down) for r in rows]
+
+
+def delete_manual_stairs(db: Database, athlete_id: int, day: date) -> bool:
+    """Delete the floors the athlete logged for `day`; False when they logged none (a watch's count stays)."""
+    from sqlalchemy import delete
+
+    from advisor.store.models import DailyStairs
+
+    with db.transaction() as session:
+        result = session.execute(
+            delete(DailyStairs).where(
+                DailyStairs.athlete_id == athlete_id, DailyStairs.day == day, DailyStairs.source == "manual"
+            )
+        )
+        return bool(result.rowcount)
+
+
+def delete_rehab(db: Database, athlete_id: int, entry_id: int) -> bool:
+    """Delete one of the athlete's rehab sessions; False when they have none with that id."""
+    from sqlalchemy import delete
+
+    from advisor.store.models import RehabSessionRow
+
+    with db.transaction() as session:
+        result = session.execute(
+            delete(RehabSessionRow).where(RehabSessionRow.athlete_id == athlete_id, RehabSessionRow.id == entry_id)
+        )
+        return bool(result.rowcount)
