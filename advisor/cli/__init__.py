@@ -41,6 +41,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
     "serve": "advisor.cli.serve",
     "athlete": "advisor.cli.athlete",
     "profile": "advisor.cli.profile",
+    "data": "advisor.cli.data",
     "team": "advisor.cli.team",
 }
 """Every top-level command but the root's own `import`, and the module whose Typer app holds it, in the order the
