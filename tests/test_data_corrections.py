@@ -74,3 +74,39 @@ def test_stairs_logged_twice_replace_unless_added_and_can_be_listed_and_deleted(
     assert day not in cli("stairs", "list").stdout
     none = cli("stairs", "delete", "yesterday")
     assert none.exit_code == 2 and f"you logged no floors for {day}" in none.stderr
+
+
+def test_a_coachs_athlete_is_removed_with_everything_of_theirs_and_only_theirs(cli, tmp_path: Path) -> None:
+    assert cli("athlete", "add", "ana").exit_code == 0
+    assert cli("--athlete", "ana", "import", str(a_run(tmp_path / "ana", 1, 6.0))).exit_code == 0
+    assert cli("--athlete", "ana", "pain", "log", "--score", "3").exit_code == 0
+    assert cli("import", str(a_run(tmp_path / "mine", 1, 4.0))).exit_code == 0
+    assert cli("pain", "log", "--score", "1").exit_code == 0
+
+    unasked = cli("athlete", "remove", "ana")
+    assert unasked.exit_code == 2 and "add --yes to confirm" in unasked.stderr
+    removed = cli("athlete", "remove", "ana", "--yes")
+    assert removed.exit_code == 0 and "1 activities" in removed.stdout and "1 pain entries" in removed.stdout
+    assert "ana" not in cli("athlete", "list").stdout
+    gone = cli("--athlete", "ana", "status")
+    assert gone.exit_code == 2 and "there is no athlete named 'ana'" in gone.stderr
+    mine = json.loads(cli("activities", "--json").stdout)["activities"]
+    assert len(mine) == 1 and len(json.loads(cli("pain", "list", "--json").stdout)["pain"]) == 1, "mine untouched"
+    default = cli("athlete", "remove", "default", "--yes")
+    assert default.exit_code == 2 and "`advisor data delete` empties it" in default.stderr
+    again = cli("athlete", "add", "ana")  # the name is free again, and the new ana starts empty
+    assert (
+        again.exit_code == 0 and json.loads(cli("--athlete", "ana", "activities", "--json").stdout)["activities"] == []
+    )
+
+
+def test_the_default_athletes_data_is_deleted_and_the_report_is_empty_again(cli, tmp_path: Path) -> None:
+    run = a_run(tmp_path / "runs", 1, 6.0)
+    assert cli("import", str(run)).exit_code == 0
+    assert cli("pain", "log", "--score", "4", "--swelling").exit_code == 0
+    assert json.loads(cli("status", "--json").stdout)["paused"], "the swelling pauses running"
+    deleted = cli("data", "delete", "--yes")
+    assert deleted.exit_code == 0 and "1 activities" in deleted.stdout and "1 pain entries" in deleted.stdout
+    report = json.loads(cli("status", "--json").stdout)
+    assert not report["paused"] and report["newest_data"] is None, "nothing of the old data is shown"
+    assert json.loads(cli("import", str(run), "--json").stdout)["files"][0]["status"] == "imported"

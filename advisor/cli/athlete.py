@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from advisor.cli.common import fail, open_runtime
+from advisor.cli.common import Yes, confirmed, deleted_rows, fail, open_runtime
 from advisor.errors import ConfigError, StoreError
 
 if TYPE_CHECKING:
@@ -108,6 +108,20 @@ def add_command(
         fail(str(error))
     inbox = rt.config.inbox_path / info.name
     typer.echo(f"Added {info.name}. Their files go in {inbox}; use --athlete {info.name} with any command.")
+
+
+@athlete_app.command("remove")
+def remove_command(ctx: typer.Context, name: Name, yes: Yes = False) -> None:
+    """Remove an athlete and everything stored for them (export it first: `advisor --athlete NAME data export`)."""
+    from advisor.services.athletes import remove_athlete
+
+    rt = open_runtime(ctx)
+    confirmed(f"Remove {name} and everything stored for them, for good?", yes)
+    try:
+        counts = remove_athlete(rt.db, rt.config, name)
+    except (ConfigError, StoreError) as error:
+        fail(str(error))
+    typer.echo(f"Removed {name}: {deleted_rows(counts)}. Their inbox folder, if any, is left as it is.")
 
 
 @athlete_app.command("set")

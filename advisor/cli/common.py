@@ -123,3 +123,18 @@ def delete_entry(
     except InputError as error:
         fail(str(error))
     typer.echo(f"Deleted {noun} {entry_id}.")
+
+
+def deleted_rows(counts: dict[str, int]) -> str:
+    """`12 activities, 3 pain entries`: what a delete removed, in words, the empty tables left out."""
+    words = {
+        "activities": "activities",
+        "source_files": "file records",
+        "daily_stairs": "stair days",
+        "pain_entries": "pain entries",
+        "clinician_assessments": "assessments",
+        "rehab_sessions": "rehab sessions",
+        "outbox": "weekly mails",
+    }
+    said = [f"{n} {words[table]}" for table, n in counts.items() if n and table in words]
+    return ", ".join(said) or "nothing was stored"

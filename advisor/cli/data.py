@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from advisor.cli.common import fail, open_runtime
+from advisor.cli.common import Yes, confirmed, deleted_rows, fail, open_runtime
 
 app = typer.Typer(add_completion=False)
 data_app = typer.Typer(
@@ -40,3 +40,14 @@ def export_command(
         fail(f"cannot write {destination}: {error.strerror or error}; nothing was written")
     listed = ", ".join(f"{n} {what}" for what, n in counts.items())
     typer.echo(f"Exported to {destination}: {listed}.")
+
+
+@data_app.command("delete")
+def delete_command(ctx: typer.Context, yes: Yes = False) -> None:
+    """Delete everything stored for you (or --athlete NAME), keeping the profile and config: export it first."""
+    from advisor.services.athletes import delete_data
+
+    rt = open_runtime(ctx)
+    confirmed(f"Delete everything stored for {rt.athlete_name} (runs, pain, rehab...) for good?", yes)
+    counts = delete_data(rt.db, rt.athlete_id)
+    typer.echo(f"Deleted {deleted_rows(counts)}. The profile and the config file are as they were.")

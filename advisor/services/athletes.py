@@ -141,6 +141,25 @@ def find_athlete(db: Database, settings: Settings, name: str) -> AthleteInfo:
     return athlete_info(settings, stored)
 
 
+def remove_athlete(db: Database, settings: Settings, name: str) -> dict[str, int]:
+    """Remove an athlete of a coach's and every row of theirs, in one transaction; the rows removed per table.
+    The default athlete (the config file's) stays: `delete_data` empties theirs."""
+    from advisor.store.athletes import delete_athlete_data
+
+    if name == settings.profile.name:
+        raise AthleteError(f"{name} is the config file's own athlete and stays: `advisor data delete` empties it")
+    info = find_athlete(db, settings, name)
+    return delete_athlete_data(db, info.id, athlete_too=True)
+
+
+def delete_data(db: Database, athlete_id: int) -> dict[str, int]:
+    """Delete every row the athlete has (activities and their files' records, pain, rehab, assessments, stairs,
+    mail, sync marks), keeping the athlete and the config; the rows deleted per table."""
+    from advisor.store.athletes import delete_athlete_data
+
+    return delete_athlete_data(db, athlete_id, athlete_too=False)
+
+
 def settings_for(settings: Settings, athlete: AthleteInfo) -> Settings:
     """The settings the use cases read when they serve `athlete` (see the module docstring).
 

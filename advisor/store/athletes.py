@@ -121,3 +121,32 @@ def _write(row: Athlete, profile: Mapping[str, Any], thresholds: Mapping[str, fl
     for key, value in profile.items():
         setattr(row, key, value)
     row.thresholds = json.dumps(dict(sorted(thresholds.items()))) if thresholds else None
+
+
+ATHLETE_TABLES = (
+    "activities",
+    "source_files",
+    "daily_stairs",
+    "pain_entries",
+    "sync_state",
+    "outbox",
+    "clinician_assessments",
+    "rehab_sessions",
+    "week_ends",
+)
+"""Every table of an athlete's own rows (activities before the files they came from)."""
+
+
+def delete_athlete_data(db: Database, athlete_id: int, *, athlete_too: bool) -> dict[str, int]:
+    """Delete every row of the athlete's, and the athlete too (`athlete_too`), in one transaction; the rows deleted
+    per table. With the athlete kept, their stored report stays, made stale by the deletes' triggers (its version
+    only grows, so no report computed before can be kept as current afterwards); with the athlete gone, it goes."""
+    with db.write() as writer:
+        counts = {
+            table: writer.execute(f"DELETE FROM {table} WHERE athlete_id = :a", a=athlete_id)
+            for table in ATHLETE_TABLES
+        }
+        if athlete_too:
+            writer.execute("DELETE FROM athletes WHERE id = :a", a=athlete_id)
+            writer.execute("DELETE FROM stored_reports WHERE athlete_id = :a", a=athlete_id)
+        return counts
