@@ -7,7 +7,7 @@ the engine's plain values and call the pure `assess`. The clock is read only by 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, get_args
 
@@ -49,6 +49,23 @@ class PainInput:
 
 def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> PainEntry:
     """Store one pain score after checking it; nothing is stored when any part is wrong. Returns it as stored."""
+    from advisor.store.logs import add_pain
+
+    return add_pain(db, athlete_id, _checked(entry, today))
+
+
+def edit_pain(db: Database, athlete_id: int, entry_id: int, entry: PainInput, today: date) -> PainEntry:
+    """Change a logged pain entry to `entry` (checked as a new one is); it keeps its id and its place in the log."""
+    from advisor.store.logs import update_pain
+
+    changed = update_pain(db, athlete_id, replace(_checked(entry, today), id=entry_id))
+    if changed is None:
+        raise InputError(f"there is no pain entry with id {entry_id} (see `advisor pain list`)")
+    return changed
+
+
+def _checked(entry: PainInput, today: date) -> PainEntry:
+    """The entry as the engine's value, or the one sentence that says what is wrong with it."""
     if not 0 <= entry.score <= 10:
         raise InputError(f"--score must be a whole number from 0 (no pain) to 10 (worst), got {entry.score}")
     if entry.when not in get_args(PainWhen):
@@ -62,9 +79,7 @@ def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> Pa
         raise InputError("--no-red-flags says none of the signs is there: it cannot come with one of them")
     if entry.note is not None and len(entry.note) > MAX_NOTE_CHARS:
         raise InputError(f"--note is longer than {MAX_NOTE_CHARS} characters")
-    from advisor.store.logs import add_pain
-
-    logged = PainEntry(
+    return PainEntry(
         id=0,
         day=day,
         when=entry.when,  # type: ignore[arg-type]
@@ -73,7 +88,6 @@ def log_pain(db: Database, athlete_id: int, entry: PainInput, today: date) -> Pa
         no_red_flags=entry.no_red_flags,
         note=entry.note or None,
     )
-    return add_pain(db, athlete_id, logged)
 
 
 def list_pain(db: Database, athlete_id: int, since: date | None = None) -> list[PainEntry]:

@@ -126,6 +126,21 @@ def add_pain(db: Database, athlete_id: int, entry: PainEntry) -> PainEntry:
         return replace(entry, id=row.id)
 
 
+def update_pain(db: Database, athlete_id: int, entry: PainEntry) -> PainEntry | None:
+    """Write `entry` over the athlete's pain entry with its id (its creation time kept); None when there is none."""
+    from advisor.store.models import PainEntryRow
+
+    with db.transaction() as session:
+        row = session.get(PainEntryRow, entry.id)
+        if row is None or row.athlete_id != athlete_id:
+            return None
+        row.day, row.when, row.score, row.note = entry.day, entry.when, entry.score, entry.note
+        row.no_red_flags = entry.no_red_flags
+        for sign in SIGN_WORDS:
+            setattr(row, sign, getattr(entry, sign))
+        return entry
+
+
 def delete_pain(db: Database, athlete_id: int, entry_id: int) -> bool:
     """Delete one of the athlete's pain entries; False when they have none with that id."""
     from sqlalchemy import delete

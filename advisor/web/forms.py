@@ -18,7 +18,7 @@ from starlette.routing import Route
 from advisor.domain.advice.clinician import what_to_do_now
 from advisor.domain.risk.model import SIGN_WORDS
 from advisor.services.current import report_for
-from advisor.services.knee import InputError, PainInput, list_pain, log_pain
+from advisor.services.knee import InputError, PainInput, delete_pain, edit_pain, list_pain, log_pain
 from advisor.services.rehab import RehabInput, list_assessments, list_rehab, log_rehab, record_assessment
 from advisor.web.common import call, checked_form, once, render, runtime, today
 
@@ -76,8 +76,11 @@ def _pain_input(fields: dict[str, str]) -> PainInput:
     )
 
 
-async def pain_page(request: Request, error: str | None = None, form: dict[str, str] | None = None) -> Response:
-    """The form and the log; after a sign was logged, what to do now leads the page."""
+async def pain_page(
+    request: Request, error: str | None = None, form: dict[str, str] | None = None, editing: int | None = None
+) -> Response:
+    """The form and the log; after a sign was logged, what to do now leads the page. `editing`: the form of one
+    entry to change or delete, filled with it."""
     rt = runtime(request)
     signs = [s for s in request.query_params.get("signs", "").split(",") if s in SIGN_WORDS]
     day = today(request)
@@ -92,6 +95,7 @@ async def pain_page(request: Request, error: str | None = None, form: dict[str, 
         "sign_words": SIGN_WORDS,
         "what_to_do_now": what_to_do_now(signs) if signs else None,
         "when_choices": WHEN,
+        "editing": editing,
     }
     return render(request, "pain.html", context, 400 if error else 200)
 
@@ -107,6 +111,45 @@ async def pain_post(request: Request) -> Response:
         return await pain_page(request, _sentence(error), fields)
     signs = f"&signs={','.join(entry.signs)}" if entry.signs else ""
     return RedirectResponse(f"/pain?logged=1{signs}", status_code=303)
+
+
+async def pain_edit_page(request: Request) -> Response:
+    """One logged entry in the pain form, to change (Save) or delete: a wrong score is fixed on the phone too."""
+    rt = runtime(request)
+    entry_id = request.path_params["entry_id"]
+    found = next((e for e in await call(list_pain, rt.db, rt.athlete_id) if e.id == entry_id), None)
+    if found is None:
+        return await pain_page(request, f"There is no pain entry {entry_id} (it may have been deleted).")
+    form = {"score": str(found.score), "when": found.when, "date": found.day.isoformat(), "note": found.note or ""}
+    form |= {sign: "1" for sign in SIGN_WORDS if getattr(found, sign)}
+    if found.no_red_flags:
+        form["no_red_flags"] = "1"
+    return await pain_page(request, form=form, editing=entry_id)
+
+
+@once
+async def pain_edit_post(request: Request) -> Response:
+    fields = await checked_form(request)
+    rt = runtime(request)
+    entry_id = request.path_params["entry_id"]
+    try:
+        entry = _pain_input(fields)
+        await call(edit_pain, rt.db, rt.athlete_id, entry_id, entry, today(request))
+    except InputError as error:
+        return await pain_page(request, _sentence(error), fields, editing=entry_id)
+    signs = f"&signs={','.join(entry.signs)}" if entry.signs else ""
+    return RedirectResponse(f"/pain?changed=1{signs}", status_code=303)
+
+
+@once
+async def pain_delete_post(request: Request) -> Response:
+    await checked_form(request)
+    rt = runtime(request)
+    try:
+        await call(delete_pain, rt.db, rt.athlete_id, request.path_params["entry_id"])
+    except InputError as error:
+        return await pain_page(request, _sentence(error))
+    return RedirectResponse("/pain?deleted=1", status_code=303)
 
 
 async def rehab_page(request: Request, error: str | None = None) -> Response:
@@ -188,6 +231,9 @@ async def _assessed_get(request: Request) -> Response:
 routes = [
     Route("/pain", _pain_get, methods=["GET"]),
     Route("/pain", pain_post, methods=["POST"]),
+    Route("/pain/{entry_id:int}", pain_edit_page, methods=["GET"]),
+    Route("/pain/{entry_id:int}", pain_edit_post, methods=["POST"]),
+    Route("/pain/{entry_id:int}/delete", pain_delete_post, methods=["POST"]),
     Route("/rehab", _rehab_get, methods=["GET"]),
     Route("/rehab", rehab_post, methods=["POST"]),
     Route("/assessed", _assessed_get, methods=["GET"]),
