@@ -134,6 +134,27 @@ def test_the_week_page_shows_phase_today_and_both_caps_before_scrolling(
         page.close()
 
 
+def test_the_pain_page_and_a_run_fit_a_phone_and_a_desk_in_either_unit(
+    runner: Runtime, server: str, browser: Browser, tmp_path: Path
+) -> None:
+    """`/pain` and one run's page at 360 × 800 and 1280 × 800: nothing wider than the screen, no value broken
+    mid-token, and the pain form's first score within reach without scrolling."""
+    units = runner.settings.profile.units
+    for viewport in (PHONE, DESK):
+        page = browser.new_page(viewport=viewport, device_scale_factor=2, is_mobile=viewport is PHONE)
+        page.goto(server + "activities")
+        run = str(page.locator("a[href^='/activities/']").first.get_attribute("href")).lstrip("/")
+        for path in ("pain", run):
+            page.goto(server + path)
+            name = path.replace("/", "-")
+            page.screenshot(path=str(tmp_path / f"{name}-{viewport['width']}-{units}.png"), full_page=True)
+            assert too_wide(page, viewport["width"]) == [], (path, viewport)
+            assert broken_words(page) == [], (path, viewport)
+        page.goto(server + "pain")
+        assert top(page, "label.score") < viewport["height"], "the scores are on the first screen"
+        page.close()
+
+
 @pytest.mark.parametrize("runner", ["mi"], indirect=True)
 def test_no_kilometre_or_metre_figure_on_a_page_of_a_runner_in_miles(
     runner: Runtime, server: str, browser: Browser
