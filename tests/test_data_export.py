@@ -66,6 +66,10 @@ def test_the_export_holds_everything_stored(cli, isolated_home: Path, tmp_path: 
         [stairs] = list(csv.DictReader(io.StringIO(archive.read("stairs.csv").decode())))
         assert float(stairs["floors_down"]) == 12.0 and stairs["source"] == "manual"
         assert json.loads(archive.read("profile.json"))["profile"]["units"] == "mi"
+        files = list(csv.DictReader(io.StringIO(archive.read("files.csv").decode())))
+        assert {f["sha256"] for f in files} == {
+            hashlib.sha256((runs / n).read_bytes()).hexdigest() for n in ("3.fit", "2.fit")
+        }
         [original] = [n for n in names if n.startswith("originals/")]
         digest = hashlib.sha256(archive.read(original)).hexdigest()
         assert digest == hashlib.sha256((runs / "2.fit").read_bytes()).hexdigest(), "the file as it was imported"

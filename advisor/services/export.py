@@ -26,6 +26,7 @@ from advisor.services.activities import activity_json, list_activities
 from advisor.services.context import AthleteContext
 from advisor.services.knee import list_pain, list_stairs
 from advisor.services.rehab import list_assessments, list_rehab
+from advisor.store.activities import read_sources
 
 __all__ = ["export_data"]
 
@@ -37,6 +38,7 @@ pain.json / .csv        the pain log: day, when, score, the signs ticked, your n
 rehab.csv               the rehab sessions you logged
 assessments.csv         the clinician's assessments you recorded
 stairs.csv              floors per day, by source (your watch, Garmin, your own log)
+files.csv               every file imported: its name, SHA-256, size, type, where it came from, when
 profile.json            the profile and thresholds in effect for you
 originals/              the activity files the inbox imported (files you imported by hand stay where you keep them)
 """
@@ -50,6 +52,7 @@ def export_data(rt: AthleteContext, destination: Path, inbox: Path | None, today
     rehab = [asdict(r) for r in list_rehab(rt.db, rt.athlete_id)]
     assessments = [asdict(a) for a in list_assessments(rt.db, rt.athlete_id)]
     stairs = [asdict(s) for s in list_stairs(rt.db, rt.athlete_id)]
+    files = [asdict(f) for f in read_sources(rt.db, rt.athlete_id)]
     originals = sorted(p for p in (inbox / "processed").rglob("*") if p.is_file()) if inbox else []
     profile = {
         "profile": rt.settings.profile.model_dump(mode="json"),
@@ -68,6 +71,7 @@ def export_data(rt: AthleteContext, destination: Path, inbox: Path | None, today
             archive.writestr("rehab.csv", _csv(rehab))
             archive.writestr("assessments.csv", _csv(assessments))
             archive.writestr("stairs.csv", _csv(stairs))
+            archive.writestr("files.csv", _csv(files))
             archive.writestr("profile.json", _json(profile))
             for path in originals:
                 archive.write(path, f"originals/{path.relative_to(inbox / 'processed').as_posix()}")  # type: ignore[operator]
@@ -82,6 +86,7 @@ def export_data(rt: AthleteContext, destination: Path, inbox: Path | None, today
         "rehab": len(rehab),
         "assessments": len(assessments),
         "stairs": len(stairs),
+        "files": len(files),
         "originals": len(originals),
     }
 

@@ -110,17 +110,18 @@ def read_activity(db: Database, athlete_id: int, activity_id: int) -> StoredActi
         return None if row is None else stored_activity(row)
 
 
-def read_sources(db: Database, athlete_id: int, activity: StoredActivity) -> list[StoredSource]:
-    """The stored files the activity came from (today: the file that created it)."""
+def read_sources(db: Database, athlete_id: int, activity: StoredActivity | None = None) -> list[StoredSource]:
+    """The stored files the activity came from (today: the file that created it); every file of the athlete's, in
+    the order imported, without one."""
     from sqlalchemy import select
 
     from advisor.store.models import SourceFile
 
+    query = select(SourceFile).where(SourceFile.athlete_id == athlete_id)
+    if activity is not None:
+        query = query.where(SourceFile.id == activity.source_file_id)
     with db.transaction() as session:
-        rows = session.scalars(
-            select(SourceFile).where(SourceFile.athlete_id == athlete_id, SourceFile.id == activity.source_file_id)
-        )
-        return [_source(row) for row in rows]
+        return [_source(row) for row in session.scalars(query.order_by(SourceFile.imported_at, SourceFile.id))]
 
 
 def correct_activity(db: Database, athlete_id: int, activity_id: int, correction: Correction) -> StoredActivity | None:
