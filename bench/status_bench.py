@@ -29,7 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def seed(home: Path, years: int) -> tuple[date, int]:
     from advisor.store.db import default_athlete_id, open_database
-    from advisor.store.models import Activity, DailyStairs, PainEntryRow, SourceFile
+    from advisor.store.models import Activity, DailyStairs, PainEntryRow
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from stored import stand_in_source
 
     db = open_database(f"sqlite:///{home / 'advisor.db'}")
     athlete = default_athlete_id(db)
@@ -39,18 +42,7 @@ def seed(home: Path, years: int) -> tuple[date, int]:
     now = datetime.now(UTC)
     count = 0
     with db.transaction() as session:
-        source = SourceFile(
-            athlete_id=athlete,
-            sha256="0" * 64,
-            name="bench",
-            size=0,
-            file_type="activity",
-            status="imported",
-            origin="bench",
-            imported_at=now,
-        )
-        session.add(source)
-        session.flush()
+        source_id = stand_in_source(session, athlete, now, "bench")
         day = first
         while day <= last:
             km_list = [] if day.weekday() == 0 else [rng.uniform(5, 12)]
@@ -62,7 +54,7 @@ def seed(home: Path, years: int) -> tuple[date, int]:
                 session.add(
                     Activity(
                         athlete_id=athlete,
-                        source_file_id=source.id,
+                        source_file_id=source_id,
                         activity_key=str(int(start.timestamp())),
                         sport="running",
                         sub_sport="generic",

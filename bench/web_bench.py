@@ -32,7 +32,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -72,8 +71,10 @@ def seed(url: str, years: int, last: date) -> dict[str, int]:
         DailyStairs,
         PainEntryRow,
         RehabSessionRow,
-        SourceFile,
     )
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from stored import stand_in_source
 
     db = open_database(url)
     athlete = default_athlete_id(db)
@@ -88,25 +89,14 @@ def seed(url: str, years: int, last: date) -> dict[str, int]:
     }
     episodes = {n for n in EPISODES if n < 365 * years}
     with db.transaction() as session:
-        source = SourceFile(
-            athlete_id=athlete,
-            sha256="0" * 64,
-            name="bench",
-            size=0,
-            file_type="activity",
-            status="imported",
-            origin="bench",
-            imported_at=now,
-        )
-        session.add(source)
-        session.flush()
+        source_id = stand_in_source(session, athlete, now, "bench")
         pain = {"athlete_id": athlete, "when": "after", "swelling": False, "locking": False, "giving_way": False}
         pain |= {"rest_or_night_pain": False, "note": None, "created_at": now}
         for n, day in enumerate(history_days(years, last)):
             if day.weekday() in RUN_DAYS:
                 km = rng.uniform(14, 24) if day.weekday() == 6 else rng.uniform(6, 11)
                 start = datetime(day.year, day.month, day.day, 7, tzinfo=UTC)
-                run = {"athlete_id": athlete, "source_file_id": source.id, "activity_key": str(int(start.timestamp()))}
+                run = {"athlete_id": athlete, "source_file_id": source_id, "activity_key": str(int(start.timestamp()))}
                 run |= {"start_utc": start, "n_records": int(km * 330), **{k: km * f for k, f in PER_KM.items()}}
                 rows[Activity].append(RUN | run)
                 rows[PainEntryRow].append({**pain, "day": day, "score": rng.choice((0, 0, 1, 1, 2, 3))})
@@ -330,21 +320,9 @@ def bench(label: str, servers: list[Server], args: argparse.Namespace, pool: Pro
     return failed
 
 
-@contextmanager
-def postgres_schema(base: str) -> Iterator[str]:
-    import psycopg
-
-    schema = f"web_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def run(label: str, database: str | None, codes: dict[str, Path | None], tmp: Path, args: argparse.Namespace) -> bool:
+    from team_bench import postgres_schema  # a schema of its own, dropped afterwards
+
     with ExitStack() as stack, ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
         servers = []
         for name, code in codes.items():

@@ -22,6 +22,24 @@ from advisor.store.models import Activity, Athlete, Base, SourceFile
 _keys = itertools.count(1)
 
 
+def stand_in_source(session: Any, athlete_id: int, imported_at: datetime, name: str = "generated.fit") -> int:
+    """The source-file row that activities written straight into the database hang from (every activity comes from
+    a file), added and flushed in `session`; its id. Each one has a SHA-256 of its own, as real files do."""
+    source = SourceFile(
+        athlete_id=athlete_id,
+        sha256=f"{next(_keys):064d}",
+        name=name,
+        size=1,
+        file_type="activity",
+        status="imported",
+        origin="file",
+        imported_at=imported_at,
+    )
+    session.add(source)
+    session.flush()
+    return source.id
+
+
 def store_runs(
     url: str,
     name: str,
@@ -35,24 +53,15 @@ def store_runs(
     try:
         with db.transaction() as session:
             athlete_id = session.scalars(select(Athlete.id).where(Athlete.name == name)).one()
-            source = SourceFile(
-                athlete_id=athlete_id,
-                sha256=f"{next(_keys):064d}",
-                name=f"{name}.fit",
-                size=1,
-                file_type="activity",
-                status="imported",
-                origin="file",
-                imported_at=imported_at or datetime(2026, 4, 12, 20, tzinfo=UTC),
+            source_id = stand_in_source(
+                session, athlete_id, imported_at or datetime(2026, 4, 12, 20, tzinfo=UTC), f"{name}.fit"
             )
-            session.add(source)
-            session.flush()
             for day, km in runs:
                 start = datetime.combine(day, time(7), UTC)
                 session.add(
                     Activity(
                         athlete_id=athlete_id,
-                        source_file_id=source.id,
+                        source_file_id=source_id,
                         activity_key=f"{name}-{start.isoformat()}-{next(_keys)}",
                         sport="running",
                         sub_sport="generic",

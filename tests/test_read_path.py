@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from stored import stand_in_source
 
 from advisor.domain.risk.model import SIGN_WORDS, Assessment, PainEntry, RehabSession, Run, StairDay
 from advisor.store.db import Database, open_database
@@ -26,7 +27,6 @@ from advisor.store.models import (
     DailyStairs,
     PainEntryRow,
     RehabSessionRow,
-    SourceFile,
 )
 
 AS_OF = date(2026, 6, 10)
@@ -80,24 +80,13 @@ def _generate(db: Database, seed: int) -> dict[str, int]:
             session.add(athlete)
             session.flush()
             ids[name] = athlete.id
-            source = SourceFile(
-                athlete_id=athlete.id,
-                sha256=f"{athlete.id:064d}",
-                name="x.fit",
-                size=1,
-                file_type="activity",
-                status="imported",
-                origin="file",
-                imported_at=now,
-            )
-            session.add(source)
-            session.flush()
+            source_id = stand_in_source(session, athlete.id, now, "x.fit")
             starts = [LOW - MICRO, LOW, HIGH - MICRO, HIGH, datetime(2026, 6, 10, 23, 30, tzinfo=UTC)]
             starts += [LOW + timedelta(hours=rng.randrange(0, 205 * 24)) for _ in range(40)]
             for i, start in enumerate(starts):
                 offset = None if i % 3 == 0 else rng.choice([-25200, 0, 3600, 7200])
-                session.add(_activity(athlete.id, source.id, start, offset=offset))
-            session.add(_activity(athlete.id, source.id, LOW + timedelta(days=30), offset=0, excluded=True))
+                session.add(_activity(athlete.id, source_id, start, offset=offset))
+            session.add(_activity(athlete.id, source_id, LOW + timedelta(days=30), offset=0, excluded=True))
             pain_days = [AS_OF, AS_OF + timedelta(days=1), date(2020, 1, 1)]
             pain_days += [FIRST_DAY + timedelta(days=rng.randrange(0, 210)) for _ in range(15)]
             for day in pain_days:
@@ -279,22 +268,11 @@ def test_the_newest_activity_day_is_the_runners_local_day(database_url: str) -> 
             athlete = Athlete(name="cleo", created_at=datetime(2026, 6, 1, tzinfo=UTC))
             session.add(athlete)
             session.flush()
-            source = SourceFile(
-                athlete_id=athlete.id,
-                sha256="c" * 64,
-                name="c.fit",
-                size=1,
-                file_type="activity",
-                status="imported",
-                origin="file",
-                imported_at=datetime(2026, 6, 1, tzinfo=UTC),
-            )
-            session.add(source)
-            session.flush()
-            session.add(_activity(athlete.id, source.id, datetime(2026, 6, 8, 7, tzinfo=UTC), offset=None))
-            session.add(_activity(athlete.id, source.id, datetime(2026, 6, 10, 23, 30, tzinfo=UTC), offset=None))
+            source_id = stand_in_source(session, athlete.id, datetime(2026, 6, 1, tzinfo=UTC), "c.fit")
+            session.add(_activity(athlete.id, source_id, datetime(2026, 6, 8, 7, tzinfo=UTC), offset=None))
+            session.add(_activity(athlete.id, source_id, datetime(2026, 6, 10, 23, 30, tzinfo=UTC), offset=None))
             late = datetime(2026, 6, 10, 23, 50, tzinfo=UTC)
-            session.add(_activity(athlete.id, source.id, late, offset=None, excluded=True))
+            session.add(_activity(athlete.id, source_id, late, offset=None, excluded=True))
             cleo = athlete.id
         assert newest_activity_day(db, cleo, ZONES["ben"], AS_OF) == date(2026, 6, 10)
         assert newest_activity_day(db, cleo, ZONES["ana"], AS_OF) == date(2026, 6, 8)

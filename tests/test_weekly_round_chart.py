@@ -17,13 +17,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from stored import stand_in_source
 
 from advisor.bootstrap import Runtime
 from advisor.config import load_settings
 from advisor.domain.advice.summary import CHART_WEEKS, SummaryView, WeekPoint
 from advisor.services.knee import PainInput, assess_history, log_pain
 from advisor.services.summary import summary_view
-from advisor.store.models import Activity, SourceFile
+from advisor.store.models import Activity
 
 ZONE = "America/Los_Angeles"
 
@@ -43,18 +44,7 @@ def generate(rt: Runtime, today: date, seed: int) -> Logged:
     now = datetime.now(UTC)
     runs: list[tuple[date, float]] = []
     with rt.db.transaction() as session:
-        source = SourceFile(
-            athlete_id=rt.athlete_id,
-            sha256="ab" * 32,
-            name="generated.fit",
-            size=1,
-            file_type="activity",
-            status="imported",
-            origin="file",
-            imported_at=now,
-        )
-        session.add(source)
-        session.flush()
+        source_id = stand_in_source(session, rt.athlete_id, now)
         first = today - timedelta(weeks=17)
         for n in range((today - first).days + 1):
             day = first + timedelta(days=n)
@@ -68,7 +58,7 @@ def generate(rt: Runtime, today: date, seed: int) -> Logged:
             session.add(
                 Activity(
                     athlete_id=rt.athlete_id,
-                    source_file_id=source.id,
+                    source_file_id=source_id,
                     activity_key=f"run-{n}",
                     sport="running",
                     sub_sport="trail" if rng.random() < 0.3 else None,
