@@ -39,8 +39,12 @@ class CapLine:
 
     def sentence(self) -> str:
         """`Next 7 days, to Thu 10 Dec: at most 32.4 km — 10 % below the 36 km week that hurt.`"""
+        return f"{self.label}: {self.clause()}"
+
+    def clause(self) -> str:
+        """What follows the label: `at most 32.4 km — 10 % below the 36 km week that hurt.`"""
         reason = f" — {self.reason.rstrip('.')}" if self.reason and self.value != self.reason else ""
-        return f"{self.label}: {self.value}{reason}."
+        return f"{self.value}{reason}."
 
 
 def short_day(day: date) -> str:

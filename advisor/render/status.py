@@ -115,7 +115,7 @@ def _blocks(
     blocks.append(Block(Text.assemble((f"{phase.name.upper():<8}", style), phase.words())))
     blocks.append(Block(Text.assemble(("TODAY   ", "bold"), report.today.message)))
     for line in cap_lines(report, units):
-        blocks.append(Block(Text.assemble((f"{line.label}: ", "bold"), line.sentence().split(": ", 1)[1]), line.source))
+        blocks.append(Block(Text.assemble((f"{line.label}: ", "bold"), line.clause()), line.source))
     rest = rest_and_swap(report)
     if rest:
         blocks.append(Block(Text(rest)))

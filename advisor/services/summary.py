@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from advisor.domain.advice.report import KneeReport
 from advisor.domain.advice.summary import (
     CHART_WEEKS,
     ActivityLine,
@@ -80,7 +81,11 @@ def week_just_ended(today: date) -> str:
 
 
 def _chart(
-    rt: AthleteContext, monday: date, as_of: date, today: date | None = None
+    rt: AthleteContext,
+    monday: date,
+    as_of: date,
+    today: date | None = None,
+    assessed: dict[date, KneeReport] | None = None,
 ) -> tuple[list[WeekEnd], list[WeekPoint], HistorySpan]:
     """The 12 chart weeks ending with the week of `monday` (cut at `as_of`): what the engine said at the end of
     each (and on the Sunday before the first), their bars, and the history read for them (from that Sunday to
@@ -95,7 +100,7 @@ def _chart(
     before_day = first_monday - timedelta(days=1)
     span = read_history_span(rt.db, rt.athlete_id, rt.settings.tz, before_day, max(as_of, today or as_of))
     days = [before_day, *(min(first_monday + timedelta(weeks=k, days=6), as_of) for k in range(CHART_WEEKS))]
-    found = week_ends(rt, span, days)
+    found = week_ends(rt, span, days, assessed)
     ends = [found[day] for day in days[1:]]
     scores: dict[str, list[int]] = {}
     for p in span.pain:
@@ -132,8 +137,10 @@ def summary_view(rt: AthleteContext, week: str | None = None, today: date | None
     sunday = monday + timedelta(days=6)
     as_of = min(sunday, today)
 
-    ends, chart, span = _chart(rt, monday, as_of, today)
-    finished = assess_athlete(settings, as_of, span.at(as_of))  # the week's whole aggregate, not only its numbers
+    assessed: dict[date, KneeReport] = {}
+    ends, chart, span = _chart(rt, monday, as_of, today, assessed)
+    # The week's whole report (its aggregate, not only the chart's numbers): the chart's if it assessed that day.
+    finished = assessed.get(as_of) or assess_athlete(settings, as_of, span.at(as_of))
     main = finished
     if today > as_of:  # this week's advice: today's report, the stored one when today is the runner's today
         main = report_for(rt.db, rt.athlete_id, settings, today, settings.today(), span.at(today))

@@ -59,9 +59,12 @@ def of_report(report: KneeReport) -> WeekEnd:
     return WeekEnd(caps.weekly_distance_km, caps.next_run_km, threshold, week.week, week.start, week.distance_km)
 
 
-def week_ends(rt: AthleteContext, span: HistorySpan, days: Sequence[date]) -> dict[date, WeekEnd]:
+def week_ends(
+    rt: AthleteContext, span: HistorySpan, days: Sequence[date], assessed: dict[date, KneeReport] | None = None
+) -> dict[date, WeekEnd]:
     """Each of `days`' numbers: kept ones whose inputs are unchanged, the rest assessed (and kept), in one read and
-    at most one write."""
+    at most one write. `assessed` collects the whole reports of the days assessed here, for a caller that needs
+    one of them whole (the mail's last week) and must not assess it twice."""
     reprs: dict[int, tuple[object, str]] = {}
     digests = {day: input_digest(rt, day, span.inputs(day), reprs) for day in days}
     kept = read_week_ends(rt.db, rt.athlete_id, days)
@@ -72,7 +75,10 @@ def week_ends(rt: AthleteContext, span: HistorySpan, days: Sequence[date]) -> di
         if day in kept and kept[day][0] == digest:
             found[day] = _JSON.validate_json(kept[day][1])
             continue
-        found[day] = of_report(assess_athlete(rt.settings, day, span.at(day)))
+        report = assess_athlete(rt.settings, day, span.at(day))
+        if assessed is not None:
+            assessed[day] = report
+        found[day] = of_report(report)
         fresh[day] = (digest, _JSON.dump_json(found[day]).decode())
     save_week_ends(rt.db, rt.athlete_id, fresh)
     return found
