@@ -6,12 +6,16 @@ For the default athlete what `advisor athlete set` is for a clinic's others: the
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from advisor.cli.athlete import Email, FlatFeet, MaxHr, Orthotics, RestingHr, Sex, Timezone, Units
 from advisor.cli.common import fail
+
+if TYPE_CHECKING:
+    from advisor.config import Settings
 
 app = typer.Typer(add_completion=False)
 profile_app = typer.Typer(
@@ -24,13 +28,16 @@ app.add_typer(profile_app, name="profile")
 FIELDS = ("email", "timezone", "units", "sex", "max_hr", "resting_hr", "flat_feet", "orthotics")
 
 
-def _settings(ctx: typer.Context) -> Any:
+def _settings(ctx: typer.Context) -> tuple[Settings, Path | None]:
+    """The settings in effect and the `--config` file given, if any: the file `profile set` writes is the one read.
+    No runtime (database) is opened: the profile is only the config's."""
     from advisor.config import load_settings
     from advisor.errors import ConfigError
 
-    options = (ctx.find_root().obj or {}) if isinstance(ctx.find_root().obj, dict) else {}
+    root = ctx.find_root().obj
+    explicit = root.get("config") if isinstance(root, dict) else None
     try:
-        return load_settings(options.get("config")), options.get("config")
+        return load_settings(explicit), explicit
     except ConfigError as error:
         fail(str(error))
 
