@@ -15,7 +15,7 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from advisor.config import plain_host
+from advisor.config_servers import plain_host
 from advisor.net import is_loopback
 
 MAX_BODY_BYTES = 64 * 1024
@@ -38,8 +38,8 @@ _HOST_HEADER = re.compile(r"(?P<host>\[[^\]]*\]|[^:\[\]]+)(?::[0-9]{1,5})?")
 
 
 def host_of(header: str | None) -> str | None:
-    """The host of a `Host` header, as `advisor.config.plain_host` compares names; None when the header is missing or
-    is more than a host and a port (a user, a path)."""
+    """The host of a `Host` header, as `advisor.config_servers.plain_host` compares names; None when the header is
+    missing or is more than a host and a port (a user, a path)."""
     match = _HOST_HEADER.fullmatch(header or "")
     return plain_host(match["host"]) if match else None
 
