@@ -27,10 +27,10 @@ from advisor.render.chart import (
     PAIN_OK,
     THRESHOLD,
     WeekPoint,
-    _font,
     chart_layout,
     weekly_chart_png,
 )
+from advisor.render.chart_paint import font
 from advisor.render.units import METRES_PER_MILE
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -97,6 +97,19 @@ def test_valid_png_of_requested_size() -> None:
     assert png.startswith(PNG_SIGNATURE)
     assert png_size(png) == (720, 540)
     assert png_size(weekly_chart_png(twelve_weeks(), width_px=1200, height_px=600)) == (1200, 600)
+
+
+def test_a_palette_image_whose_white_and_chart_colours_are_exact() -> None:
+    """The PNG is 8-bit palette (a third of the RGB one's size in every mail), but mapping to the palette must not
+    shift a colour: the background is pure white, and each bar's middle is the bar colour exactly."""
+    png = weekly_chart_png(twelve_weeks())
+    image = Image.open(io.BytesIO(png))
+    assert image.mode == "P"
+    pixels = image.convert("RGB")
+    assert pixels.getpixel((1, 1)) == (255, 255, 255)
+    layout = chart_layout(twelve_weeks())
+    for bar in layout.bars:
+        assert pixels.getpixel((round((bar.x0 + bar.x1) / 2), round(bar.y1) - 2)) == rgb(BAR)
 
 
 def test_deterministic_and_free_of_version_or_time() -> None:
@@ -205,7 +218,7 @@ def test_every_word_legible_on_a_phone_inside_the_image_and_on_no_other(size: tu
     boxes = []
     for text in layout.texts:
         assert text.size * 330 / width >= 11 - 0.1, text
-        x0, y0, x1, y1 = _font(text.size, text.bold).getbbox(text.text, anchor=text.anchor)
+        x0, y0, x1, y1 = font(text.size, text.bold).getbbox(text.text, anchor=text.anchor)
         box = (text.x + x0, text.y + y0, text.x + x1, text.y + y1)
         assert box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height, text
         boxes.append((text.text, box))

@@ -65,7 +65,7 @@ def week_ends(
     """Each of `days`' numbers: kept ones whose inputs are unchanged, the rest assessed (and kept), in one read and
     at most one write. `assessed` collects the whole reports of the days assessed here, for a caller that needs
     one of them whole (the mail's last week) and must not assess it twice."""
-    reprs: dict[int, tuple[object, str]] = {}
+    reprs: dict[int, tuple[object, bytes]] = {}
     digests = {day: input_digest(rt, day, span.inputs(day), reprs) for day in days}
     kept = read_week_ends(rt.db, rt.athlete_id, days)
     found: dict[date, WeekEnd] = {}
@@ -85,7 +85,7 @@ def week_ends(
 
 
 def input_digest(
-    rt: AthleteContext, day: date, inputs: DayInputs, reprs: dict[int, tuple[object, str]] | None = None
+    rt: AthleteContext, day: date, inputs: DayInputs, reprs: dict[int, tuple[object, bytes]] | None = None
 ) -> str:
     """SHA-256 of everything `assess_athlete(rt.settings, day, span.at(day))` reads: the settings, the engine, the
     day and `span.inputs(day)`, the rows the day's history is made of. `reprs` caches each row's `repr` by identity
@@ -96,9 +96,13 @@ def input_digest(
     digest = hashlib.sha256(f"{key.engine}\0{key.settings}\0{day.isoformat()}".encode())
     for part in inputs:
         digest.update(b"\x1d")
-        for value in part:
-            cached = reprs.get(id(value))
-            if cached is None:
-                cached = reprs[id(value)] = (value, repr(value))
-            digest.update(cached[1].encode() + b"\x1e")
+        digest.update(b"".join([_encoded(value, reprs) for value in part]))
     return digest.hexdigest()
+
+
+def _encoded(value: object, reprs: dict[int, tuple[object, bytes]]) -> bytes:
+    """`value`'s `repr` as bytes ending in a separator, made once per row for all the days of a span."""
+    cached = reprs.get(id(value))
+    if cached is None:
+        cached = reprs[id(value)] = (value, repr(value).encode() + b"\x1e")
+    return cached[1]
