@@ -97,6 +97,8 @@ class ReceivedMail:
     data: bytes
     login: str | None
     tls: bool
+    connection: int = 0
+    """Which connection carried it: the same number for mails sent over one connection."""
 
     def parse(self) -> EmailMessage:
         """The message parsed with the modern policy, so ``get_body``/``iter_parts`` work."""
@@ -138,6 +140,7 @@ class _Recorder:
             data=raw,
             login=login,
             tls=server.transport is not None and server.transport.get_extra_info("ssl_object") is not None,
+            connection=id(server),
         )
         with self.lock:
             self.messages.append(mail)
@@ -173,6 +176,27 @@ class _Authenticator:
         return AuthResult(success=False, handled=False)
 
 
+class _DroppingController(Controller):
+    """aiosmtpd's controller, remembering its connections so `stop` can drop them as a server going down does (on
+    Python 3.12 its own stop waits for every client to hang up, and a client may keep a connection for the next
+    mail)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections: list[SMTP] = []
+
+    def factory(self) -> SMTP:
+        smtp = super().factory()
+        self.connections.append(smtp)
+        return smtp
+
+    def stop(self, no_assert: bool = False) -> None:
+        for smtp in self.connections:
+            if smtp.transport is not None:
+                self.loop.call_soon_threadsafe(smtp.transport.abort)
+        super().stop(no_assert)
+
+
 class SmtpTestServer:
     """A loopback SMTP server in a background thread.
 
@@ -206,7 +230,7 @@ class SmtpTestServer:
         self.password = password
         self.auth_required = (mode != "none") if auth_required is None else auth_required
         self._recorder = _Recorder(auth_required=self.auth_required)
-        self._controller: Controller | None = None
+        self._controller: _DroppingController | None = None
 
     # -- what was received ---------------------------------------------------------------------------------
 
@@ -266,7 +290,7 @@ class SmtpTestServer:
         else:
             kwargs |= {"auth_require_tls": False}
         # A Controller cannot be restarted (stop() closes its event loop), so every start builds a new one.
-        controller = Controller(self._recorder, hostname=self.host, port=self.port, **kwargs)
+        controller = _DroppingController(self._recorder, hostname=self.host, port=self.port, **kwargs)
         controller.start()
         self._controller = controller
 

@@ -13,6 +13,7 @@ from smtp_server import SmtpTestServer
 from sqlalchemy import select, update
 from test_summary import RUNNER, WEEK, cert, queue_summary, runtime, seed_history, server  # noqa: F401 (fixtures)
 
+from advisor.mail import pool
 from advisor.services.outbox import send_pending
 from advisor.store.models import OutboxMail
 
@@ -61,4 +62,26 @@ def test_a_record_older_than_a_year_goes_at_the_next_round(server: SmtpTestServe
             session.execute(update(OutboxMail).where(OutboxMail.week == week).values(sent_at=sent_at))
     assert send_pending(rt) == []
     assert set(stored_rows(rt)) == {"2025-W09", WEEK}, "400 days: gone; 300 days: kept"
+    rt.close()
+
+
+def test_a_round_logs_in_once_and_a_dropped_connection_is_opened_again(server: SmtpTestServer) -> None:  # noqa: F811
+    """Three weeks waiting go out over one connection (one TLS handshake and login, not three); when the server
+    has dropped it since (a restart), the next mail opens a new one and is delivered, not reported as failed."""
+    pool.close_all()
+    rt = runtime()
+    seed_history(rt)
+    weeks = ["2025-W08", "2025-W09", WEEK]
+    for week in weeks:
+        queue_summary(rt, week)
+    assert send_pending(rt) == [f"Sent the summary for {week} to {RUNNER}." for week in weeks]
+    assert len({m.connection for m in server.messages}) == 1
+
+    server.stop()  # the kept connection dies with the server
+    server.start()
+    queue_summary(rt, "2025-W11")
+    assert send_pending(rt) == [f"Sent the summary for 2025-W11 to {RUNNER}."]
+    assert [m.parse()["Subject"] != "" for m in server.messages] == [True] * 4
+    assert len({m.connection for m in server.messages}) == 2, "a new connection after the restart"
+    pool.close_all()
     rt.close()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import socket
 import ssl
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -29,6 +28,8 @@ from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any, Literal
 
+from advisor.mail import pool
+from advisor.mail.errors import MailError, reply_text, scrub, translate
 from advisor.mail.session import (
     Session,
     TlsSession,
@@ -47,24 +48,6 @@ Security = Literal["starttls", "ssl", "none"]
 """How the connection is protected: STARTTLS upgrade (port 587), implicit TLS (port 465), or none."""
 
 _SECURITY_VALUES: tuple[str, ...] = ("starttls", "ssl", "none")
-
-
-class MailError(Exception):
-    """Sending failed; ``str(err)`` is one sentence a runner can act on.
-
-    ``temporary`` says whether trying again later may help (server down, time-out, a 4xx reply) as opposed to
-    a setting that must be fixed first (wrong password, certificate, rejected address). The outbox keeps the
-    message either way; the flag only decides how loudly the daemon complains.
-
-    ``uncertain`` says the whole message reached the server and the connection broke before its answer: the
-    server may have taken it, so sending it again on one's own could deliver it twice.
-    """
-
-    def __init__(self, reason: str, *, temporary: bool = True, uncertain: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.temporary = temporary
-        self.uncertain = uncertain
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -177,120 +160,6 @@ def build_message(
 # Sending
 
 
-def _reply_text(code: int, raw: bytes | str) -> str:
-    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    return f"{code} {' '.join(text.split())}".strip()
-
-
-def _scrub(sentence: str, password: str | None) -> str:
-    """Belt and braces: a server reply should never echo the password; if one does, keep it out of logs."""
-    if password:
-        sentence = sentence.replace(password, "***")
-    return sentence
-
-
-def _os_reason(err: OSError) -> str:
-    if isinstance(err, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(err, TimeoutError):
-        return "timed out"
-    text = err.strerror or str(err) or type(err).__name__
-    return text[:1].lower() + text[1:]
-
-
-def _port_hint(security: str, port: int) -> str:
-    """A clause for the classic mix-up: implicit TLS on a STARTTLS port or the other way round."""
-    if security == "ssl" and port in (25, 587):
-        return f"; port {port} usually needs security 'starttls', not 'ssl'"
-    if security != "ssl" and port == 465:
-        return "; port 465 usually needs security 'ssl'"
-    return ""
-
-
-def _translate(err: BaseException, stage: str, host: str, port: int, security: str, timeout: float) -> MailError:
-    """Map an smtplib/ssl/socket exception to a one-sentence :class:`MailError`."""
-    where = f"{host}:{port}"
-    if isinstance(err, MailError):
-        return err
-    if isinstance(err, smtplib.SMTPAuthenticationError):
-        return MailError(
-            f"the SMTP server rejected the login ({_reply_text(err.smtp_code, err.smtp_error)})",
-            temporary=False,
-        )
-    if isinstance(err, smtplib.SMTPRecipientsRefused):
-        refused = ", ".join(f"{addr} ({_reply_text(c, m)})" for addr, (c, m) in err.recipients.items())
-        temporary = all(400 <= c < 500 for c, _ in err.recipients.values())
-        return MailError(f"the SMTP server refused every recipient: {refused}", temporary=temporary)
-    if isinstance(err, smtplib.SMTPSenderRefused) and err.smtp_code == 530:
-        return MailError(
-            "the SMTP server requires a login before it accepts mail"
-            f" ({_reply_text(err.smtp_code, err.smtp_error)}); set an SMTP username and password",
-            temporary=False,
-        )
-    if isinstance(err, smtplib.SMTPSenderRefused):
-        return MailError(
-            f"the SMTP server refused the sender address {err.sender} ({_reply_text(err.smtp_code, err.smtp_error)})",
-            temporary=400 <= err.smtp_code < 500,
-        )
-    if isinstance(err, smtplib.SMTPDataError):
-        return MailError(
-            f"the SMTP server rejected the message ({_reply_text(err.smtp_code, err.smtp_error)})",
-            temporary=400 <= err.smtp_code < 500,
-        )
-    if isinstance(err, smtplib.SMTPConnectError):
-        return MailError(
-            f"the SMTP server at {where} refused the session ({_reply_text(err.smtp_code, err.smtp_error)})",
-            temporary=True,
-        )
-    if isinstance(err, smtplib.SMTPNotSupportedError):
-        if stage == "starting TLS":
-            return MailError(
-                f"the SMTP server at {where} does not offer STARTTLS; use security 'ssl' if it is an"
-                " implicit-TLS port such as 465",
-                temporary=False,
-            )
-        return MailError(
-            f"the SMTP server at {where} does not offer a login (AUTH) on this connection; many servers only"
-            " offer it after STARTTLS",
-            temporary=False,
-        )
-    if isinstance(err, smtplib.SMTPServerDisconnected) and stage == "connecting":
-        hint = _port_hint(security, port) or f"; check that security '{security}' is right for port {port}"
-        # smtplib reports a read time-out as a disconnect; say which one it was.
-        what = f"did not greet us within {timeout:g} s" if "timed out" in str(err) else "closed the connection"
-        return MailError(f"the SMTP server at {where} {what}{hint}", temporary=True)
-    if isinstance(err, smtplib.SMTPServerDisconnected):
-        return MailError(f"the SMTP server at {where} closed the connection while {stage}", temporary=True)
-    if isinstance(err, smtplib.SMTPResponseException):
-        return MailError(
-            f"the SMTP server at {where} answered {_reply_text(err.smtp_code, err.smtp_error)} while {stage}",
-            temporary=400 <= err.smtp_code < 500,
-        )
-    if isinstance(err, smtplib.SMTPException):
-        # e.g. "No suitable authentication method found." from login().
-        text = str(err).rstrip(".") or type(err).__name__
-        return MailError(f"sending through {where} failed while {stage}: {text[:1].lower() + text[1:]}")
-    if isinstance(err, ssl.SSLCertVerificationError):
-        return MailError(f"the TLS certificate of {host} could not be verified ({err.verify_message})", temporary=False)
-    if isinstance(err, ssl.SSLError):
-        reason = str(err.reason or err).lower().replace("_", " ")
-        return MailError(f"could not set up TLS with {where} ({reason}){_port_hint(security, port)}", temporary=False)
-    if isinstance(err, socket.gaierror):
-        return MailError(f"could not find the SMTP server {host}: the name does not resolve", temporary=True)
-    if isinstance(err, TimeoutError):
-        if stage == "connecting":
-            return MailError(
-                f"could not connect to {where}: timed out after {timeout:g} s{_port_hint(security, port)}",
-                temporary=True,
-            )
-        return MailError(f"the SMTP server at {where} stopped answering while {stage} (timed out)", temporary=True)
-    if isinstance(err, OSError):
-        if stage == "connecting":
-            return MailError(f"could not connect to {where}: {_os_reason(err)}", temporary=True)
-        return MailError(f"the connection to {where} failed while {stage}: {_os_reason(err)}", temporary=True)
-    return MailError(f"sending through {where} failed while {stage}: {type(err).__name__}: {err}")
-
-
 def send_message(
     msg: EmailMessage | bytes,
     host: str,
@@ -302,6 +171,7 @@ def send_message(
     ssl_context: ssl.SSLContext | None = None,
     *,
     local_hostname: str | None = None,
+    keep_open: bool = False,
 ) -> dict[str, str]:
     """Send ``msg`` and return the recipients the server refused (empty when all were accepted).
 
@@ -320,6 +190,9 @@ def send_message(
 
     ``local_hostname`` is the EHLO name; by default smtplib uses the machine's FQDN, which can take seconds to
     look up on hosts with broken reverse DNS.
+
+    ``keep_open`` keeps the connection for the next mail to the same server (`advisor.mail.pool`: a round of many
+    mails logs in once) and sends on a kept one when it is still alive.
 
     Raises :class:`MailError` with a one-sentence reason for every failure.
     """
@@ -341,29 +214,31 @@ def send_message(
         raise ValueError("a flattened message with a Bcc header would show it to every recipient")
     context = ssl_context if ssl_context is not None else verifying_context()
     stage = "connecting"  # what we were doing when something broke; it decides the wording of the error
-    smtp: Session | None = None
+    key = (host, port, security, username, local_hostname, context)
+    smtp: Session | None = pool.take(key) if keep_open else None
     try:
-        if security == "ssl":
-            smtp = TlsSession(host, port, local_hostname=local_hostname, timeout=timeout, context=context)
-        else:
-            smtp = Session(host, port, local_hostname=local_hostname, timeout=timeout)
-        stage = "saying hello (EHLO)"
-        smtp.ehlo()
-        if security == "starttls":
-            stage = "starting TLS"
-            smtp.starttls(context=context)
+        if smtp is None:  # no kept connection (logged in, and alive): open one
+            if security == "ssl":
+                smtp = TlsSession(host, port, local_hostname=local_hostname, timeout=timeout, context=context)
+            else:
+                smtp = Session(host, port, local_hostname=local_hostname, timeout=timeout)
+            stage = "saying hello (EHLO)"
             smtp.ehlo()
-        if username:
-            stage = "logging in"
-            smtp.login(username, password or "")
+            if security == "starttls":
+                stage = "starting TLS"
+                smtp.starttls(context=context)
+                smtp.ehlo()
+            if username:
+                stage = "logging in"
+                smtp.login(username, password or "")
         stage = "sending the message"
         refused = smtp.send_message(msg) if isinstance(msg, EmailMessage) else send_flat(smtp, msg, headers)
     except Exception as err:
-        mail_error = _translate(err, stage, host, port, security, timeout)
+        mail_error = translate(err, stage, host, port, security, timeout)
         if delivery_unknown(err, smtp):
             mail_error = MailError(unknown_delivery_reason(err, host, port), uncertain=True)
         mail_error = MailError(
-            _scrub(str(mail_error), password), temporary=mail_error.temporary, uncertain=mail_error.uncertain
+            scrub(str(mail_error), password), temporary=mail_error.temporary, uncertain=mail_error.uncertain
         )
         log.warning("Could not send %r: %s.", headers.get("Subject", ""), mail_error)
         if smtp is not None:
@@ -373,12 +248,15 @@ def send_message(
                 log.debug("Closing the SMTP connection after an error failed as well.", exc_info=True)
         raise mail_error from err
 
-    try:
-        smtp.quit()
-    except (smtplib.SMTPException, OSError):
-        # The message was accepted; a broken goodbye must not make the caller send it again.
-        smtp.close()
-    result = {addr: _reply_text(code, text) for addr, (code, text) in refused.items()}
+    if keep_open:
+        pool.give_back(key, smtp)
+    else:
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            # The message was accepted; a broken goodbye must not make the caller send it again.
+            smtp.close()
+    result = {addr: reply_text(code, text) for addr, (code, text) in refused.items()}
     if result:
         log.warning(
             "The SMTP server at %s:%s accepted %r but refused %s.",

@@ -114,9 +114,10 @@ every channel could swap (white drawn as 251, 251, 251): a blend that near an en
 @functools.lru_cache(maxsize=1)
 def _palette() -> Image.Image:
     """The chart's colours exactly, white, and the steps between them that anti-aliasing paints (text and markers
-    on white, a marker's rim over a bar or a line), the chart's own first: every pixel is mapped to the nearest of these, so the PNG is
-    an 8-bit palette image. Writing it takes a third of the time of the RGB image's (whose rows PNG filters and
-    compresses three bytes a pixel), and it is a third of the size, which every mail carries base64-encoded."""
+    on white, a marker's rim over a bar or a line), the chart's own first: every pixel is mapped to the nearest of
+    these, so the PNG is an 8-bit palette image. Writing it takes a third of the time of the RGB image's (whose
+    rows PNG filters and compresses three bytes a pixel), and it is a third of the size, which every mail carries
+    base64-encoded."""
     solid = [_rgb(c) for c in (BAR, CAP, THRESHOLD, PAIN_OK, PAIN_HIGH, GRID, INK, MUTED)]
     white = (255, 255, 255)
     colours = [white, *solid]

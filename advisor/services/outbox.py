@@ -144,10 +144,10 @@ def pending_count(rt: AthleteContext) -> int:
     return store.pending_count(rt.db, rt.athlete_id)
 
 
-def _claim(rt: AthleteContext, row_id: int, now: datetime) -> bool:
-    """Move one pending row to `sending` in the database; True when this sender won it (a conditional UPDATE, so
-    of two senders on two machines exactly one sees a row count of 1). The claim names this process (host:pid)
-    for the runner reading `daemon status` after a crash."""
+def _claim(rt: AthleteContext, row_id: int, now: datetime) -> bytes | None:
+    """Move one pending row to `sending` in the database and return its message; None when another sender won it
+    (a conditional UPDATE, so of two senders on two machines exactly one gets the row). The claim names this
+    process (host:pid) for the runner reading `daemon status` after a crash."""
     return store.claim(rt.db, row_id, now, claimed_by=f"{socket.gethostname()}:{os.getpid()}")
 
 
@@ -208,9 +208,9 @@ def send_pending(rt: AthleteContext) -> list[str]:
     smtp = settings.smtp
     password = smtp.resolved_password()
     for mail in pending:
-        if not _claim(rt, mail.id, datetime.now(UTC)):
+        message = _claim(rt, mail.id, datetime.now(UTC))
+        if message is None:
             continue  # another sender has it (or sent it) already
-        message = store.message_bytes(rt.db, mail.id)
         error: MailError | None = None
         try:
             send_message(
@@ -221,6 +221,7 @@ def send_pending(rt: AthleteContext) -> list[str]:
                 smtp.username,
                 password,
                 ssl_context=smtp.ssl_context(),
+                keep_open=True,  # the next athlete's mail of a round goes on the same connection
             )
         except MailError as err:
             error = err

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from advisor.services.context import AthleteContext
     from advisor.store.history import DayInputs, HistorySpan
 
-__all__ = ["WeekEnd", "input_digest", "week_ends"]
+__all__ = ["WeekEnd", "encodings", "input_digest", "week_ends"]
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,8 @@ def week_ends(
     """Each of `days`' numbers: kept ones whose inputs are unchanged, the rest assessed (and kept), in one read and
     at most one write. `assessed` collects the whole reports of the days assessed here, for a caller that needs
     one of them whole (the mail's last week) and must not assess it twice."""
-    reprs: dict[int, tuple[object, bytes]] = {}
-    digests = {day: input_digest(rt, day, span.inputs(day), reprs) for day in days}
+    encoded = encodings(span)
+    digests = {day: input_digest(rt, day, span.inputs(day), encoded) for day in days}
     kept = read_week_ends(rt.db, rt.athlete_id, days)
     found: dict[date, WeekEnd] = {}
     fresh: dict[date, tuple[str, str]] = {}
@@ -84,25 +84,28 @@ def week_ends(
     return found
 
 
-def input_digest(
-    rt: AthleteContext, day: date, inputs: DayInputs, reprs: dict[int, tuple[object, bytes]] | None = None
-) -> str:
+def input_digest(rt: AthleteContext, day: date, inputs: DayInputs, encoded: dict[int, bytes] | None = None) -> str:
     """SHA-256 of everything `assess_athlete(rt.settings, day, span.at(day))` reads: the settings, the engine, the
-    day and `span.inputs(day)`, the rows the day's history is made of. `reprs` caches each row's `repr` by identity
-    across the days of one span (they share their rows); it holds the row too, so no identity is reused by another
-    object while the cache lives."""
-    reprs = {} if reprs is None else reprs
+    day and `span.inputs(day)`, the rows the day's history is made of. `encoded` holds each row's `repr` as bytes
+    by identity, made once for all the days of a span (`encodings`): the days share their rows, and joining
+    cached bytes is what keeps 13 digests of a 200-run history cheap."""
     key = report_key(rt.settings, day)
     digest = hashlib.sha256(f"{key.engine}\0{key.settings}\0{day.isoformat()}".encode())
+    if encoded is None:
+        encoded = {id(value): _encoded(value) for part in inputs for value in part}
     for part in inputs:
         digest.update(b"\x1d")
-        digest.update(b"".join([_encoded(value, reprs) for value in part]))
+        digest.update(b"".join(map(encoded.__getitem__, map(id, part))))
     return digest.hexdigest()
 
 
-def _encoded(value: object, reprs: dict[int, tuple[object, bytes]]) -> bytes:
-    """`value`'s `repr` as bytes ending in a separator, made once per row for all the days of a span."""
-    cached = reprs.get(id(value))
-    if cached is None:
-        cached = reprs[id(value)] = (value, repr(value).encode() + b"\x1e")
-    return cached[1]
+def encodings(span: HistorySpan) -> dict[int, bytes]:
+    """Every row of `span` (the rows `span.inputs(day)` returns, by identity) as `input_digest` hashes it. The span
+    holds the rows, so no identity is reused while it lives."""
+    rows = (span.runs, span.pain, span.stair_rows, span.assessments, span.rehab)
+    return {id(value): _encoded(value) for part in rows for value in part}
+
+
+def _encoded(value: object) -> bytes:
+    """A row's `repr` (frozen dataclasses and tuples: every field) and a separator."""
+    return repr(value).encode() + b"\x1e"

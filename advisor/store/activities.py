@@ -92,7 +92,8 @@ def read_activities(
 
     from advisor.store.models import Activity
 
-    query = select(Activity).where(Activity.athlete_id == athlete_id).order_by(Activity.start_utc, Activity.id)
+    columns = [getattr(Activity, name) for name in _ACTIVITY_FIELDS]  # plain rows: no ORM objects to build
+    query = select(*columns).where(Activity.athlete_id == athlete_id).order_by(Activity.start_utc, Activity.id)
     if not include_excluded:
         query = query.where(Activity.excluded.is_(False))
     if since_utc is not None:
@@ -100,7 +101,7 @@ def read_activities(
     if until_utc is not None:
         query = query.where(Activity.start_utc < until_utc)
     with db.transaction() as session:
-        return [stored_activity(row) for row in session.scalars(query)]
+        return [StoredActivity(*row) for row in session.execute(query)]
 
 
 def read_activity(db: Database, athlete_id: int, activity_id: int) -> StoredActivity | None:

@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from advisor.store.db import Database
@@ -108,23 +109,16 @@ def add_summary(
     When another process queued the same week between the caller's check and this insert, the unique constraint
     refuses the second row and theirs is returned (with False): the week is queued once, whoever was first.
     """
-    row = OutboxMail(
-        athlete_id=athlete_id,
-        week=week,
-        recipient=recipient,
-        subject=subject,
-        message=message,
-        status=PENDING,
-        attempts=0,
-        last_error=None,
-        created_at=created_at,
-        sent_at=None,
-    )
+    values = {"recipient": recipient, "subject": subject, "message": message, "created_at": created_at}
     try:
         with db.transaction() as session:
-            session.add(row)
-            session.flush()  # gives the row its id
-            return _queued(row), True
+            row_id = session.scalar(
+                insert(OutboxMail)
+                .values(athlete_id=athlete_id, week=week, status=PENDING, attempts=0, **values)
+                .returning(OutboxMail.id)
+            )
+        assert row_id is not None
+        return QueuedSummary(row_id, week, PENDING, 0, None, None, message), True
     except IntegrityError:
         found = queued_summary(db, athlete_id, week)
         if found is None:  # the constraint refused it for another reason: not a concurrent queueing
@@ -178,27 +172,20 @@ def pending_mails(db: Database, athlete_id: int) -> list[PendingMail]:
     return [PendingMail(*row) for row in rows]
 
 
-def message_bytes(db: Database, row_id: int) -> bytes:
-    """The stored message of one row: the very bytes every attempt sends."""
-    with db.transaction() as session:
-        message = session.scalar(select(OutboxMail.message).where(OutboxMail.id == row_id))
-    assert message is not None, f"outbox row {row_id} is gone while its sender holds the claim"
-    return message
+def claim(db: Database, row_id: int, now: datetime, claimed_by: str) -> bytes | None:
+    """Move one pending row to `sending` and return its message, the very bytes every attempt sends; None when
+    another sender won it.
 
-
-def claim(db: Database, row_id: int, now: datetime, claimed_by: str) -> bool:
-    """Move one pending row to `sending`; True when this sender won it.
-
-    One conditional UPDATE (compare-and-set on the status), so of two senders on two machines exactly one sees a
-    row count of 1, and the loser leaves the row alone.
+    One conditional UPDATE (compare-and-set on the status) returning the message, so of two senders on two machines
+    exactly one gets the row back, and the loser leaves the row alone.
     """
     with db.transaction() as session:
-        result = session.execute(
+        return session.scalar(
             update(OutboxMail)
             .where(OutboxMail.id == row_id, OutboxMail.status == PENDING)
             .values(status=SENDING, claimed_at=now, claimed_by=claimed_by)
+            .returning(OutboxMail.message)
         )
-        return result.rowcount == 1
 
 
 def settle_stale_claims(
@@ -254,14 +241,11 @@ def mark_sent(db: Database, row_id: int, sent_at: datetime) -> None:
     the week was sent (so it is never sent twice); a runner who asks for it again gets it built anew (`requeue`).
     An `uncertain` row keeps its bytes: it may be sent again, byte for byte."""
     with db.transaction() as session:
-        stored = session.get(OutboxMail, row_id)
-        assert stored is not None
-        stored.attempts = (stored.attempts or 0) + 1
-        stored.status = SENT
-        stored.sent_at = sent_at
-        stored.last_error = None
-        stored.claimed_at = stored.claimed_by = None
-        stored.message = b""
+        session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == row_id)
+            .values(**_attempted(), status=SENT, sent_at=sent_at, last_error=None, message=b"")
+        )
 
 
 def prune_sent(db: Database, athlete_id: int, sent_before: datetime) -> int:
@@ -280,9 +264,13 @@ def mark_unsent(db: Database, row_id: int, error: str, *, uncertain: bool) -> No
     """The attempt failed: one more attempt with its error, the claim given back, and the row pending again — or
     `uncertain` when the server may have taken the message anyway, so it is never resent on its own."""
     with db.transaction() as session:
-        stored = session.get(OutboxMail, row_id)
-        assert stored is not None
-        stored.attempts = (stored.attempts or 0) + 1
-        stored.status = UNCERTAIN if uncertain else PENDING
-        stored.last_error = error
-        stored.claimed_at = stored.claimed_by = None
+        session.execute(
+            update(OutboxMail)
+            .where(OutboxMail.id == row_id)
+            .values(**_attempted(), status=UNCERTAIN if uncertain else PENDING, last_error=error)
+        )
+
+
+def _attempted() -> dict[str, Any]:
+    """One more attempt and the claim given back: what every answered attempt writes, in the same UPDATE."""
+    return {"attempts": func.coalesce(OutboxMail.attempts, 0) + 1, "claimed_at": None, "claimed_by": None}
