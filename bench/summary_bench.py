@@ -8,12 +8,12 @@ and PostgreSQL (`--postgres URL`, default `ADVISOR_TEST_POSTGRES_URL`; a schema 
 A round is what the daemon's summary job does for each athlete (`queue_summary` with the e-mail renderer, then
 `send_pending`), one athlete after another in one process, the mail going over STARTTLS + AUTH to a real SMTP server
 on loopback (tests/smtp_server.py, aiosmtpd, in this process; its CPU is not counted). `--build-only` stops at the
-MIME message, as the first version of this bench did. Each round queues a week of its own, so nothing is "already
-sent". Printed: the median over rounds of wall and CPU milliseconds per athlete (CPU of the process doing the round:
-not the database server's, not the SMTP server's), the chart's share of that CPU, and the size of a mail.
-`--against DIR` runs the same rounds with the `advisor` package of another checkout (a clone of an earlier commit)
-in a child process of its own, alternating with this checkout's, so a before/after is one command. Figures to read,
-never asserted in tests.
+MIME message, as the first version of this bench did. Each round queues a week of its own, oldest first (as a
+daemon's rounds come), so nothing is "already sent". Printed: the median over rounds of wall and CPU milliseconds
+per athlete (CPU of the process doing the round: not the database server's, not the SMTP server's), the chart's
+share of that CPU, and the size of a mail. `--against DIR` runs the same rounds with the `advisor` package of
+another checkout (a clone of an earlier commit) in a child process of its own, alternating with this checkout's, so
+a before/after is one command. Figures to read, never asserted in tests.
 """
 
 from __future__ import annotations
@@ -129,11 +129,13 @@ def bench(name: str, url: str, home: Path, args: argparse.Namespace, smtp: objec
     if args.against:
         checkouts[f"--against {args.against}"] = args.against
     figures: dict[str, list[dict[str, float]]] = {label: [] for label in checkouts}
-    weeks_back = 0
+    # Alternating, each round its own week, oldest first as a daemon's rounds come: each round's chart then finds
+    # twelve of its thirteen days kept by the round before, and its last week is the one day assessed anew.
+    weeks_back = args.rounds * len(checkouts)
     for _ in range(args.rounds):
-        for label, checkout in checkouts.items():  # alternating, each round its own week
+        for label, checkout in checkouts.items():
+            weeks_back -= 1
             figures[label].append(in_child(checkout, url, str(home), weeks_back, smtp is not None, env))
-            weeks_back += 1
             if smtp is not None:
                 with smtp._recorder.lock:  # type: ignore[attr-defined]
                     smtp._recorder.messages.clear()  # type: ignore[attr-defined]
