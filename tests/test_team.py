@@ -287,4 +287,4 @@ def test_a_wide_terminal_gets_the_same_layout_rich_draws(team, cli):
         table.add_row(line.name, *(cell(line) for cell in cells))
     theirs = io.StringIO()
     Console(file=theirs, width=200).print(table)
-    assert ours.getvalue().splitlines()[1:-1] == theirs.getvalue().splitlines()
+    assert ours.getvalue().splitlines()[1:-2] == theirs.getvalue().splitlines()  # less the title and 2 footers

@@ -35,6 +35,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
     "sync": "advisor.cli.garmin",
     "garmin": "advisor.cli.garmin",
     "summary": "advisor.cli.daemon",
+    "report": "advisor.cli.report",
     "daemon": "advisor.cli.daemon",
     "worker": "advisor.cli.worker",
     "doctor": "advisor.cli.doctor",

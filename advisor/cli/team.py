@@ -4,11 +4,13 @@ the top (a red flag or a referral, then a high flag, then the rest)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from advisor.cli.common import fail, open_runtime, parse_date
+from advisor.cli.report import MAX_WEEKS
 from advisor.errors import ConfigError, InputError, StoreError
 
 app = typer.Typer()
@@ -22,6 +24,7 @@ TEAM_EPILOG = """Examples:
 \b
   advisor team status
   advisor team status --as-of 2026-03-02 --json
+  advisor team report --out-dir reports/
 
 Exit codes: 0 ok, 2 usage or configuration error."""
 
@@ -49,3 +52,34 @@ def status_command(
     from advisor.render.team import print_team
 
     print_team(status)
+
+
+TEAM_REPORT_EPILOG = """Examples:
+
+\b
+  advisor team report --out-dir reports/
+  advisor team report --out-dir reports/ --format html --weeks 8
+
+One file per athlete, NAME-DAY.pdf: DAY is the report's last day (each athlete's own today, or --as-of).
+Exit codes: 0 written, 2 usage or configuration error (a file that already exists: then nothing is written)."""
+
+
+@team_app.command("report", epilog=TEAM_REPORT_EPILOG)
+def report_command(
+    ctx: typer.Context,
+    out_dir: Annotated[Path, typer.Option("--out-dir", metavar="DIR", help="The folder to write them to.")],
+    weeks: Annotated[
+        int, typer.Option("--weeks", min=1, max=MAX_WEEKS, metavar="N", help="Weeks to cover, 1-52.")
+    ] = 12,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD or -N for every athlete (default: each one's own today).")
+    ] = None,
+    kind: Annotated[str, typer.Option("--format", metavar="pdf|html", help="PDF (default) or HTML.")] = "pdf",
+) -> None:
+    """Each athlete's page for their clinician (as `advisor report`), one file per athlete in DIR."""
+    from advisor.cli.report import write_team_reports
+
+    rt = open_runtime(ctx)
+    day = parse_date(as_of, "--as-of", rt.settings.today()) if as_of else None
+    for path in write_team_reports(rt, out_dir, weeks, day, kind):
+        typer.echo(f"Wrote {path}")

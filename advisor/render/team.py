@@ -99,3 +99,4 @@ def print_team(status: TeamStatus, console: Console | None = None) -> None:
             table.add_row(*(Text(text, style=style) for text, style in row))
         console.print(table)
     console.print(Text("Guidance, not a diagnosis. A runner's full report: advisor --athlete NAME status", style="dim"))
+    console.print(Text("A page for each one's clinician: advisor team report --out-dir DIR", style="dim"))

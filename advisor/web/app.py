@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from advisor.bootstrap import Runtime
 from advisor.config import Settings
-from advisor.web import forms, pages
+from advisor.web import forms, pages, report
 from advisor.web.common import Forbidden, call, checked_form, render, templates_for
 from advisor.web.guards import BodyLimit, HostCheck
 from advisor.web.logins import Logins
@@ -140,6 +140,7 @@ def create_app(
         Route("/favicon.ico", no_icon, methods=["GET"]),
         *pages.routes,
         *forms.routes,
+        *report.routes,
     ]
     middleware = [
         Middleware(Headers),
