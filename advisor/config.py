@@ -3,8 +3,8 @@
 Precedence, highest first: values passed in code, environment variables, the TOML file, the defaults below.
 The TOML file is `--config PATH`, else `$ADVISOR_CONFIG`, else `$ADVISOR_HOME/advisor.toml`, else
 `advisor.toml` in the user's config directory, if present. Secrets (SMTP password, Garmin API key, the web page's
-password) are read only from the environment or from a secret file named in the config: a TOML file that holds one
-is refused, so a config file can be shared or committed without leaking anything.
+password, the notification URLs) are read only from the environment or from a secret file named in the config: a
+TOML file that holds one is refused, so a config file can be shared or committed without leaking anything.
 
 Read by pydantic-settings (`Settings.settings_customise_sources`): its environment source with `env_prefix` and
 `env_nested_delimiter`, and its TOML source wrapped by `SecretFreeTomlSource`, which refuses secrets and unknown
@@ -32,7 +32,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from advisor.config_servers import Section, ServeSettings, SmtpSettings, secret_value
+from advisor.config_servers import NotifySettings, Section, ServeSettings, SmtpSettings, secret_value
 from advisor.domain.risk.thresholds import Thresholds
 from advisor.errors import ConfigError
 
@@ -116,7 +116,7 @@ class ScheduleSettings(Section):
     summary_hour: int = Field(7, ge=0, le=23)
 
 
-SECRET_KEYS = {("smtp", "password"), ("garmin", "api_key"), ("serve", "password")}
+SECRET_KEYS = {("smtp", "password"), ("garmin", "api_key"), ("serve", "password"), ("notify", "urls")}
 ENV_PREFIX = "ADVISOR_"
 
 _config_file: ContextVar[Path | None] = ContextVar("advisor_config_file", default=None)
@@ -148,6 +148,7 @@ class Settings(BaseSettings):
     schedule: ScheduleSettings = ScheduleSettings()
     smtp: SmtpSettings = SmtpSettings()
     serve: ServeSettings = ServeSettings()
+    notify: NotifySettings = NotifySettings()
     thresholds: Thresholds = Field(default_factory=Thresholds)
 
     @field_validator("home", mode="before")

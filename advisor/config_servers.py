@@ -1,6 +1,6 @@
-"""The config sections of the servers advisor talks to or runs: the mail server (`[smtp]`) and the web page
-(`[serve]`), with the secret-file reading every secret shares. Kept apart from `advisor.config` so each stays short;
-`advisor.config` imports them into `Settings`."""
+"""The config sections of the servers advisor talks to or runs: the mail server (`[smtp]`), the web page
+(`[serve]`) and the notification services (`[notify]`), with the secret-file reading every secret shares. Kept
+apart from `advisor.config` so each stays short; `advisor.config` imports them into `Settings`."""
 
 from __future__ import annotations
 
@@ -148,3 +148,55 @@ class ServeSettings(Section):
         names = [self.allowed_hosts] if isinstance(self.allowed_hosts, str) else list(self.allowed_hosts)
         public = urlsplit(self.public_url).hostname if self.public_url else None
         return [*names, public] if public else names
+
+
+_URL_BREAK = re.compile(r"\s+|,\s*(?=[A-Za-z][A-Za-z0-9+.-]*://)")
+"""Between two Apprise URLs: white space, or a comma before the next `scheme://` (a comma inside one URL, as in
+`mailtos://...?to=a@x.org,b@y.org`, stays in it)."""
+
+
+def split_urls(text: str) -> list[str]:
+    """Apprise URLs as the environment or a secret file gives them: a JSON list, or URLs separated by spaces, new
+    lines or commas; blank lines and `#` comments in a file are skipped."""
+    import json
+
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            listed = json.loads(stripped)
+        except ValueError:
+            raise ConfigError("notify.urls is not a valid JSON list of URLs") from None
+        if not isinstance(listed, list) or not all(isinstance(u, str) for u in listed):
+            raise ConfigError("notify.urls must be a JSON list of URL strings")
+        return [u.strip() for u in listed if u.strip()]
+    lines = (line.strip() for line in stripped.splitlines())
+    kept = " ".join(line for line in lines if line and not line.startswith("#"))
+    return [u for u in _URL_BREAK.split(kept) if u]
+
+
+class NotifySettings(Section):
+    """`[notify]`: a nudge to the runner's phone after a run, a morning prompt, a red flag or a phase change, sent
+    through Apprise (advisor.push) to the services the URLs name (ntfy, Gotify, Telegram, Signal, Matrix, email, a
+    webhook...). The URLs hold tokens and passwords, so they are secrets: never read from the TOML."""
+
+    urls: SecretStr | None = None
+    """The default athlete's Apprise URLs, only as ADVISOR_NOTIFY__URLS: a JSON list, or URLs separated by spaces
+    or commas."""
+    urls_file: Path | None = None
+    """A file holding them instead, one URL a line."""
+    athletes_dir: Path | None = None
+    """A clinic's folder of every other athlete's URLs: one file each, named as the athlete (default
+    $ADVISOR_HOME/notify). An athlete without a file there gets no notifications, never the default athlete's."""
+    morning_hour: int = Field(8, ge=0, le=23)
+    """The local hour from which the morning prompt goes out (the athlete's own time zone)."""
+    after_run: bool = True
+    morning: bool = True
+    alerts: bool = True
+    """A red flag logged, and a change of phase."""
+    timeout_s: float = Field(5.0, gt=0, le=60)
+    """How long one service may take to connect, and then to answer: a dead one never holds up the daemon."""
+
+    def resolved_urls(self) -> list[str]:
+        """The default athlete's URLs, from the environment or `urls_file` (none: notifications are off)."""
+        text = secret_value(self.urls, self.urls_file)
+        return split_urls(text) if text else []

@@ -10,7 +10,9 @@ Schedules (from `[schedule]`):
 - Garmin sync every `sync_every_hours`, only when Garmin is set up;
 - the weekly summary on `summary_weekday` at `summary_hour` in the runner's time zone (`jobs.schedule.summary_trigger`,
   so it stays at local time across DST changes), plus, at start, the most recent summary if it was missed while the
-  daemon was not running (`missed_summary_due`, measured from the latest week in the outbox).
+  daemon was not running (`missed_summary_due`, measured from the latest week in the outbox);
+- notifications (`advisor.services.notify`) right after every inbox scan and Garmin sync, for the athletes who set
+  them up, so a new run is nudged within one scan and a red flag or a phase change on the next scan.
 
 With `serve.enabled` the web page (advisor.web) is served from a thread of the daemon as well, on `serve.host`
 and `serve.port`, with the same password rules as `advisor serve`.
@@ -24,43 +26,38 @@ the process then exits 0. `--once` takes the same lock, runs what is due and ret
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from types import FrameType
-from typing import TYPE_CHECKING, Any
 
 from advisor.bootstrap import Runtime
 from advisor.config import Settings
+from advisor.services.notify import NOT_SET_UP, NOTHING_TO_NOTIFY, notify_configured, notify_round
 from advisor.services.outbox import last_queued_week, mail_settings_problem, pending_count, queue_summary, send_pending
 from advisor.services.summary import parse_week, week_just_ended
 from advisor.store.jobruns import job_key, list_job_runs, run_recorded
 from jobs.garmin import garmin_configured, garmin_round
 from jobs.inbox import NOTHING_NEW, scan_inbox
 from jobs.lock import acquire_daemon_lock
+from jobs.process import StopSignals, start_web
 from jobs.roster import Roster
 from jobs.schedule import interval_trigger, missed_summary_due, next_summary_time, summary_trigger
 
-if TYPE_CHECKING:
-    from advisor.web.server import ServerThread
-
 __all__ = [
     "JOB_INBOX",
+    "JOB_NOTIFY",
     "JOB_OUTBOX",
     "JOB_SUMMARY",
     "JOB_SYNC",
     "DaemonPlan",
     "due_summary_week",
     "due_week_after",
+    "notify_now",
     "outbox_job",
     "plan",
-    "restore_handlers",
     "run_daemon",
     "run_once",
-    "start_web",
     "summary_job",
 ]
 
@@ -70,8 +67,9 @@ JOB_INBOX = "inbox"
 JOB_SYNC = "garmin_sync"
 JOB_SUMMARY = "summary"
 JOB_OUTBOX = "outbox"
+JOB_NOTIFY = "notify"
 NOTHING_PENDING = "No summary is waiting to be sent."
-QUIET = (NOTHING_NEW, NOTHING_PENDING)
+QUIET = (NOTHING_NEW, NOTHING_PENDING, NOTHING_TO_NOTIFY, NOT_SET_UP)
 """Outcomes of the frequent jobs that mean "nothing happened": logged at debug level only."""
 
 
@@ -101,6 +99,14 @@ def outbox_job(rt: Runtime) -> str:
     if pending_count(rt) == 0:
         return NOTHING_PENDING
     return " ".join(send_pending(rt))
+
+
+def notify_now(rt: Runtime, now: datetime | None = None) -> str | None:
+    """One notification round for the athlete, recorded as their `notify` job, when they set notifications up (else
+    nothing is run or recorded); run right after each inbox scan and Garmin sync. Never raises (`run_recorded`)."""
+    if not notify_configured(rt):
+        return None
+    return _record(rt, JOB_NOTIFY, lambda: notify_round(rt, now), QUIET)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -178,15 +184,22 @@ def _record(rt: Runtime, job: str, work: Callable[[], str], quiet: tuple[str, ..
 
 
 def _for_each(
-    roster: Roster, job: str, work: Callable[[Runtime], str], when: Callable[[Runtime], bool] = lambda rt: True
+    roster: Roster,
+    job: str,
+    work: Callable[[Runtime], str],
+    when: Callable[[Runtime], bool] = lambda rt: True,
+    notify: bool = False,
 ) -> Callable[[], None]:
     """A scheduled job that does `work` for every athlete of the roster (those `when` accepts), one after another,
-    each recorded under its own name: one athlete's failure is theirs alone."""
+    each recorded under its own name: one athlete's failure is theirs alone. With `notify`, each athlete's
+    notification round follows their run of it, so a run it imported is nudged within the same scan."""
 
     def run() -> None:
         for rt in roster:
             if when(rt):
                 _record(rt, job, partial(work, rt), QUIET)
+                if notify:
+                    notify_now(rt)
 
     return run
 
@@ -196,6 +209,8 @@ def _once_for(rt: Runtime, now: datetime) -> list[str | None]:
     results = [_record(rt, JOB_INBOX, lambda: scan_inbox(rt))]
     if garmin_configured(rt.settings) and _sync_due(rt, now):
         results.append(_record(rt, JOB_SYNC, lambda: garmin_round(rt)))
+    if notify_configured(rt):
+        results.append(_record(rt, JOB_NOTIFY, lambda: notify_round(rt, now)))
     if mail_settings_problem(rt.settings) is None:
         week = due_summary_week(rt, now)
         if week is not None:
@@ -208,8 +223,9 @@ def _once_for(rt: Runtime, now: datetime) -> list[str | None]:
 def run_once(settings: Settings, now: datetime | None = None, athlete: str | None = None) -> int:
     """Run whatever is due once for every athlete served (or only `athlete`); 0 when every job succeeded, else 1.
 
-    Due means: the inbox always; Garmin when set up and its interval has passed since the last sync; the weekly
-    summary when its latest slot has passed and that week is not in the outbox yet; unsent summaries always.
+    Due means: the inbox always; Garmin when set up and its interval has passed since the last sync; notifications
+    when set up; the weekly summary when its latest slot has passed and that week is not in the outbox yet; unsent
+    summaries always.
     Raises `jobs.lock.AlreadyRunning` when a daemon holds this home's lock, and `jobs.roster.NobodyToServe` when
     other daemons serve every athlete.
     """
@@ -243,21 +259,12 @@ def run_daemon(settings: Settings, once: bool = False, athlete: str | None = Non
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.schedulers.background import BackgroundScheduler
 
-    stop = threading.Event()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        if stop.is_set():
-            log.info("Still finishing the job in hand; the daemon stops as soon as it is done.")
-        else:
-            log.info("Received %s; finishing the job in hand, then stopping.", signal.Signals(signum).name)
-        stop.set()
-
     # Handlers first: from the moment the lock shows our pid, a SIGTERM must mean "stop cleanly".
-    previous_handlers = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    signals = StopSignals("the job in hand").install()
     try:
         lock = acquire_daemon_lock(settings.home, athlete)
     except BaseException:
-        restore_handlers(previous_handlers)
+        signals.restore()
         raise
     main = Runtime(settings)
     roster: Roster | None = None
@@ -307,14 +314,14 @@ def run_daemon(settings: Settings, once: bool = False, athlete: str | None = Non
                     add_summary_jobs(rt)
             except Exception as error:  # the database is down: scan for the athletes already served
                 log.error("Could not look for new athletes: %s", error)
-            _for_each(roster, JOB_INBOX, scan_inbox)()
+            _for_each(roster, JOB_INBOX, scan_inbox, notify=True)()
 
         every = interval_trigger(minutes=s.inbox_every_minutes)
         scheduler.add_job(scan_every_inbox, every, id=JOB_INBOX, name="inbox scan", next_run_time=now)
         if layout.sync_every_hours is not None or any(garmin_configured(rt.settings) for rt in roster):
             jitter = int(min(300.0, s.sync_every_hours * 360))
             scheduler.add_job(
-                _for_each(roster, JOB_SYNC, garmin_round, lambda rt: garmin_configured(rt.settings)),
+                _for_each(roster, JOB_SYNC, garmin_round, lambda rt: garmin_configured(rt.settings), notify=True),
                 interval_trigger(hours=s.sync_every_hours, jitter=jitter),
                 id=JOB_SYNC,
                 name="Garmin sync",
@@ -344,7 +351,7 @@ def run_daemon(settings: Settings, once: bool = False, athlete: str | None = Non
         web = start_web(settings)
         scheduler.start()
         _log_start(settings, lock.pid, layout, roster)
-        while not stop.wait(timeout=60):
+        while not signals.stop.wait(timeout=60):
             pass
         log.info("Waiting for running jobs to finish.")
         scheduler.shutdown(wait=True)
@@ -353,27 +360,11 @@ def run_daemon(settings: Settings, once: bool = False, athlete: str | None = Non
         log.info("The advisor daemon stopped.")
         return 0
     finally:
-        restore_handlers(previous_handlers)
+        signals.restore()
         if roster is not None:
             roster.release()
         main.close()
         lock.release()
-
-
-def start_web(settings: Settings) -> ServerThread | None:
-    """With `serve.enabled`, the web page runs in a thread beside the scheduler, so one systemd unit gives both.
-    Its address is checked like `advisor serve`'s (a ConfigError ends the start before any job runs)."""
-    if not settings.serve.enabled:
-        return None
-    from advisor.web.server import ServerThread
-
-    return ServerThread(settings, settings.serve.host, settings.serve.port).start()
-
-
-def restore_handlers(handlers: dict[signal.Signals, Any]) -> None:
-    """Put back the signal handlers the daemon replaced (it stops, or failed to start)."""
-    for signum, handler in handlers.items():
-        signal.signal(signum, handler)
 
 
 def _log_start(settings: Settings, pid: int, layout: DaemonPlan, roster: Roster) -> None:

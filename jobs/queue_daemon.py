@@ -18,14 +18,11 @@ or on any other worker); exit 1 when any failed.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from datetime import UTC, datetime
-from types import FrameType
 
 from advisor.config import Settings
-from jobs.daemon import restore_handlers, start_web
 from jobs.lock import acquire_daemon_lock
+from jobs.process import StopSignals, start_web
 from jobs.queue import Queue
 from jobs.queue_jobs import ATHLETE_JOBS
 from jobs.queue_worker import WorkerOptions, WorkerThread, drain
@@ -62,17 +59,11 @@ def run_queue_daemon(
     from apscheduler.schedulers.background import BackgroundScheduler
 
     options = options or WorkerOptions()
-    stop = threading.Event()
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("Received %s; finishing the tasks in hand, then stopping.", signal.Signals(signum).name)
-        stop.set()
-
-    previous = {signum: signal.signal(signum, request_stop) for signum in (signal.SIGTERM, signal.SIGINT)}
+    signals = StopSignals("the tasks in hand").install()
     try:
         lock = acquire_daemon_lock(settings.home, athlete)
     except BaseException:
-        restore_handlers(previous)
+        signals.restore()
         raise
     queue = Queue(settings, pool_size=options.concurrency * max(workers, 1) + 4)
     threads: list[WorkerThread] = []
@@ -102,7 +93,7 @@ def run_queue_daemon(
             ", ".join(f"{name} every {job.every(settings)}" for name, job in ATHLETE_JOBS.items()),
             f"{workers} worker(s) of this process run them" if workers else "`advisor worker` processes run them",
         )
-        while not stop.wait(timeout=60):
+        while not signals.stop.wait(timeout=60):
             pass
         scheduler.shutdown(wait=True)
         log.info("Waiting for the tasks in hand to finish.")
@@ -114,7 +105,7 @@ def run_queue_daemon(
         log.info("The advisor daemon stopped.")
         return 0
     finally:
-        restore_handlers(previous)
+        signals.restore()
         for thread in threads:
             thread.stop()
         queue.close()

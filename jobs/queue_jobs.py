@@ -24,6 +24,7 @@ from advisor.bootstrap import Runtime
 from advisor.config import Settings
 from advisor.services.current import report_for, report_key
 from advisor.services.garmin_state import SOURCE as GARMIN_SOURCE
+from advisor.services.notify import notify_configured, notify_round
 from advisor.services.outbox import mail_settings_problem
 from advisor.store.db import Database
 from advisor.store.jobruns import job_key, list_job_runs
@@ -31,16 +32,18 @@ from advisor.store.queue_state import outbox_weeks
 from advisor.store.stored_reports import read_team
 from jobs.daemon import (
     JOB_INBOX,
+    JOB_NOTIFY,
     JOB_SUMMARY,
     JOB_SYNC,
     QUIET,
     due_summary_week,
     due_week_after,
+    notify_now,
     outbox_job,
     summary_job,
 )
 from jobs.garmin import garmin_configured, garmin_round
-from jobs.inbox import scan_inbox
+from jobs.inbox import NOTHING_NEW, scan_inbox
 
 __all__ = ["ATHLETE_JOBS", "AthleteJob", "athlete_job", "everyone"]
 
@@ -123,14 +126,34 @@ def _summary_wanted(db: Database, athletes: list[Runtime], now: datetime) -> lis
 
 @athlete_job(JOB_INBOX, every=_inbox_interval)
 def inbox(rt: Runtime) -> str:
-    """Import what was dropped into this athlete's inbox folder."""
-    return scan_inbox(rt)
+    """Import what was dropped into this athlete's inbox folder; when something came in, the notification round
+    follows in the same task, so a new run is nudged within this scan."""
+    outcome = scan_inbox(rt)
+    if outcome != NOTHING_NEW:
+        notify_now(rt)
+    return outcome
 
 
 @athlete_job(JOB_SYNC, every=_sync_interval, select=_garmin_due)
 def garmin_sync(rt: Runtime) -> str:
-    """One Garmin sync round for this athlete (raises when it stopped early, so the task shows as failed)."""
-    return garmin_round(rt)
+    """One Garmin sync round for this athlete (raises when it stopped early, so the task shows as failed), then its
+    notification round (a run it brought is nudged at once)."""
+    try:
+        return garmin_round(rt)
+    finally:
+        notify_now(rt)
+
+
+def _notify_wanted(_db: Database, athletes: list[Runtime], _now: datetime) -> list[Runtime]:
+    """Athletes who set notifications up (a file of URLs, or the default athlete's environment)."""
+    return [rt for rt in athletes if notify_configured(rt)]
+
+
+@athlete_job(JOB_NOTIFY, every=_inbox_interval, select=_notify_wanted)
+def notify(rt: Runtime) -> str:
+    """Tell the athlete's phone what is new (a pain entry logged on the phone, a morning, a change of phase) and
+    retry what failed; each event once, whichever worker runs it (`advisor.services.notify`)."""
+    return notify_round(rt)
 
 
 @athlete_job(JOB_SUMMARY, every=_inbox_interval, select=_summary_wanted)

@@ -114,6 +114,17 @@ def test_login_sets_a_signed_httponly_samesite_lax_cookie(locked_client: TestCli
     assert locked_client.get("/", follow_redirects=False).status_code == 303
 
 
+def test_a_link_opened_before_logging_in_is_where_the_login_lands(locked_client: TestClient) -> None:
+    """A notification's "Log it" link on a phone without a session: the password first, then the prefilled form it
+    pointed at, not the home page. Only this site's own pages: the target is kept in the signed session."""
+    wanted = "/pain?date=2026-12-02&when=after"
+    assert locked_client.get(wanted, follow_redirects=False).headers["location"] == "/login"
+    token = csrf(locked_client.get("/login").text)
+    answer = locked_client.post("/login", data={"csrf_token": token, "password": PASSWORD}, follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == wanted
+    assert 'value="2026-12-02"' in locked_client.get(answer.headers["location"]).text
+
+
 def test_the_login_form_itself_needs_its_csrf_token(locked_client: TestClient) -> None:
     locked_client.get("/login")
     answer = locked_client.post("/login", data={"password": PASSWORD}, follow_redirects=False)

@@ -37,6 +37,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
     "summary": "advisor.cli.daemon",
     "report": "advisor.cli.report",
     "daemon": "advisor.cli.daemon",
+    "notify": "advisor.cli.notify",
     "worker": "advisor.cli.worker",
     "doctor": "advisor.cli.doctor",
     "serve": "advisor.cli.serve",

@@ -55,13 +55,13 @@ Exit codes: 0 written or sent (or already sent: never twice), 1 the mail server 
 )
 
 daemon_app = typer.Typer(
-    help="Run the scheduler: inbox scans, Garmin sync, the weekly summary email.",
+    help="Run the scheduler: inbox scans, Garmin sync, the weekly summary email, notifications.",
     epilog=DAEMON_EPILOG,
     invoke_without_command=True,
 )
 app.add_typer(daemon_app, name="daemon")
 
-JOB_CHOICES = ("inbox", "garmin_sync", "summary", "outbox")
+JOB_CHOICES = ("inbox", "garmin_sync", "summary", "outbox", "notify")
 
 
 def uses_queue(database_url: str) -> bool:
@@ -86,6 +86,9 @@ def configure_logging(verbose: bool) -> None:
     # says what happened in one sentence, so its lines only appear with --verbose.
     for library in ("garminconnect", "garmin_personal_api"):
         logging.getLogger(library).setLevel(logging.DEBUG if verbose else logging.CRITICAL)
+    # Apprise logs each failed send as a warning; the notification round keeps it as the reason (advisor.push reads
+    # it on Apprise's own logger) and says it in one sentence of its own.
+    logging.getLogger("apprise").propagate = verbose
 
 
 @daemon_app.callback()
@@ -145,8 +148,9 @@ def status_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON document instead.")] = False,
 ) -> None:
-    """Whether a daemon runs (its pid), each job's last run, success and error, the summary outbox, and on
-    PostgreSQL the job queue's waiting, running and failed tasks."""
+    """Whether a daemon runs (its pid), each job's last run, success and error, the summary outbox, notifications
+    waiting or given up, and on PostgreSQL the job queue's waiting, running and failed tasks."""
+    from advisor.services.notify import notify_state
     from advisor.services.outbox import outbox_entries
     from advisor.store.jobruns import job_title, list_job_runs
     from jobs.daemon import plan
@@ -162,6 +166,7 @@ def status_command(
     pending = [o for o in outbox if o.status != "sent"]
     sent = [o for o in outbox if o.status == "sent"]
     queue = _queue_counts(rt.settings, rt.db) if uses_queue(settings.database_url) else None
+    notices = notify_state(rt)
     if as_json:
         document = {
             "home": str(settings.home),
@@ -192,6 +197,11 @@ def status_command(
                 "last_sent_week": sent[-1].week if sent else None,
             },
             "queue": None if queue is None else asdict(queue),
+            "notifications": {
+                "configured": notices.configured,
+                "waiting": [asdict(e) | {"created_at": e.created_at.isoformat()} for e in notices.waiting],
+                "given_up": [asdict(e) | {"created_at": e.created_at.isoformat()} for e in notices.given_up],
+            },
         }
         typer.echo(json.dumps(document, indent=2))
         return
@@ -239,6 +249,8 @@ def status_command(
             continue
         error = f", last error: {o.last_error}" if o.last_error else ""
         typer.echo(f"Waiting to be sent: the summary for {o.week} ({o.attempts} attempts{error}).")
+    for line in notices.lines(tz):
+        typer.echo(line)
 
 
 def _queue_counts(settings: Settings, db: Database) -> QueueCounts | None:
@@ -255,10 +267,11 @@ def _queue_counts(settings: Settings, db: Database) -> QueueCounts | None:
 @daemon_app.command("run")
 def run_command(
     ctx: typer.Context,
-    job: Annotated[str, typer.Argument(help="inbox, garmin_sync, summary or outbox.")],
+    job: Annotated[str, typer.Argument(help="inbox, garmin_sync, summary, outbox or notify.")],
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debugging detail too.")] = False,
 ) -> None:
     """Run one job now, by hand, recorded like a scheduled run (exit 1 when it fails)."""
+    from advisor.services.notify import notify_round
     from advisor.store.jobruns import job_key, run_recorded
     from jobs.daemon import outbox_job, summary_job
     from jobs.garmin import garmin_round
@@ -273,6 +286,7 @@ def run_command(
         "garmin_sync": lambda: garmin_round(rt),
         "summary": lambda: summary_job(rt),
         "outbox": lambda: outbox_job(rt),
+        "notify": lambda: notify_round(rt),
     }
     outcome = run_recorded(rt.db, job_key(job, rt.job_athlete), jobs[job])
     if outcome is None:

@@ -133,6 +133,7 @@ ATHLETE_TABLES = (
     "clinician_assessments",
     "rehab_sessions",
     "week_ends",
+    "notifications",
 )
 """Every table of an athlete's own rows (activities before the files they came from)."""
 

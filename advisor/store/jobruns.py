@@ -25,6 +25,7 @@ JOB_TITLES: dict[str, str] = {
     "summary": "weekly summary",
     "outbox": "retry of unsent summaries",
     "report": "today's report refreshed",
+    "notify": "notifications",
 }
 """Every job name the daemon uses, with the words logs and `daemon status` use for it."""
 

@@ -312,3 +312,30 @@ class WeekEndRow(Base):
     day: Mapped[date] = mapped_column(Date)
     digest: Mapped[str] = mapped_column(String(64))
     facts: Mapped[str] = mapped_column(Text)
+
+
+class Notification(Base):
+    """One event the runner is (or was) told about on their phone (advisor.services.notify): a run to log, a
+    morning prompt, a red flag, a change of phase. The row is the claim: whoever inserts `(athlete_id, event_key)`
+    first sends it, so several daemons on one database send each event once (advisor.store.notifications)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("athlete_id", "event_key", name="uq_notifications_athlete_event"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"))
+    event_key: Mapped[str] = mapped_column(String(100))
+    """`run:<activity id>`, `morning:<local date>`, `red_flag:<pain id>`, `phase:<local date>:<from>-<to>`."""
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    """The very line every attempt sends (empty for a phase only noted, never sent)."""
+    state: Mapped[str] = mapped_column(String(10))
+    """claimed (being sent), sent, failed (retried at `next_try`), given_up, or noted (remembered, not sent)."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_try: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(Text)
+    """host:pid of the sender holding it, for `notify status` after a crash."""
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ from advisor.errors import StoreError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-SCHEMA_REVISION = "0010"
+SCHEMA_REVISION = "0011"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

@@ -39,6 +39,9 @@ STATIC_PATHS = {"/style.css", "/favicon.ico"}
 OPEN_PATHS = {"/login", *STATIC_PATHS}
 """What a visitor without a session may see: the login form and the style sheet it uses."""
 SESSION_COOKIE = "advisor_session"
+AFTER_LOGIN = "after_login"
+"""The page asked for before the login form, kept in the signed session (never a query parameter another site could
+set): "Log it" in a notification opens the pain form, prefilled, once the password is in."""
 SESSION_DAYS = 30
 
 
@@ -63,6 +66,9 @@ class Gate(BaseHTTPMiddleware):
             session.clear()  # its CSRF secret goes too: the forms of its pages are refused (403)
         if request.url.path in OPEN_PATHS or session.get("user"):
             return await call_next(request)
+        if request.method == "GET":  # a link opened before logging in (a notification's) is where login lands
+            query = request.url.query
+            session[AFTER_LOGIN] = request.url.path + (f"?{query}" if query else "")
         return RedirectResponse("/login", status_code=303)
 
 
@@ -98,11 +104,13 @@ async def login(request: Request) -> Response:
         return render(request, "login.html", {"error": "That password is not right."}, 401)
     state.throttle.succeeded(client)
     generation = await call(state.logins.current)
+    wanted = request.session.get(AFTER_LOGIN)
     request.session.clear()
     request.session["user"] = "runner"
     request.session["login"] = generation
     request.session["csrf"] = new_csrf_token()  # a new secret after login: a form seen before it is worth nothing
-    return RedirectResponse("/", status_code=303)
+    local = isinstance(wanted, str) and wanted.startswith("/") and not wanted.startswith("//")
+    return RedirectResponse(wanted if local else "/", status_code=303)
 
 
 async def logout(request: Request) -> Response:

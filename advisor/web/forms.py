@@ -89,7 +89,7 @@ async def pain_page(
         "entries": list(reversed(entries)),
         "today": day,
         "error": error,
-        "form": form or {},
+        "form": form if form is not None else _prefill(request, day),
         "red_flags": RED_FLAGS,
         "same_day": SAME_DAY,
         "sign_words": SIGN_WORDS,
@@ -98,6 +98,21 @@ async def pain_page(
         "editing": editing,
     }
     return render(request, "pain.html", context, 400 if error else 200)
+
+
+def _prefill(request: Request, today: date) -> dict[str, str]:
+    """The form as a link fills it (a notification's "log it": `/pain?date=2026-12-03&when=after`): a day up to
+    today, and a `when` of the form's; any other value is ignored, and the form opens as it always does."""
+    form = {}
+    if request.query_params.get("when") in {value for value, _ in WHEN}:
+        form["when"] = request.query_params["when"]
+    try:
+        day = date.fromisoformat(request.query_params.get("date", ""))
+    except ValueError:
+        return form
+    if day <= today:  # the form refuses a future day, and so does the use case
+        form["date"] = day.isoformat()
+    return form
 
 
 @once
