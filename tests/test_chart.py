@@ -14,7 +14,7 @@ import subprocess
 import sys
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from itertools import combinations
+from itertools import combinations, pairwise
 from pathlib import Path
 
 import pytest
@@ -225,6 +225,21 @@ def test_every_word_legible_on_a_phone_inside_the_image_and_on_no_other(size: tu
     for (a, p), (b, q) in combinations(boxes, 2):
         assert p[2] <= q[0] or q[2] <= p[0] or p[3] <= q[1] or q[3] <= p[1], f"{a!r} overlaps {b!r}"
     assert {"weekly cap", "pain threshold", "pain ≤ 2", "pain ≥ 3"} <= {t.text for t in layout.texts}
+
+
+@pytest.mark.parametrize("count", [26, 52])
+def test_half_a_year_or_a_year_of_weeks_keeps_its_labels_apart(count: int) -> None:
+    """The clinician's report can chart up to 52 weeks: fewer week labels then, never one on another, the newest
+    week's always there."""
+    weeks = [WeekPoint(f"W{i + 1:02d}", 10.0 + i % 5) for i in range(count)]
+    layout = chart_layout(weeks)
+    labels = [t for t in layout.texts if t.text.startswith("W") and t.y > layout.plot[3]]
+    assert labels[-1].text == f"W{count:02d}" and 4 <= len(labels) < count / 2
+    boxes = [
+        (t.x + font(t.size).getbbox(t.text, anchor=t.anchor)[0], t.x + font(t.size).getbbox(t.text, anchor=t.anchor)[2])
+        for t in labels
+    ]
+    assert all(a[1] <= b[0] for a, b in pairwise(boxes))
 
 
 def test_charts_drawn_from_many_threads_at_once_are_each_their_own() -> None:

@@ -118,7 +118,8 @@ def chart_layout(
         out.texts.append(Text(right + 8 * s, _pain_y(score, top, bottom), str(score), text_px, MUTED, "lm"))
 
     slot = (right - left) / max(len(weeks), 1)
-    label_every = 1 if slot >= max((text_width(w.label, text_px) for w in weeks), default=0) + 6 * s else 2
+    widest = max((text_width(w.label, text_px) for w in weeks), default=0) + 6 * s
+    label_every = max(1, math.ceil(widest / slot))  # every week's label, or every other, or fewer for half a year
     for i, (week, d) in enumerate(zip(weeks, distances, strict=True)):
         centre = left + (i + 0.5) * slot
         if d > 0:
