@@ -116,6 +116,7 @@ class _Recorder:
     data_reply: str | None = None  # e.g. "451 4.3.0 try later" to simulate a temporary rejection
     auth_required: bool = False
     drop: Drop | None = None  # keep the message, then drop the connection instead of answering (see drop_after_data)
+    data_delay_s: float = 0.0  # a slow server: each message's DATA waits this long before it is taken (slow_down)
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
@@ -128,6 +129,8 @@ class _Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.data_delay_s:
+            await asyncio.sleep(self.data_delay_s)
         if self.data_reply is not None:
             return self.data_reply
         login = None
@@ -243,6 +246,11 @@ class SmtpTestServer:
     def reject_data_with(self, reply: str | None) -> None:
         """Answer DATA with ``reply`` (e.g. ``"554 5.6.0 no thanks"``) from now on; None accepts again."""
         self._recorder.data_reply = reply
+
+    def slow_down(self, seconds: float) -> None:
+        """Take each message only `seconds` after its end arrives (0: at once again), as a loaded server does: a
+        sender is then in the middle of a mail for most of its time."""
+        self._recorder.data_delay_s = seconds
 
     def drop_after_data(self, how: Drop | None) -> None:
         """From now on, take each whole message (it is in ``messages``: a real server would have queued it) and
