@@ -41,6 +41,7 @@ LAZY_SUBCOMMANDS: dict[str, str] = {
     "worker": "advisor.cli.worker",
     "doctor": "advisor.cli.doctor",
     "serve": "advisor.cli.serve",
+    "calendar": "advisor.cli.calendar",
     "athlete": "advisor.cli.athlete",
     "profile": "advisor.cli.profile",
     "data": "advisor.cli.data",

@@ -339,3 +339,21 @@ class Notification(Base):
     claimed_by: Mapped[str | None] = mapped_column(Text)
     """host:pid of the sender holding it, for `notify status` after a crash."""
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CalendarToken(Base):
+    """The secret in an athlete's calendar feed URL (`/calendar/TOKEN.ics`, advisor.services.calendar): a calendar
+    app cannot log in, so the URL itself is the credential, one per athlete, replaced whole by `calendar reset`.
+
+    Looked up by its SHA-256 (`token_sha256`, unique), so the index comparison the lookup makes leaks nothing about
+    the token itself; the token is kept too, because `advisor calendar url` prints the same URL again."""
+
+    __tablename__ = "calendar_tokens"
+    __table_args__ = (UniqueConstraint("token_sha256", name="uq_calendar_tokens_sha256"),)
+
+    athlete_id: Mapped[int] = mapped_column(
+        ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    token: Mapped[str] = mapped_column(String(64))
+    token_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -15,7 +15,7 @@ from advisor.errors import StoreError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-SCHEMA_REVISION = "0011"
+SCHEMA_REVISION = "0012"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 

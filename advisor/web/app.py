@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from advisor.bootstrap import Runtime
 from advisor.config import Settings
-from advisor.web import forms, pages, report
+from advisor.web import calendar, forms, pages, report
 from advisor.web.common import Forbidden, call, checked_form, render, templates_for
 from advisor.web.guards import BodyLimit, HostCheck
 from advisor.web.logins import Logins
@@ -52,13 +52,14 @@ async def _forbidden(request: Request, _exc: Exception) -> Response:
 
 
 class Gate(BaseHTTPMiddleware):
-    """With a password, every page but the login form redirects to /login until the session says logged in, and a
-    session logged in before the last logout or password change (an older generation) is logged out."""
+    """With a password, every page but the login form (and a calendar feed, advisor.web.calendar) redirects to /login
+    until the session says logged in, and a session logged in before the last logout or password change (an older
+    generation) is logged out."""
 
     async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         state = request.app.state
-        if state.password is None or request.url.path in STATIC_PATHS:
-            return await call_next(request)
+        if state.password is None or request.url.path in STATIC_PATHS or calendar.is_feed_path(request.url.path):
+            return await call_next(request)  # a calendar feed's token is its credential: calendar apps cannot log in
         if not state.logins.password_checked:
             await call(state.logins.check_password)
         session = request.session
@@ -149,6 +150,7 @@ def create_app(
         *pages.routes,
         *forms.routes,
         *report.routes,
+        *calendar.routes,
     ]
     middleware = [
         Middleware(Headers),

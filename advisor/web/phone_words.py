@@ -18,6 +18,7 @@ PHONE_WORDS: dict[str, str] = {
     "(`advisor pain log --score N --no-red-flags`)": "(tick “None of these” on the Pain page)",
     "(`--no-red-flags`)": "(tick “None of these” on the Pain page)",
     "(`advisor pain assessed --cleared`)": "(record it on the Clinic page)",
+    ", or `advisor pain log --score N --no-red-flags`)": ")",
     "Log it with `advisor pain assessed` when it has.": "Record it on the Clinic page when it has.",
     "(log your mornings with `advisor pain log --when morning`)": "(log your mornings on the Pain page)",
     "No activities yet: `advisor import PATH`, or `advisor sync` for Garmin; and `advisor profile set` your time "

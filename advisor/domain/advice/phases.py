@@ -37,6 +37,11 @@ class Phase(BaseModel):
     """What moves them on (None in Build: there is nothing to leave)."""
     since: date | None
     """The day it began (None in Build when no episode came before it)."""
+    review_on: date | None = None
+    """The day the phase can end on its own, for the runner to look again (a calendar's re-assessment): in Settle
+    the day it ends if no new pain comes, while a red flag is urgent the day its 14 days end (a check with none of
+    the signs can then restart running); None when only the runner's log or a clinician can end it, and in Return
+    (whose week ends are `ReturnToRun.week_ends`) and Build. The same date `exit` says in words."""
 
     @property
     def name(self) -> str:
@@ -84,11 +89,13 @@ def phase_of(risk: RiskAssessment, c: CapsAt) -> Phase:
             reason = f"you reported {_signs(same_day)} on {red.reports[-1].day:%-d %b}: get seen today (urgent care)."
         else:
             reason = f"you reported {_signs(red.signs)} on {red.reports[-1].day:%-d %b}."
+        review_on = None
         if red.needs_clinician:
             exit = (
                 "Have the knee assessed: after locking or giving way, only a clinician's assessment restarts running."
             )
         elif red.urgent(risk.as_of):
+            review_on = red.pause_end
             exit = (
                 f"Have the knee assessed; with no assessment, a graded return can start from {red.pause_end:%-d %b} "
                 "(14 days after the report) once you log a check with none of the signs (`--no-red-flags`)."
@@ -98,7 +105,7 @@ def phase_of(risk: RiskAssessment, c: CapsAt) -> Phase:
                 "Have the knee assessed; a graded return starts once a clinician clears you or you log a check with "
                 "none of the signs (`advisor pain log --score N --no-red-flags`)."
             )
-        return Phase(code="paused", reason=reason, exit=exit, since=red.flag_day)
+        return Phase(code="paused", reason=reason, exit=exit, since=red.flag_day, review_on=review_on)
     if c.settle is not None:
         e = c.settle
         quiet = e.latest + timedelta(days=WEEK)
@@ -110,6 +117,7 @@ def phase_of(risk: RiskAssessment, c: CapsAt) -> Phase:
                 f"{quiet:%-d %b} if no new pain comes (log your mornings with `advisor pain log --when morning`)."
             ),
             since=e.start,
+            review_on=quiet,
         )
     p = c.programme
     if p is not None:
