@@ -424,3 +424,25 @@ def test_urls_are_split_between_urls_never_inside_one() -> None:
     assert split_urls(f"ntfys://ntfy.sh/t1, {mail} tgram://123/456") == ["ntfys://ntfy.sh/t1", mail, "tgram://123/456"]
     assert split_urls('["json://h/a", "json://h/b"]') == ["json://h/a", "json://h/b"]
     assert split_urls("# phone\njson://h/a\n\n") == ["json://h/a"]
+
+
+def test_a_red_flag_logged_at_the_terminal_or_on_the_phone_is_told_at_once(env: pytest.MonkeyPatch, sink: Sink) -> None:
+    """No waiting for the daemon's next scan: the command (and the form, once its answer is sent) runs the round;
+    the daemon's own round afterwards has nothing left to tell."""
+    rt = runtime()
+    _ = rt.athlete_id
+    today = rt.settings.today()
+    store_runs(rt.settings.database_url, rt.athlete_name, [(today - timedelta(days=d), 6.0) for d in range(2, 9)])
+    notify_round(rt)  # the phase is remembered (Build), nothing sent
+    logged = CliRunner().invoke(cli_app(), ["pain", "log", "--score", "4", "--swelling"], catch_exceptions=False)
+    assert logged.exit_code == 0, logged.output
+    assert "Notifications: 1 notification sent." in logged.output
+    assert len(sink.messages) == 1 and sink.messages[0].startswith(f"Red flag logged on {today:%a %-d %b} (swelling)")
+
+    with TestClient(create_app(rt.settings, runtime=rt)) as phone:
+        form = phone.get("/pain").text
+        token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        sent = phone.post("/pain", data={"csrf_token": token, "score": "5", "locking": "1"}, follow_redirects=False)
+        assert sent.status_code == 303
+    assert len(sink.messages) == 2 and "(locking)" in sink.messages[1]
+    assert notify_round(rt) == "Nothing new to tell the runner."

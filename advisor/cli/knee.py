@@ -47,6 +47,7 @@ def pain_log(
     a twist or fall, calf pain and numbness mean "get seen today"."""
     from advisor.domain.advice.clinician import what_to_do_now
     from advisor.services.knee import PainInput, log_pain
+    from advisor.services.notify import NOTHING_TO_NOTIFY, tell_now
 
     rt = open_runtime(ctx)
     entry = PainInput(
@@ -71,6 +72,9 @@ def pain_log(
     typer.echo(f"Logged pain {row.score}/10 ({row.when}) on {row.day.isoformat()} as entry {row.id}.")
     if entry.signs:
         typer.echo(what_to_do_now(entry.signs))
+        told = tell_now(rt)  # at once, not at the daemon's next scan
+        if told is not None and told != NOTHING_TO_NOTIFY:
+            typer.echo(f"Notifications: {told}")
 
 
 @pain_app.command("assessed")

@@ -96,6 +96,19 @@ def notify_configured(rt: Runtime) -> bool:
     return urls_file(rt).is_file()
 
 
+def tell_now(rt: Runtime) -> str | None:
+    """A round right after what must be told at once — a red flag logged at the terminal or on the phone — rather
+    than at the daemon's next scan; None when notifications are not set up. Never raises: what could not be sent is
+    retried by the daemon's rounds (the event's row says so), and the runner's entry is stored whatever happens."""
+    if not notify_configured(rt):
+        return None
+    try:
+        return notify_round(rt)
+    except Exception as error:  # a bad URL file, a dead service, the database: the daemon's rounds try again
+        log.warning("Could not notify %s right away: %s", rt.athlete_name, error)
+        return f"not sent yet ({error}); the daemon tries again"
+
+
 def _sender() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -19,6 +20,7 @@ from advisor.domain.advice.clinician import what_to_do_now
 from advisor.domain.risk.model import SIGN_WORDS
 from advisor.services.current import report_for
 from advisor.services.knee import InputError, PainInput, delete_pain, edit_pain, list_pain, log_pain
+from advisor.services.notify import tell_now
 from advisor.services.rehab import RehabInput, list_assessments, list_rehab, log_rehab, record_assessment
 from advisor.web.common import call, checked_form, once, render, runtime, today
 
@@ -125,7 +127,9 @@ async def pain_post(request: Request) -> Response:
     except InputError as error:
         return await pain_page(request, _sentence(error), fields)
     signs = f"&signs={','.join(entry.signs)}" if entry.signs else ""
-    return RedirectResponse(f"/pain?logged=1{signs}", status_code=303)
+    # A red flag is told to the runner's phone (and whoever else it notifies) at once, after the answer is sent.
+    told = BackgroundTask(tell_now, rt) if entry.signs else None
+    return RedirectResponse(f"/pain?logged=1{signs}", status_code=303, background=told)
 
 
 async def pain_edit_page(request: Request) -> Response:
