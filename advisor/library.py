@@ -12,7 +12,8 @@ is a thin layer over what a user can import, and both are tested against a real 
 Each method is the use case its command calls, with the same settings (the config file, `ADVISOR_*` variables,
 and the keyword arguments given here over them): `status()` is the report `advisor status --json` prints (a pydantic
 model; `.model_dump(mode="json")` is that JSON), `activities()` the list of `advisor activities --json`, and
-`import_paths()` the per-file results `advisor import --json` lists. Importing decodes in worker processes, so a
+`import_paths()` the per-file results `advisor import --json` lists, `plan()` the calendar feed's 7 days and
+`visit_report()` the clinician's page's figures. Importing decodes in worker processes, so a
 script that imports needs the usual `if __name__ == "__main__":` guard of Python multiprocessing.
 """
 
@@ -28,7 +29,9 @@ from advisor.bootstrap import Runtime, ensure_home
 from advisor.config import load_settings
 
 if TYPE_CHECKING:
+    from advisor.domain.advice.plan import PlanDay
     from advisor.domain.advice.report import KneeReport
+    from advisor.render.visit_view import VisitReport
     from advisor.services.importing import FileResult
 
 
@@ -82,6 +85,19 @@ class Advisor:
 
         rt = self._rt
         return log_pain(rt.db, rt.athlete_id, PainInput(score, when, day, **signs), rt.settings.today()).id
+
+    def plan(self) -> list[PlanDay]:
+        """The next 7 days' plan the calendar feed (`advisor calendar url`) shows: today first, as `status` says."""
+        from advisor.domain.advice.plan import week_plan
+
+        return week_plan(self.status(), self.settings.profile.units)
+
+    def visit_report(self, weeks: int = 12, as_of: date | None = None) -> VisitReport:
+        """What `advisor report` puts on the clinician's page, as plain values: the `weeks` ISO weeks ending with the
+        week of `as_of` (default: today)."""
+        from advisor.services.visit_report import visit_report
+
+        return visit_report(self._rt, weeks, as_of)
 
     def close(self) -> None:
         self._rt.close()
