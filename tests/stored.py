@@ -40,6 +40,46 @@ def stand_in_source(session: Any, athlete_id: int, imported_at: datetime, name: 
     return source.id
 
 
+def stand_in_activity(
+    athlete_id: int,
+    source_id: int,
+    key: str,
+    start: datetime,
+    km: float,
+    *,
+    sport: str = "running",
+    name: str | None = None,
+    descent_m: float = 0.0,
+    elapsed_s: float | None = None,
+) -> Activity:
+    """An activity row as the import would measure a steady effort of `km` (5:00 per km moving, 176 spm, 140 bpm;
+    as much climbed as descended, none of it steep), for `session.add`."""
+    return Activity(
+        athlete_id=athlete_id,
+        source_file_id=source_id,
+        activity_key=key,
+        sport=sport,
+        sub_sport="generic",
+        name=name,
+        start_utc=start,
+        utc_offset_s=0,
+        n_records=100,
+        distance_m=km * 1000.0,
+        elapsed_s=km * 300.0 + 60 if elapsed_s is None else elapsed_s,
+        moving_s=km * 300.0,
+        ascent_m=descent_m,
+        descent_m=descent_m,
+        descent_steep5_m=0.0,
+        distance_steep5_m=0.0,
+        descent_steep10_m=0.0,
+        distance_steep10_m=0.0,
+        avg_cadence_spm=176.0,
+        avg_heart_rate=140.0,
+        load=km * 10.0,
+        load_method="duration",
+    )
+
+
 def store_runs(
     url: str,
     name: str,
@@ -58,32 +98,9 @@ def store_runs(
             )
             for day, km in runs:
                 start = datetime.combine(day, time(7), UTC)
-                session.add(
-                    Activity(
-                        athlete_id=athlete_id,
-                        source_file_id=source_id,
-                        activity_key=f"{name}-{start.isoformat()}-{next(_keys)}",
-                        sport="running",
-                        sub_sport="generic",
-                        name=activity_name or f"{name} run",
-                        start_utc=start,
-                        utc_offset_s=0,
-                        n_records=100,
-                        distance_m=km * 1000.0,
-                        elapsed_s=km * 300.0 + 60,
-                        moving_s=km * 300.0,
-                        ascent_m=0.0,
-                        descent_m=0.0,
-                        descent_steep5_m=0.0,
-                        distance_steep5_m=0.0,
-                        descent_steep10_m=0.0,
-                        distance_steep10_m=0.0,
-                        avg_cadence_spm=176.0,
-                        avg_heart_rate=140.0,
-                        load=km * 10.0,
-                        load_method="duration",
-                    )
-                )
+                key = f"{name}-{start.isoformat()}-{next(_keys)}"
+                run = stand_in_activity(athlete_id, source_id, key, start, km, name=activity_name or f"{name} run")
+                session.add(run)
     finally:
         db.dispose()
 

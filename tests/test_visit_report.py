@@ -37,7 +37,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 from starlette.testclient import TestClient
-from stored import stand_in_source
+from stored import stand_in_activity, stand_in_source
 from test_phone_words import engine_texts_with_a_command
 from test_web import csrf
 
@@ -46,7 +46,7 @@ from advisor.config import load_settings
 from advisor.render.visit_report import for_clinician, style_hash
 from advisor.services.knee import PainInput, log_pain
 from advisor.services.rehab import RehabInput, log_rehab, record_assessment
-from advisor.store.models import Activity, Athlete
+from advisor.store.models import Athlete
 from advisor.web.app import create_app
 
 _keys = itertools.count(1)
@@ -94,30 +94,19 @@ def store_history(rt: Runtime) -> None:
         athlete_id = session.scalars(select(Athlete.id).where(Athlete.id == rt.athlete_id)).one()
         source = stand_in_source(session, athlete_id, datetime(2026, 1, 1, tzinfo=UTC))
         for when, km, descent, sport in RUNS:
+            name = "Hill loop" if descent and sport == "running" else None
+            start = datetime.combine(when, time(7), UTC)
             session.add(
-                Activity(
-                    athlete_id=athlete_id,
-                    source_file_id=source,
-                    activity_key=f"visit-{next(_keys)}",
+                stand_in_activity(
+                    athlete_id,
+                    source,
+                    f"visit-{next(_keys)}",
+                    start,
+                    km,
                     sport=sport,
-                    sub_sport="generic",
-                    name="Hill loop" if descent and sport == "running" else None,
-                    start_utc=datetime.combine(when, time(7), UTC),
-                    utc_offset_s=0,
-                    n_records=100,
-                    distance_m=km * 1000.0,
-                    elapsed_s=km * 330.0,
-                    moving_s=km * 300.0,
-                    ascent_m=descent,
+                    name=name,
                     descent_m=descent,
-                    descent_steep5_m=0.0,
-                    distance_steep5_m=0.0,
-                    descent_steep10_m=0.0,
-                    distance_steep10_m=0.0,
-                    avg_cadence_spm=176.0,
-                    avg_heart_rate=140.0,
-                    load=km * 10.0,
-                    load_method="duration",
+                    elapsed_s=km * 330.0,
                 )
             )
 

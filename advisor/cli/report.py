@@ -32,13 +32,15 @@ Exit codes: 0 written, 2 usage or configuration error (another suffix, an existi
 nothing is written then."""
 
 
+Weeks = Annotated[int, typer.Option("--weeks", min=1, max=MAX_WEEKS, metavar="N", help="Weeks to cover, 1-52.")]
+"""`--weeks`, for one runner's report and a clinic's."""
+
+
 @app.command("report", epilog=REPORT_EPILOG)
 def report_command(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", metavar="FILE.html|FILE.pdf", help="Where to write it; .pdf or .html.")],
-    weeks: Annotated[
-        int, typer.Option("--weeks", min=1, max=MAX_WEEKS, metavar="N", help="Weeks to cover, 1-52.")
-    ] = 12,
+    weeks: Weeks = 12,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="The report's last day (YYYY-MM-DD or -N; default today).")
     ] = None,

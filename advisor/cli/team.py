@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from advisor.cli.common import fail, open_runtime, parse_date
-from advisor.cli.report import MAX_WEEKS
+from advisor.cli.report import Weeks
 from advisor.errors import ConfigError, InputError, StoreError
 
 app = typer.Typer()
@@ -68,9 +68,7 @@ Exit codes: 0 written, 2 usage or configuration error (a file that already exist
 def report_command(
     ctx: typer.Context,
     out_dir: Annotated[Path, typer.Option("--out-dir", metavar="DIR", help="The folder to write them to.")],
-    weeks: Annotated[
-        int, typer.Option("--weeks", min=1, max=MAX_WEEKS, metavar="N", help="Weeks to cover, 1-52.")
-    ] = 12,
+    weeks: Weeks = 12,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="YYYY-MM-DD or -N for every athlete (default: each one's own today).")
     ] = None,
