@@ -30,7 +30,7 @@ from advisor.render.chart import (
     chart_layout,
     weekly_chart_png,
 )
-from advisor.render.chart_paint import font
+from advisor.render.chart_paint import _palette, font, raster
 from advisor.render.units import METRES_PER_MILE
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -117,6 +117,28 @@ def test_deterministic_and_free_of_version_or_time() -> None:
     assert weekly_chart_png(twelve_weeks()) == first
     text_chunks = [kind for kind, _ in png_chunks(first) if kind in (b"tEXt", b"iTXt", b"zTXt", b"tIME")]
     assert text_chunks == []
+
+
+@pytest.mark.parametrize("size", [(720, 540), (1000, 700)])
+def test_every_text_is_drawn_as_pillows_own_draw_text_draws_it(size: tuple[int, int]) -> None:
+    """The chart's words are painted from kept glyph masks (a round of mails draws the same labels again and
+    again): the picture must be, pixel for pixel, what `ImageDraw.text` paints — drawn here on the chart's own
+    shapes without its words, twice so the second picture comes from the kept masks."""
+    from PIL import ImageDraw
+
+    weeks = twelve_weeks()
+    weeks[3] = WeekPoint("W04", 33.3, 31.7, 28.9, [3, 8])
+    layout = chart_layout(weeks, width_px=size[0], height_px=size[1])
+    for _ in range(2):
+        painted = Image.open(io.BytesIO(raster(layout))).convert("RGB")
+        texts, layout.texts = layout.texts, []
+        bare = Image.open(io.BytesIO(raster(layout))).convert("RGB")
+        layout.texts = texts
+        draw = ImageDraw.Draw(bare)
+        for t in texts:
+            draw.text((t.x, t.y), t.text, fill=t.colour, font=font(t.size, t.bold), anchor=t.anchor)
+        expected = bare.quantize(palette=_palette(), dither=Image.Dither.NONE).convert("RGB")
+        assert texts and painted.tobytes() == expected.tobytes()
 
 
 def test_different_data_gives_a_different_picture() -> None:

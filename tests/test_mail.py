@@ -156,6 +156,26 @@ def test_unreferenced_image_is_a_bug() -> None:
         build_message("s", "a@example.com", "b@example.com", "t", "<p>no image</p>", {"chart": PNG})
 
 
+def test_text_that_looks_like_the_mails_own_boundaries_comes_back_whole() -> None:
+    """The mail's boundaries are chosen without searching the parts for them: a text and an HTML whose lines are
+    those very boundaries (and the "--" of a signature, and "=" signs, and a line with trailing blanks) still come
+    back as written, the tree intact."""
+    first = build_message("s", "a@example.com", "b@example.com", "t", '<img src="cid:chart">', {"chart": PNG})
+    alternative, related = first.get_boundary(), first.get_payload()[1].get_boundary()
+    assert alternative and related
+    lines = [f"--{alternative}", f"--{related}--", "-- ", "== a = b ==", "tail blanks   ", "≤ 2/10 — ok"]
+    text = "\n".join(lines) + "\n"
+    html = '<img src="cid:chart">\n' + text
+    msg = build_message("s", "a@example.com", "b@example.com", text, html, {"chart": PNG})
+    msg.set_boundary(alternative)  # the first mail's boundaries, whose lines the parts now hold
+    msg.get_payload()[1].set_boundary(related)
+    back = message_from_bytes(bytes(msg), policy=policy.default)
+    assert back.defects == []
+    text_part, related_part = back.iter_parts()
+    html_part, image = related_part.iter_parts()
+    assert (text_part.get_content(), html_part.get_content(), image.get_content()) == (text, html, PNG)
+
+
 # -- sending ---------------------------------------------------------------------------------------------------
 
 

@@ -25,7 +25,6 @@ from advisor.domain.advice.summary import (
 )
 from advisor.domain.risk.aggregates import iso_week
 from advisor.domain.risk.model import SIGN_WORDS
-from advisor.services.activities import list_activities, local_date
 from advisor.services.context import AthleteContext
 from advisor.services.current import report_for
 from advisor.services.knee import assess_athlete
@@ -146,18 +145,21 @@ def summary_view(rt: AthleteContext, week: str | None = None, today: date | None
         main = report_for(rt.db, rt.athlete_id, settings, today, settings.today(), span.at(today))
     pain_rows = [p for p in span.pain if monday <= p.day <= as_of]
 
-    tz = settings.tz
+    # The week's activities are the span's own counted runs (any sport) of those local days: read once, above.
+    week_runs = sorted(
+        (r for r in span.runs if monday <= r.local_day <= as_of), key=lambda r: (r.start_utc, r.activity_id)
+    )
     activities = [
         ActivityLine(
-            day=local_date(a, tz),
-            sport=a.sport.replace("_", " "),
-            name=a.name,
-            distance_km=round(a.distance_m / 1000, 2),
-            descent_m=round(a.descent_m),
-            steep_downhill_km=round(a.distance_steep10_m / 1000, 2),
-            cadence_spm=None if a.avg_cadence_spm is None else round(a.avg_cadence_spm),
+            day=r.local_day,
+            sport=r.sport.replace("_", " "),
+            name=r.name,
+            distance_km=round(r.distance_m / 1000, 2),
+            descent_m=round(r.descent_m),
+            steep_downhill_km=round(r.distance_steep10_m / 1000, 2),
+            cadence_spm=None if r.avg_cadence_spm is None else round(r.avg_cadence_spm),
         )
-        for a in list_activities(rt.db, rt.athlete_id, since=monday, until=as_of, tz=tz)
+        for r in week_runs
     ]
     pain = [
         PainLine(
