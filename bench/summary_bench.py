@@ -9,16 +9,19 @@ A round is what the daemon's summary job does for each athlete (`queue_summary` 
 `send_pending`), one athlete after another in one process, the mail going over STARTTLS + AUTH to a real SMTP server
 on loopback (tests/smtp_server.py, aiosmtpd, in this process; its CPU is not counted). `--build-only` stops at the
 MIME message, as the first version of this bench did. Each round queues a week of its own, oldest first (as a
-daemon's rounds come), so nothing is "already sent". Printed: the median over rounds of wall and CPU milliseconds
+daemon's rounds come), so nothing is "already sent"; a first round, not counted, fills the kept week ends (as the
+weeks before would have). Printed: the median over rounds of wall and CPU milliseconds
 per athlete (CPU of the process doing the round: not the database server's, not the SMTP server's), the chart's
 share of that CPU, and the size of a mail. `--against DIR` runs the same rounds with the `advisor` package of
 another checkout (a clone of an earlier commit) in a child process of its own, alternating with this checkout's, so
-a before/after is one command. Figures to read, never asserted in tests.
+a before/after is one command; each checkout has a database of its own, seeded alike, since what one keeps under its
+engine's fingerprint the other cannot use. Figures to read, never asserted in tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -117,25 +120,33 @@ def mail_env(smtp: object, cert: object) -> dict[str, str]:
     }
 
 
-def bench(name: str, url: str, home: Path, args: argparse.Namespace, smtp: object | None, cert: object) -> None:
+def bench(name: str, databases: dict[str, tuple[str, str]], args: argparse.Namespace, smtp: object | None,
+          cert: object) -> None:  # fmt: skip
+    """`databases`: each checkout's (URL, home) — a database of its own, seeded alike, since what one checkout keeps
+    (the chart's week ends, under its engine's fingerprint) is nothing the other can use."""
     import team_bench
 
-    started = time.perf_counter()
-    activities = team_bench.seed(url, args.athletes, args.days)
-    took = time.perf_counter() - started
-    print(f"{name}: {args.athletes} athletes, {activities} activities (seeded in {took:.1f} s)")
+    for label, (url, _) in databases.items():
+        started = time.perf_counter()
+        activities = team_bench.seed(url, args.athletes, args.days)
+        took = time.perf_counter() - started
+        print(f"{name} ({label}): {args.athletes} athletes, {activities} activities (seeded in {took:.1f} s)")
     env = mail_env(smtp, cert) if smtp is not None else dict(os.environ)
     checkouts = {"this checkout": str(BENCH.parent)}
     if args.against:
         checkouts[f"--against {args.against}"] = args.against
     figures: dict[str, list[dict[str, float]]] = {label: [] for label in checkouts}
-    # Alternating, each round its own week, oldest first as a daemon's rounds come: each round's chart then finds
-    # twelve of its thirteen days kept by the round before, and its last week is the one day assessed anew.
-    weeks_back = args.rounds * len(checkouts)
-    for _ in range(args.rounds):
+    # Each round its own week, oldest first as a daemon's rounds come: a round's chart then finds twelve of its
+    # thirteen days kept by the round before, and its last week is the one day assessed anew. The first round
+    # (nothing kept yet: all 13 assessed) warms each checkout's database and is not counted.
+    weeks_back = args.rounds + 1
+    for measured in [False] + [True] * args.rounds:
+        weeks_back -= 1
         for label, checkout in checkouts.items():
-            weeks_back -= 1
-            figures[label].append(in_child(checkout, url, str(home), weeks_back, smtp is not None, env))
+            url, home = databases[label]
+            figure = in_child(checkout, url, home, weeks_back, smtp is not None, env)
+            if measured:
+                figures[label].append(figure)
             if smtp is not None:
                 with smtp._recorder.lock:  # type: ignore[attr-defined]
                     smtp._recorder.messages.clear()  # type: ignore[attr-defined]
@@ -170,15 +181,23 @@ def main() -> None:
         cert = make_self_signed_cert(Path(tmp) / "tls")
         with SmtpTestServer("starttls", cert=cert) as server:
             smtp = None if args.build_only else server
+            labels = ["this checkout", *([f"--against {args.against}"] if args.against else [])]
             if not args.no_sqlite:
-                home = Path(tmp) / "sqlite"
-                home.mkdir()
-                bench("SQLite", f"sqlite:///{home / 'advisor.db'}", home, args, smtp, cert)
+                homes = [Path(tmp) / f"sqlite{i}" for i in range(len(labels))]
+                for home in homes:
+                    home.mkdir()
+                urls = {
+                    label: (f"sqlite:///{h / 'advisor.db'}", str(h)) for label, h in zip(labels, homes, strict=True)
+                }
+                bench("SQLite", urls, args, smtp, cert)
             if args.postgres:
-                home = Path(tmp) / "postgresql"
-                home.mkdir()
-                with team_bench.postgres_schema(args.postgres) as url:
-                    bench("PostgreSQL", url, home, args, smtp, cert)
+                with contextlib.ExitStack() as schemas:
+                    urls = {}
+                    for i, label in enumerate(labels):
+                        home = Path(tmp) / f"postgresql{i}"
+                        home.mkdir()
+                        urls[label] = (schemas.enter_context(team_bench.postgres_schema(args.postgres)), str(home))
+                    bench("PostgreSQL", urls, args, smtp, cert)
             else:
                 print("PostgreSQL: skipped (--postgres URL or ADVISOR_TEST_POSTGRES_URL)")
 

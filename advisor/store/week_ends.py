@@ -41,23 +41,25 @@ def read_week_ends(db: Database, athlete_id: int, days: Iterable[date]) -> dict[
 
 def save_week_ends(db: Database, athlete_id: int, computed: Mapping[date, tuple[str, str]]) -> bool:
     """Keep each day's (digest, facts), replacing what that day had, and drop days long past; best effort like the
-    stored report (a busy database keeps nothing: the next chart computes them again)."""
+    stored report (a busy database keeps nothing: the next chart computes them again). One upsert for all the days
+    on the table's unique (athlete_id, day): a round writes a day or so per athlete, and each statement is a round
+    trip to the server."""
     if not computed:
         return False
+    days = sorted(computed.items())
+    rows = ", ".join(f"(:athlete, :day{i}, :digest{i}, :facts{i})" for i in range(len(days)))
+    values: dict[str, object] = {}
+    for i, (day, (digest, facts)) in enumerate(days):
+        values.update({f"day{i}": day, f"digest{i}": digest, f"facts{i}": facts})
     try:
         with db.write(wait_s=SAVE_WAIT_S) as writer:
-            for day, (digest, facts) in sorted(computed.items()):
-                writer.execute(
-                    "DELETE FROM week_ends WHERE athlete_id = :athlete AND day = :day", athlete=athlete_id, day=day
-                )
-                writer.execute(
-                    "INSERT INTO week_ends (athlete_id, day, digest, facts) VALUES (:athlete, :day, :digest, :facts)",
-                    athlete=athlete_id,
-                    day=day,
-                    digest=digest,
-                    facts=facts,
-                )
-            oldest = min(computed).toordinal() - KEEP_DAYS
+            writer.execute(
+                f"INSERT INTO week_ends (athlete_id, day, digest, facts) VALUES {rows} ON CONFLICT (athlete_id, day) "
+                "DO UPDATE SET digest = excluded.digest, facts = excluded.facts",
+                athlete=athlete_id,
+                **values,
+            )
+            oldest = days[0][0].toordinal() - KEEP_DAYS
             writer.execute(
                 "DELETE FROM week_ends WHERE athlete_id = :athlete AND day < :oldest",
                 athlete=athlete_id,
