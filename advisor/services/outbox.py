@@ -151,12 +151,21 @@ def _claim(rt: AthleteContext, row_id: int, now: datetime) -> bytes | None:
     return store.claim(rt.db, row_id, now, claimed_by=f"{socket.gethostname()}:{os.getpid()}")
 
 
-def _settle_stale_claims(rt: AthleteContext, now: datetime) -> list[str]:
-    """A `sending` row older than STALE_CLAIM belongs to a sender that died mid-send. The server may have accepted
+def _sendable(rt: AthleteContext, now: datetime) -> tuple[list[str], list[store.PendingMail]]:
+    """The rows to send, and one sentence per stale claim settled on the way, in one transaction (the store's
+    `sendable`, which also prunes the sent rows older than KEEP_SENT).
+
+    A `sending` row older than STALE_CLAIM belongs to a sender that died mid-send. The server may have accepted
     the mail before it died, so it is never resent on its own (at most once): it becomes `uncertain`, and the runner
     is told how to send it again if it did not arrive."""
-    weeks = store.settle_stale_claims(rt.db, rt.athlete_id, now - STALE_CLAIM, _stopped_sender_error)
-    return [uncertain_outcome(week, "its sender stopped mid-send") for week in weeks]
+    found = store.sendable(
+        rt.db,
+        rt.athlete_id,
+        claimed_before=now - STALE_CLAIM,
+        why=_stopped_sender_error,
+        sent_before=now - KEEP_SENT,
+    )
+    return [uncertain_outcome(week, "its sender stopped mid-send") for week in found.settled], found.pending
 
 
 def _stopped_sender_error(claimed_by: str | None) -> str:
@@ -197,9 +206,7 @@ def send_pending(rt: AthleteContext) -> list[str]:
     """
     settings = rt.settings
     now = datetime.now(UTC)
-    outcomes = _settle_stale_claims(rt, now)
-    store.prune_sent(rt.db, rt.athlete_id, now - KEEP_SENT)
-    pending = store.pending_mails(rt.db, rt.athlete_id)
+    outcomes, pending = _sendable(rt, now)
     if not pending:
         return outcomes
     problem = mail_settings_problem(settings)
