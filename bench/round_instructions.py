@@ -6,7 +6,8 @@ the machine is doing (CPU milliseconds on a shared 2-core machine moved by half 
 What `bench/summary_bench.py` times, counted instead: each athlete's summary queued and sent over STARTTLS + AUTH to
 the loopback SMTP server (in this process, not counted), on SQLite (or PostgreSQL with `--postgres`: the client's
 instructions only). By difference, so start-up and the first round's one-off work (imports, fonts, templates) are
-left out: one child runs a round, another runs a round and then the measured one, both under callgrind; the second
+left out: one child runs a round, another runs a round and then the measured one, both under callgrind (after a
+round not counted, so every counted chart finds twelve of its thirteen days kept, as a daemon's rounds do); the second
 count minus the first, divided by the athletes, is one round's instructions per athlete. `--against DIR` counts
 another checkout's `advisor` the same way, after this one's. Needs `valgrind` (Debian's package); a round under
 callgrind runs about 50 times slower, so keep `--athletes` small. Figures to read, never asserted in tests.
@@ -56,6 +57,20 @@ def counted(checkout: str, env: dict[str, str], url: str, home: str, weeks: list
     return int(found.group(1))
 
 
+def uncounted(checkout: str, env: dict[str, str], url: str, home: str, weeks_back: int) -> None:
+    """A round with `checkout`'s advisor, not under callgrind: what it keeps (the chart's week ends) is the state
+    the counted rounds start from."""
+    done = subprocess.run(
+        [sys.executable, "-c", ROUNDS.format(url=url, home=home, weeks=[weeks_back])],
+        env={**env, "PYTHONPATH": f"{checkout}:{BENCH}"},
+        capture_output=True,
+        text=True,
+        cwd=home,
+    )
+    if done.returncode:
+        raise SystemExit(f"the round failed with {checkout}:\n{done.stderr[-3000:]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--athletes", type=int, default=10)
@@ -75,9 +90,13 @@ def main() -> None:
                 team_bench.seed(url, args.athletes, args.days)
                 weeks_back = 0
                 for checkout in [str(BENCH.parent), *args.against]:
-                    one = counted(checkout, env, url, str(home), [weeks_back])
-                    two = counted(checkout, env, url, str(home), [weeks_back + 1, weeks_back + 2])
-                    weeks_back += 3  # each round its own week: nothing is "already sent"
+                    # Each round its own week (nothing is "already sent"), the next older one, so each chart finds
+                    # twelve of its thirteen days kept by the round before, as a daemon's weekly rounds do; a first
+                    # round, not counted, keeps them for this checkout's engine.
+                    uncounted(checkout, env, url, str(home), weeks_back)
+                    one = counted(checkout, env, url, str(home), [weeks_back + 1])
+                    two = counted(checkout, env, url, str(home), [weeks_back + 2, weeks_back + 3])
+                    weeks_back += 4
                     per_athlete = (two - one) / args.athletes / 1e6
                     print(f"{name}, {checkout}: {per_athlete:.1f} M instructions per athlete", flush=True)
 
