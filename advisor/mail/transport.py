@@ -182,8 +182,9 @@ def build_message(
     ``date`` and ``message_id`` default to now and a fresh id; pass them to get a reproducible message.
 
     The boundaries are ours ("==advisor-…==", one random token a mail), so the generator need not search every part
-    for a clash with one of its own (a third of flattening a mail): every part is quoted-printable or base64, in
-    which "==" and "--" never occur, and neither boundary is the start of the other.
+    for a clash with one of its own (a third of flattening a mail): a delimiter line starts "--==", which no part
+    can hold — quoted-printable writes "=" as "=3D" (so never "=="), base64 has no "-" — and neither boundary is the
+    start of the other.
     """
     recipients = [to] if isinstance(to, str) else list(to)
     if not recipients:
