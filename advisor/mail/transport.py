@@ -149,9 +149,9 @@ def _image_part(png: bytes, bare_cid: str) -> EmailMessage:
     return _part(headers, base64.encodebytes(png).decode("ascii"))
 
 
-def _multipart(subtype: str, boundary: str) -> list[tuple[str, str]]:
+def _multipart_type(subtype: str, boundary: str) -> str:
     """The Content-Type of a multipart, folded before its boundary (each line within the policy's width)."""
-    return [("Content-Type", f'multipart/{subtype};\n boundary="{boundary}"')]
+    return f'multipart/{subtype};\n boundary="{boundary}"'
 
 
 def build_message(
@@ -209,10 +209,9 @@ def build_message(
             if f"cid:{bare}" not in html:
                 raise ValueError(f"image {bare!r} is not referenced from the HTML as 'cid:{bare}'")
             related.append(_image_part(png, bare))
-        html_part = _part(_multipart("related", f"==advisor-related-{token}=="), related)
+        html_part = _part([("Content-Type", _multipart_type("related", f"==advisor-related-{token}=="))], related)
     msg.set_raw("MIME-Version", "1.0")
-    for name, value in _multipart("alternative", f"==advisor-alternative-{token}=="):
-        msg.set_raw(name, value)
+    msg.set_raw("Content-Type", _multipart_type("alternative", f"==advisor-alternative-{token}=="))
     msg.set_payload([_text_part(text, "plain"), html_part])
     return msg
 
